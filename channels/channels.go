@@ -1,0 +1,92 @@
+// Package channels is the contract between the bot and the messaging providers.
+//
+// An adapter (console, Twilio, WhatsApp, ...) turns a provider's message into an Inbound,
+// hands it to a Handler and sends the Handler's replies back with a Sender. Adapters know
+// nothing about dialogs or cases; the bot knows nothing about providers.
+package channels
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Inbound is one message from a resident or an officer, normalised by an adapter.
+type Inbound struct {
+	// Channel names the adapter and route, e.g. "console", "twilio-sms", "twilio-whatsapp".
+	// Pushes for a case go back out on the channel it came in on.
+	Channel string
+	// ID is the provider's message id. The bot drops a second message with the same
+	// Channel and ID, so adapters must pass the provider's id through unchanged.
+	ID string
+	// From is the sender's phone number in E.164 (+628...). Adapters strip provider
+	// prefixes such as "whatsapp:" so that one person has one identity on every channel.
+	From string
+	// Text is the message body as received; the bot normalises it.
+	Text string
+	// Media is the number of attachments (pictures, voice notes) that came with the text.
+	Media int
+	// Time is when the provider received the message.
+	Time time.Time
+}
+
+// Outbound is one message to send.
+type Outbound struct {
+	Channel string
+	// To is the recipient's phone number in E.164.
+	To   string
+	Text string
+}
+
+// Handler processes one inbound message and returns the replies to send to its sender
+// (and possibly to others). It is safe for concurrent use.
+type Handler interface {
+	Handle(ctx context.Context, in Inbound) ([]Outbound, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, in Inbound) ([]Outbound, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, in Inbound) ([]Outbound, error) { return f(ctx, in) }
+
+// Sender delivers an outbound message through one provider.
+type Sender interface {
+	Send(ctx context.Context, out Outbound) (Receipt, error)
+}
+
+// Receipt is what a provider said about an accepted message.
+type Receipt struct {
+	// ProviderID is the provider's id for the message, used to match delivery reports.
+	ProviderID string
+	// Segments is the number of SMS segments billed (0 when not SMS).
+	Segments int
+}
+
+// SendError classifies a failed send so the caller can decide whether to retry.
+type SendError struct {
+	// Permanent is true when retrying cannot help (opted out, invalid number).
+	Permanent bool
+	// Code is the provider's error code, if any.
+	Code string
+	Err  error
+}
+
+func (e *SendError) Error() string {
+	kind := "retryable"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	if e.Code != "" {
+		return kind + " send error " + e.Code + ": " + e.Err.Error()
+	}
+	return kind + " send error: " + e.Err.Error()
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is a send failure that must not be retried.
+func IsPermanent(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Permanent
+}

@@ -1,0 +1,448 @@
+// Package dialogs holds the resident conversation: the intake as a looplab/fsm machine
+// rebuilt for every turn from the saved State, and the validators for each answer. It
+// does no I/O; it returns message keys (locales.Msg) and tells the caller when the
+// intake is ready to be filed.
+package dialogs
+
+import (
+	"context"
+	"errors"
+
+	"github.com/looplab/fsm"
+
+	"github.com/dinsospmd-bateng/silakso/locales"
+)
+
+// Input is one resident message as the dialog sees it.
+type Input struct {
+	Text string
+	// From is the sender's number in E.164, offered as the contact number.
+	From string
+	// MessageID identifies the message; the message that starts an intake names it, so
+	// that filing the same intake twice is recognisable.
+	MessageID string
+}
+
+// Result is what a turn produced.
+type Result struct {
+	Replies []locales.Msg
+	// Submit asks the caller to file State.Answers, then call Filed (or FileFailed).
+	Submit bool
+	// ShowCases asks the caller to list the sender's cases (menu choice 2).
+	ShowCases bool
+}
+
+func reply(msgs ...locales.Msg) Result { return Result{Replies: msgs} }
+
+// Intake is the resident intake conversation. It is safe for concurrent use: all
+// per-resident data lives in State.
+type Intake struct {
+	regions *Regions
+	kw      *Keywords
+	events  []fsm.EventDesc
+}
+
+// NewIntake builds the conversation over the given regions and keywords.
+func NewIntake(regions *Regions, kw *Keywords) *Intake {
+	return &Intake{regions: regions, kw: kw, events: intakeEvents()}
+}
+
+// intakeEvents is the transition table: "next" and "back" walk the question order,
+// "edit:<step>" jumps from the summary to one question and "review" returns to it,
+// "pause"/"continue:<step>" park and resume an abandoned intake.
+func intakeEvents() []fsm.EventDesc {
+	order := append(append([]string{}, intakeOrder...), StepConfirm)
+	asking := append(append([]string{}, intakeOrder...), StepContactOther)
+	ev := []fsm.EventDesc{
+		{Name: "start", Src: []string{StepMenu, StepResume}, Dst: StepRelation},
+		{Name: "reset", Src: append(append([]string{}, asking...), StepConfirm, StepResume), Dst: StepMenu},
+		{Name: "other_number", Src: []string{StepContact}, Dst: StepContactOther},
+		{Name: "next", Src: []string{StepContactOther}, Dst: StepConfirm},
+		{Name: "back", Src: []string{StepRelation}, Dst: StepMenu},
+		{Name: "back", Src: []string{StepContactOther}, Dst: StepContact},
+		{Name: "review", Src: asking, Dst: StepConfirm},
+		{Name: "pause", Src: append(append([]string{}, asking...), StepConfirm), Dst: StepResume},
+		{Name: "filed", Src: []string{StepConfirm}, Dst: StepMenu},
+	}
+	for i := 0; i+1 < len(order); i++ {
+		ev = append(ev,
+			fsm.EventDesc{Name: "next", Src: []string{order[i]}, Dst: order[i+1]},
+			fsm.EventDesc{Name: "back", Src: []string{order[i+1]}, Dst: order[i]})
+	}
+	for _, s := range summaryLines {
+		ev = append(ev, fsm.EventDesc{Name: "edit:" + s, Src: []string{StepConfirm}, Dst: s})
+	}
+	for _, s := range append(asking, StepConfirm) {
+		ev = append(ev, fsm.EventDesc{Name: "continue:" + s, Src: []string{StepResume}, Dst: s})
+	}
+	return ev
+}
+
+// fire moves st along the machine. A new machine is built each time from the saved
+// step: the machine is the rulebook, the State is the memory.
+func (d *Intake) fire(st *State, event string) error {
+	if st.Step == "" {
+		st.Step = StepMenu
+	}
+	m := fsm.NewFSM(st.Step, d.events, nil)
+	if err := m.Event(context.Background(), event); err != nil {
+		var same fsm.NoTransitionError
+		if !errors.As(err, &same) {
+			return err
+		}
+	}
+	st.Step = m.Current()
+	st.Strikes = 0
+	return nil
+}
+
+// can reports whether event is allowed from st's step.
+func (d *Intake) can(st *State, event string) bool {
+	return fsm.NewFSM(st.Step, d.events, nil).Can(event)
+}
+
+// Welcome greets a first-time sender with who we are, the privacy notice and the menu.
+func (d *Intake) Welcome(st *State) Result {
+	*st = State{Step: StepMenu}
+	return reply(locales.M("menu.welcome"))
+}
+
+// Menu drops any intake in progress and shows the main menu (MENU/MULAI).
+func (d *Intake) Menu(st *State) Result {
+	*st = State{Step: StepMenu}
+	return reply(locales.M("menu.main"))
+}
+
+// Cancel drops the intake in progress (BATAL).
+func (d *Intake) Cancel(st *State) Result {
+	if !st.InIntake() {
+		return reply(locales.M("intake.nothing_to_cancel"))
+	}
+	*st = State{Step: StepMenu}
+	return reply(locales.M("intake.cancelled"))
+}
+
+// Back returns to the previous question (KEMBALI); while editing one answer from the
+// summary it returns to the summary.
+func (d *Intake) Back(st *State) Result {
+	switch {
+	case !st.InIntake():
+		return d.Menu(st)
+	case st.Step == StepResume:
+		return reply(d.Prompt(st))
+	case st.Editing && st.Step != StepConfirm:
+		st.Editing = false
+		_ = d.fire(st, "review")
+	default:
+		_ = d.fire(st, "back")
+	}
+	return reply(d.Prompt(st))
+}
+
+// Pause parks an intake that was left for a while and asks whether to continue it.
+func (d *Intake) Pause(st *State) Result {
+	if !d.can(st, "pause") {
+		return Result{}
+	}
+	st.Paused = st.Step
+	_ = d.fire(st, "pause")
+	return reply(locales.M("intake.resume"))
+}
+
+// Filed closes the intake after the caller stored it under ticket.
+func (d *Intake) Filed(st *State, ticket string) Result {
+	noNIK := st.Answers.NoNIK
+	_ = d.fire(st, "filed")
+	*st = State{Step: StepMenu}
+	r := reply(locales.M("intake.submitted", "Ticket", ticket))
+	if noNIK {
+		r.Replies = append(r.Replies, locales.M("intake.submitted_no_nik"))
+	}
+	return r
+}
+
+// FileFailed tells the resident the case store is down; the answers stay at the summary
+// and the next YA files them.
+func (d *Intake) FileFailed(st *State) Result {
+	return reply(locales.M("intake.file_failed"))
+}
+
+// Handle takes the answer to the current question.
+func (d *Intake) Handle(st *State, in Input) Result {
+	if st.Step == "" {
+		return d.Welcome(st)
+	}
+	r, err := d.answer(st, in)
+	if err == nil {
+		st.Strikes = 0
+		return r
+	}
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		// A transition the table does not allow is a bug; start over rather than trap
+		// the resident in a step with no way out.
+		return d.Menu(st)
+	}
+	st.Strikes++
+	if st.Strikes%3 == 0 {
+		return reply(locales.M("error.too_many"))
+	}
+	return reply(ie.Msg)
+}
+
+func (d *Intake) answer(st *State, in Input) (Result, error) {
+	a := &st.Answers
+	switch st.Step {
+	case StepMenu:
+		return d.menuChoice(st, in)
+	case StepResume:
+		n, err := parseChoice(in.Text, make([]option, 2))
+		if err != nil {
+			return Result{}, err
+		}
+		if n == 0 {
+			paused := st.Paused
+			st.Paused = ""
+			return d.to(st, "continue:"+paused)
+		}
+		return d.start(st, in)
+	case StepRelation:
+		n, err := parseChoice(in.Text, make([]option, len(relations)))
+		if err != nil {
+			return Result{}, err
+		}
+		a.Relation = relations[n]
+	case StepName:
+		name, err := ParseName(in.Text)
+		if err != nil {
+			return Result{}, err
+		}
+		a.Name = name
+	case StepNIK:
+		nik, err := ParseNIK(in.Text, d.kw.noNIK)
+		if err != nil {
+			return Result{}, err
+		}
+		a.NIK, a.NoNIK = nik.Number, nik.Missing
+	case StepKecamatan:
+		n, err := parseChoice(in.Text, d.kecamatanOptions())
+		if err != nil {
+			return Result{}, err
+		}
+		if k := d.regions.Kecamatan[n].Name; k != a.Kecamatan {
+			a.Kecamatan, a.Desa, a.DesaCode = k, "", ""
+		}
+		// The desa always follows: it depends on the kecamatan, even when editing.
+		return d.to(st, "next")
+	case StepDesa:
+		desa, err := d.chooseDesa(a.Kecamatan, in.Text)
+		if err != nil {
+			return Result{}, err
+		}
+		a.Desa, a.DesaCode = desa.Name, desa.Code
+	case StepAddress:
+		t, err := ParseText(in.Text, addressMin, addressMax)
+		if err != nil {
+			return Result{}, err
+		}
+		a.Address = t
+	case StepNeed:
+		n, err := parseChoice(in.Text, make([]option, len(needs)))
+		if err != nil {
+			return Result{}, err
+		}
+		a.Need = needs[n]
+	case StepDescription:
+		t, err := ParseText(in.Text, descriptionMin, descriptionMax)
+		if err != nil {
+			return Result{}, err
+		}
+		a.Description = t
+	case StepContact:
+		n, err := parseChoice(in.Text, make([]option, 2))
+		if err != nil {
+			return Result{}, err
+		}
+		if n == 1 {
+			return d.to(st, "other_number")
+		}
+		a.Contact = in.From
+	case StepContactOther:
+		p, err := ParsePhone(in.Text)
+		if err != nil {
+			return Result{}, err
+		}
+		a.Contact = p
+	case StepConfirm:
+		return d.confirm(st, in)
+	}
+	if st.Editing {
+		st.Editing = false
+		return d.to(st, "review")
+	}
+	return d.to(st, "next")
+}
+
+// to fires event and asks the question of the step it leads to.
+func (d *Intake) to(st *State, event string) (Result, error) {
+	if err := d.fire(st, event); err != nil {
+		return Result{}, err
+	}
+	return reply(d.Prompt(st)), nil
+}
+
+func (d *Intake) start(st *State, in Input) (Result, error) {
+	*st = State{Step: st.Step, IntakeID: in.From + "/" + in.MessageID, From: in.From}
+	return d.to(st, "start")
+}
+
+func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
+	n, err := parseChoice(in.Text, make([]option, 4))
+	if err != nil {
+		// Someone who writes "halo" again at the menu needs the menu, not a scolding.
+		return reply(locales.M("menu.main")), nil
+	}
+	switch n {
+	case 0:
+		return d.start(st, in)
+	case 1:
+		return Result{ShowCases: true}, nil
+	case 2:
+		return reply(locales.M("menu.info")), nil
+	default:
+		return reply(locales.M("menu.contact")), nil
+	}
+}
+
+func (d *Intake) confirm(st *State, in Input) (Result, error) {
+	if d.kw.isYes(in.Text) {
+		return Result{Submit: true}, nil
+	}
+	if line, ok := d.kw.parseEdit(in.Text); ok {
+		if line == "" {
+			return Result{}, reject("intake.edit_how")
+		}
+		n, err := parseChoice(line, make([]option, len(summaryLines)))
+		if err != nil {
+			return Result{}, err
+		}
+		st.Editing = true
+		return d.to(st, "edit:"+summaryLines[n])
+	}
+	return Result{}, reject("intake.confirm_how")
+}
+
+func (d *Intake) kecamatanOptions() []option {
+	opts := make([]option, len(d.regions.Kecamatan))
+	for i, k := range d.regions.Kecamatan {
+		opts[i] = option{names: placeNames(k.Name)}
+	}
+	return opts
+}
+
+// chooseDesa reads a desa of kecamatan by number or name. A name that belongs to
+// another kecamatan gets an answer that says where it is.
+func (d *Intake) chooseDesa(kecamatan, text string) (Desa, error) {
+	k, ok := d.regions.KecamatanByName(kecamatan)
+	if !ok {
+		return Desa{}, reject("error.choice", "Max", 0)
+	}
+	opts := make([]option, len(k.Desa))
+	for i, desa := range k.Desa {
+		opts[i] = option{names: placeNames(desa.Name)}
+	}
+	n, err := parseChoice(text, opts)
+	if err == nil {
+		return k.Desa[n], nil
+	}
+	var all []Desa
+	var allOpts []option
+	for _, other := range d.regions.Kecamatan {
+		for _, desa := range other.Desa {
+			all = append(all, desa)
+			allOpts = append(allOpts, option{names: placeNames(desa.Name)})
+		}
+	}
+	if i, e := parseChoice(text, allOpts); e == nil && !isNumber(text) && all[i].Kecamatan != kecamatan {
+		return Desa{}, reject("error.desa_elsewhere", "Desa", all[i].Name, "Kecamatan", all[i].Kecamatan)
+	}
+	return Desa{}, err
+}
+
+func isNumber(s string) bool {
+	t := normalise(s)
+	for _, r := range t {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return t != ""
+}
+
+// Prompt is the question of the current step.
+func (d *Intake) Prompt(st *State) locales.Msg {
+	a := st.Answers
+	switch st.Step {
+	case StepRelation:
+		return locales.M("intake.relation")
+	case StepName:
+		if a.Relation == "self" {
+			return locales.M("intake.name_self")
+		}
+		return locales.M("intake.name_other")
+	case StepNIK:
+		return locales.M("intake.nik")
+	case StepKecamatan:
+		names := make(locales.Numbered, len(d.regions.Kecamatan))
+		for i, k := range d.regions.Kecamatan {
+			names[i] = k.Name
+		}
+		return locales.M("intake.kecamatan", "Options", names)
+	case StepDesa:
+		k, _ := d.regions.KecamatanByName(a.Kecamatan)
+		names := make(locales.Numbered, len(k.Desa))
+		for i, desa := range k.Desa {
+			names[i] = desa.Name
+		}
+		return locales.M("intake.desa", "Kecamatan", a.Kecamatan, "Options", names)
+	case StepAddress:
+		return locales.M("intake.address")
+	case StepNeed:
+		labels := make(locales.Numbered, len(needs))
+		for i, n := range needs {
+			labels[i] = locales.M("need." + n)
+		}
+		return locales.M("intake.need", "Options", labels)
+	case StepDescription:
+		return locales.M("intake.description")
+	case StepContact:
+		return locales.M("intake.contact", "Phone", LocalPhone(st.From))
+	case StepContactOther:
+		return locales.M("intake.contact_other")
+	case StepConfirm:
+		return d.Summary(a)
+	case StepResume:
+		return locales.M("intake.resume")
+	default:
+		return locales.M("menu.main")
+	}
+}
+
+// Summary is the check-before-sending message. Long answers are shortened so that the
+// whole summary stays within two SMS; the case keeps them in full.
+func (d *Intake) Summary(a Answers) locales.Msg {
+	nik := any(locales.M("intake.no_nik"))
+	if !a.NoNIK {
+		nik = MaskNIK(a.NIK)
+	}
+	return locales.M("intake.summary",
+		"Relation", locales.M("relation."+a.Relation),
+		"Name", Shorten(a.Name, 24),
+		"NIK", nik,
+		"Region", locales.M("intake.region", "Desa", a.Desa, "Kecamatan", a.Kecamatan),
+		"Address", Shorten(a.Address, 24),
+		"Need", locales.M("need."+a.Need),
+		"Description", Shorten(a.Description, 24),
+		"Contact", LocalPhone(a.Contact),
+	)
+}

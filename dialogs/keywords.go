@@ -1,0 +1,164 @@
+package dialogs
+
+import (
+	"strings"
+
+	"github.com/hbollon/go-edlib"
+)
+
+// Command is an always-on keyword, recognised before the current step's answer.
+type Command int
+
+// The always-on keywords of design.md section 5.
+const (
+	None Command = iota
+	Menu
+	Cancel
+	Back
+	Help
+	Status
+	Stop
+	Language
+)
+
+// Keyword is a recognised command with its argument (a ticket for Status, a language
+// code for Language; "?" when the language is not one we speak).
+type Keyword struct {
+	Cmd Command
+	Arg string
+}
+
+// Vocabulary gives the words of a keyword list, in every language (locales.Catalog).
+type Vocabulary interface {
+	Words(key string) []string
+}
+
+// Keywords recognises commands and the fixed answers (yes, edit, no NIK) in the words
+// the catalogs define.
+type Keywords struct {
+	commands map[Command][]string
+	yes      []string
+	edit     []string
+	noNIK    []string
+	langs    map[string][]string
+}
+
+// NewKeywords reads the keyword lists from v.
+func NewKeywords(v Vocabulary) *Keywords {
+	return &Keywords{
+		commands: map[Command][]string{
+			Menu:     v.Words("word.menu"),
+			Cancel:   v.Words("word.cancel"),
+			Back:     v.Words("word.back"),
+			Help:     v.Words("word.help"),
+			Status:   v.Words("word.status"),
+			Stop:     v.Words("word.stop"),
+			Language: v.Words("word.language"),
+		},
+		yes:   v.Words("word.yes"),
+		edit:  v.Words("word.edit"),
+		noNIK: v.Words("word.no_nik"),
+		langs: map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
+	}
+}
+
+// commandOrder fixes the order in which lists are searched, so a word that appears in
+// two lists always means the same thing.
+var commandOrder = []Command{Menu, Cancel, Back, Help, Status, Stop, Language}
+
+// normalise upper-cases, collapses space and drops closing punctuation.
+func normalise(text string) string {
+	return strings.TrimRight(strings.ToUpper(Clean(text)), ".!?,")
+}
+
+// Parse recognises a keyword. A message is a keyword only when it is clearly one: the
+// word alone, CEK followed by something shaped like a ticket, or BAHASA followed by one
+// word. With tolerant set, a single word one typing mistake away from a keyword of five
+// letters or more counts too ("KEMBLAI"); free-text steps pass tolerant=false so that
+// an answer such as "Mulia" is never taken for a command.
+func (k *Keywords) Parse(text string, tolerant bool) Keyword {
+	t := normalise(text)
+	if t == "" {
+		return Keyword{}
+	}
+	for _, c := range commandOrder {
+		for _, w := range k.commands[c] {
+			if t == w {
+				return Keyword{Cmd: c}
+			}
+			rest, ok := strings.CutPrefix(t, w+" ")
+			if !ok {
+				continue
+			}
+			switch {
+			case c == Status && looksLikeTicket(rest):
+				return Keyword{Cmd: Status, Arg: rest}
+			case c == Language && !strings.Contains(rest, " "):
+				return Keyword{Cmd: Language, Arg: k.language(rest)}
+			}
+		}
+	}
+	if tolerant && !strings.Contains(t, " ") && len(t) >= 5 {
+		for _, c := range commandOrder {
+			for _, w := range k.commands[c] {
+				if len(w) >= 5 && !strings.Contains(w, " ") && edlib.OSADamerauLevenshteinDistance(t, w) == 1 {
+					return Keyword{Cmd: c}
+				}
+			}
+		}
+	}
+	return Keyword{}
+}
+
+func (k *Keywords) language(word string) string {
+	for code, words := range k.langs {
+		for _, w := range words {
+			if word == w {
+				return code
+			}
+		}
+	}
+	return "?"
+}
+
+// looksLikeTicket accepts what a resident may type as a ticket: digits with optional
+// spaces, hyphens, a leading # or a short letter prefix.
+func looksLikeTicket(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-' || r == ' ' || r == '#' || r == '.' || r == '/':
+		case r >= 'A' && r <= 'Z' && i < 4:
+		default:
+			return false
+		}
+	}
+	return digits >= 4
+}
+
+func (k *Keywords) isYes(text string) bool { return contains(k.yes, normalise(text)) }
+
+// parseEdit reads "UBAH 3" and returns the line number text ("" when only UBAH was sent).
+func (k *Keywords) parseEdit(text string) (string, bool) {
+	t := normalise(text)
+	for _, w := range k.edit {
+		if t == w {
+			return "", true
+		}
+		if rest, ok := strings.CutPrefix(t, w+" "); ok {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+func contains(list []string, s string) bool {
+	for _, w := range list {
+		if w == s {
+			return true
+		}
+	}
+	return false
+}

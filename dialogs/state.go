@@ -1,0 +1,85 @@
+package dialogs
+
+// Steps of the resident conversation. They are the states of the intake machine and are
+// saved in the session, so renaming one strands conversations in progress.
+const (
+	StepMenu         = "menu"
+	StepRelation     = "relation"
+	StepName         = "name"
+	StepNIK          = "nik"
+	StepKecamatan    = "kecamatan"
+	StepDesa         = "desa"
+	StepAddress      = "address"
+	StepNeed         = "need"
+	StepDescription  = "description"
+	StepContact      = "contact"
+	StepContactOther = "contact_other"
+	StepConfirm      = "confirm"
+	StepResume       = "resume"
+)
+
+// intakeOrder is the question order of design.md section 5.
+var intakeOrder = []string{
+	StepRelation, StepName, StepNIK, StepKecamatan, StepDesa,
+	StepAddress, StepNeed, StepDescription, StepContact,
+}
+
+// summaryLines maps the numbered lines of the summary to the step that asks them, so
+// that "UBAH 4" reopens the kecamatan (and then the desa).
+var summaryLines = []string{
+	StepRelation, StepName, StepNIK, StepKecamatan,
+	StepAddress, StepNeed, StepDescription, StepContact,
+}
+
+// Relations and needs are stored as these codes; the catalogs hold their words under
+// "relation.<code>" and "need.<code>", in the order shown to residents.
+var (
+	relations = []string{"self", "family", "other"}
+	needs     = []string{"food", "health", "pkh", "disability", "elderly", "children", "housing", "disaster", "dtsen", "other"}
+)
+
+// Answer bounds for the free-text steps.
+const (
+	addressMin, addressMax         = 5, 100
+	descriptionMin, descriptionMax = 10, 500
+)
+
+// State is a resident's place in the conversation, saved in the session store between
+// messages.
+type State struct {
+	Step     string  `json:"step"`
+	Answers  Answers `json:"answers"`
+	IntakeID string  `json:"intake_id,omitempty"`
+	// From is the number the intake is being filled from, offered as contact number.
+	From string `json:"from,omitempty"`
+	// Editing is set while one answer is changed from the summary.
+	Editing bool `json:"editing,omitempty"`
+	// Strikes counts wrong answers in a row at the current step.
+	Strikes int `json:"strikes,omitempty"`
+	// Paused is the step to return to when an abandoned intake is resumed.
+	Paused string `json:"paused,omitempty"`
+}
+
+// Answers are the resident's answers so far.
+type Answers struct {
+	Relation    string `json:"relation,omitempty"`
+	Name        string `json:"name,omitempty"`
+	NIK         string `json:"nik,omitempty"`
+	NoNIK       bool   `json:"no_nik,omitempty"`
+	Kecamatan   string `json:"kecamatan,omitempty"`
+	DesaCode    string `json:"desa_code,omitempty"`
+	Desa        string `json:"desa,omitempty"`
+	Address     string `json:"address,omitempty"`
+	Need        string `json:"need,omitempty"`
+	Description string `json:"description,omitempty"`
+	Contact     string `json:"contact,omitempty"`
+}
+
+// InIntake reports whether the resident is in the middle of an intake.
+func (s *State) InIntake() bool { return s.Step != "" && s.Step != StepMenu }
+
+// FreeText reports whether the current step takes free text, where words that look like
+// keywords are more likely to be answers.
+func (s *State) FreeText() bool {
+	return s.Step == StepName || s.Step == StepAddress || s.Step == StepDescription
+}

@@ -1,0 +1,178 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Filing returns a complete sample filing; tests change what they need.
+func Filing(intakeID string) store.Filing {
+	return store.Filing{
+		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", Lang: "id",
+		Relation: "self", Name: "Siti Aminah", NIK: "1904014507850001",
+		DesaCode: "19.04.01.2003", Desa: "Nibung", Kecamatan: "Koba",
+		Address: "Dusun 2 RT 03", Need: "food", Description: "Suami sakit, tidak bisa bekerja.",
+		Contact: "+6281234567890", FiledAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+	}
+}
+
+// TestCases runs the suite; open returns a fresh, empty store for each subtest.
+func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
+	ctx := context.Background()
+
+	t.Run("file and find by ticket", func(t *testing.T) {
+		s := open(t)
+		f := Filing("i1")
+		c, created, err := s.FileCase(ctx, f)
+		must(t, err)
+		if !created || c.ID == 0 || c.Status != store.StatusNew {
+			t.Fatalf("FileCase = %+v, created %v", c, created)
+		}
+		if canon, err := store.ParseTicket(c.Ticket); err != nil || canon != c.Ticket {
+			t.Fatalf("ticket %q does not parse to itself: %q, %v", c.Ticket, canon, err)
+		}
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if got.Filing != c.Filing || got.Ticket != c.Ticket || got.Status != store.StatusNew {
+			t.Fatalf("CaseByTicket =\n%+v\nwant\n%+v", got, c)
+		}
+		if !got.FiledAt.Equal(f.FiledAt) || !got.UpdatedAt.Equal(f.FiledAt) {
+			t.Fatalf("times %v %v, want %v", got.FiledAt, got.UpdatedAt, f.FiledAt)
+		}
+	})
+
+	t.Run("no NIK is kept as such", func(t *testing.T) {
+		s := open(t)
+		f := Filing("i1")
+		f.NIK, f.NoNIK = "", true
+		c, _, err := s.FileCase(ctx, f)
+		must(t, err)
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if !got.NoNIK || got.NIK != "" {
+			t.Fatalf("NoNIK %v NIK %q", got.NoNIK, got.NIK)
+		}
+	})
+
+	t.Run("filing is idempotent", func(t *testing.T) {
+		s := open(t)
+		first, _, err := s.FileCase(ctx, Filing("i1"))
+		must(t, err)
+		again, created, err := s.FileCase(ctx, Filing("i1"))
+		must(t, err)
+		if created || again.ID != first.ID || again.Ticket != first.Ticket {
+			t.Fatalf("second filing created=%v %+v, first %+v", created, again, first)
+		}
+		cases, err := s.CasesByFiler(ctx, Filing("").Filer, 10)
+		must(t, err)
+		if len(cases) != 1 {
+			t.Fatalf("%d cases after filing one intake twice", len(cases))
+		}
+	})
+
+	t.Run("concurrent filings: one case per intake, unique tickets", func(t *testing.T) {
+		s := open(t)
+		const intakes, tries = 10, 4
+		var mu sync.Mutex
+		tickets := map[string]string{}
+		var wg sync.WaitGroup
+		for i := range intakes {
+			for range tries {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					id := fmt.Sprint("i", i)
+					c, _, err := s.FileCase(ctx, Filing(id))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if prev, ok := tickets[id]; ok && prev != c.Ticket {
+						t.Errorf("intake %s filed as %s and %s", id, prev, c.Ticket)
+					}
+					tickets[id] = c.Ticket
+				}()
+			}
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for _, tk := range tickets {
+			if seen[tk] {
+				t.Errorf("ticket %s used twice", tk)
+			}
+			seen[tk] = true
+		}
+		cases, err := s.CasesByFiler(ctx, Filing("").Filer, 100)
+		must(t, err)
+		if len(cases) != intakes {
+			t.Fatalf("%d cases for %d intakes", len(cases), intakes)
+		}
+	})
+
+	t.Run("unknown ticket", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.CaseByTicket(ctx, "2699990"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("err = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("cases by filer newest first with limit", func(t *testing.T) {
+		s := open(t)
+		for i := range 3 {
+			f := Filing(fmt.Sprint("i", i))
+			f.FiledAt = f.FiledAt.Add(time.Duration(i) * time.Hour)
+			_, _, err := s.FileCase(ctx, f)
+			must(t, err)
+		}
+		other := Filing("x")
+		other.Filer = "+6285200000000"
+		_, _, err := s.FileCase(ctx, other)
+		must(t, err)
+		cases, err := s.CasesByFiler(ctx, Filing("").Filer, 2)
+		must(t, err)
+		if len(cases) != 2 || cases[0].IntakeID != "i2" || cases[1].IntakeID != "i1" {
+			t.Fatalf("got %d cases: %+v", len(cases), cases)
+		}
+		none, err := s.CasesByFiler(ctx, "+6289999999999", 5)
+		must(t, err)
+		if len(none) != 0 {
+			t.Fatalf("stranger has %d cases", len(none))
+		}
+	})
+
+	t.Run("filing is an audit event", func(t *testing.T) {
+		s := open(t)
+		c, _, err := s.FileCase(ctx, Filing("i1"))
+		must(t, err)
+		events, err := s.Events(ctx, c.ID)
+		must(t, err)
+		if len(events) != 1 {
+			t.Fatalf("%d events", len(events))
+		}
+		e := events[0]
+		if e.Kind != "filed" || e.To != store.StatusNew || e.Actor != c.Filer || e.CaseID != c.ID || !e.At.Equal(c.FiledAt) {
+			t.Fatalf("event %+v", e)
+		}
+	})
+
+	t.Run("text is stored as given", func(t *testing.T) {
+		s := open(t)
+		f := Filing("i1")
+		f.Description = "Robert'); DROP TABLE cases;-- 漢字 العربية"
+		c, _, err := s.FileCase(ctx, f)
+		must(t, err)
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if got.Description != f.Description {
+			t.Fatalf("description %q", got.Description)
+		}
+	})
+}
