@@ -183,9 +183,11 @@ func (d *Intake) Handle(st *State, in Input) Result {
 		// the resident in a step with no way out.
 		return d.Menu(st)
 	}
+	// After three wrong answers in a row, say what is wrong once more and offer help
+	// instead of letting the resident loop on the same question.
 	st.Strikes++
 	if st.Strikes%3 == 0 {
-		return reply(locales.M("error.too_many"))
+		return reply(ie.Msg, locales.M("error.too_many"))
 	}
 	return reply(ie.Msg)
 }

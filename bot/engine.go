@@ -1,0 +1,262 @@
+// Package bot is the engine: one turn per inbound message. A turn drops duplicates,
+// waits for the sender's previous turn, loads the session, answers always-on keywords
+// or runs the dialog step, files the case when the intake is confirmed, saves the
+// session and returns the replies. It knows nothing about HTTP, providers or SQL.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Config tunes the engine; zero values take the defaults.
+type Config struct {
+	// SessionTTL is how long an idle conversation is kept (default 30 days), and so how
+	// long an unfinished intake can be resumed.
+	SessionTTL time.Duration
+	// ResumeAfter is the silence after which an unfinished intake is offered for
+	// resuming instead of taking the next message as an answer (default 30 minutes).
+	ResumeAfter time.Duration
+	// TurnTimeout bounds one turn, including the wait for the sender's previous turn
+	// (default 20 seconds).
+	TurnTimeout time.Duration
+	// MaxText is the longest message read, in characters; longer ones are cut before
+	// processing (default 16,000; SMS and WhatsApp stop well before, this bounds the work a forged request can cause).
+	MaxText int
+	// Zone is the local time zone for dates shown to residents (default WIB, UTC+7).
+	Zone *time.Location
+}
+
+func (c Config) withDefaults() Config {
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 30 * 24 * time.Hour
+	}
+	if c.ResumeAfter == 0 {
+		c.ResumeAfter = 30 * time.Minute
+	}
+	if c.TurnTimeout == 0 {
+		c.TurnTimeout = 20 * time.Second
+	}
+	if c.MaxText == 0 {
+		c.MaxText = 16000
+	}
+	if c.Zone == nil {
+		c.Zone = time.FixedZone("WIB", 7*3600)
+	}
+	return c
+}
+
+// Engine runs turns. It is safe for concurrent use.
+type Engine struct {
+	sessions store.Sessions
+	cases    store.Cases
+	catalog  *locales.Catalog
+	intake   *dialogs.Intake
+	keywords *dialogs.Keywords
+	cfg      Config
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// Deps are what the engine works with.
+type Deps struct {
+	Sessions store.Sessions
+	Cases    store.Cases
+	Catalog  *locales.Catalog
+	Regions  *dialogs.Regions
+	// Now is the clock (time.Now unless a test drives time).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// New builds an engine.
+func New(d Deps, cfg Config) *Engine {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	kw := dialogs.NewKeywords(d.Catalog)
+	return &Engine{
+		sessions: d.Sessions, cases: d.Cases, catalog: d.Catalog,
+		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
+		cfg: cfg.withDefaults(), now: d.Now, log: d.Log,
+	}
+}
+
+// session is what is saved per sender between turns.
+type session struct {
+	Lang    string        `json:"lang,omitempty"`
+	Stopped bool          `json:"stopped,omitempty"`
+	Seen    time.Time     `json:"seen"`
+	Dialog  dialogs.State `json:"dialog"`
+}
+
+// Handle implements channels.Handler.
+func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	if in.From == "" {
+		return nil, errors.New("bot: inbound message without sender")
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.TurnTimeout)
+	defer cancel()
+	log := e.log.With("channel", in.Channel, "from", dialogs.MaskPhone(in.From), "id", in.ID)
+
+	turn, err := e.sessions.Begin(ctx, in.From, in.Channel+":"+in.ID)
+	if errors.Is(err, store.ErrDuplicate) {
+		log.Info("duplicate message dropped")
+		return nil, nil
+	}
+	if err != nil {
+		log.Error("session store unavailable", "err", err)
+		return e.render(in, locales.Default, locales.M("error.system")), fmt.Errorf("bot: begin turn: %w", err)
+	}
+	defer turn.Release()
+
+	var s session
+	isNew := turn.Session() == nil
+	if !isNew {
+		if err := json.Unmarshal(turn.Session(), &s); err != nil {
+			// A session we cannot read is treated as a new conversation rather than a
+			// resident who can never get through again.
+			log.Error("unreadable session, starting over", "err", err)
+			isNew = true
+		}
+	}
+	if isNew {
+		s = session{Lang: locales.Default}
+	}
+	msgs := e.turn(ctx, &s, in, isNew)
+	s.Seen = e.now()
+
+	saved, err := json.Marshal(s)
+	if err == nil {
+		err = turn.Commit(ctx, saved, e.cfg.SessionTTL)
+	}
+	if err != nil {
+		log.Error("session not saved", "err", err)
+		return e.render(in, s.Lang, locales.M("error.system")), fmt.Errorf("bot: commit turn: %w", err)
+	}
+	log.Info("turn", "step", s.Dialog.Step, "replies", len(msgs))
+	return e.render(in, s.Lang, msgs...), nil
+}
+
+func (e *Engine) render(in channels.Inbound, lang string, msgs ...locales.Msg) []channels.Outbound {
+	out := make([]channels.Outbound, len(msgs))
+	for i, m := range msgs {
+		out[i] = channels.Outbound{Channel: in.Channel, To: in.From, Text: e.catalog.Text(lang, m)}
+	}
+	return out
+}
+
+// turn decides the replies and updates s.
+func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNew bool) []locales.Msg {
+	// Writing again is how a resident who sent BERHENTI asks for messages again.
+	s.Stopped = false
+	st := &s.Dialog
+	text := in.Text
+	if utf8.RuneCountInString(text) > e.cfg.MaxText {
+		text = string([]rune(text)[:e.cfg.MaxText])
+	}
+	text = dialogs.Clean(text)
+	if isNew {
+		st.Step = dialogs.StepMenu
+	}
+
+	if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
+		return e.keyword(ctx, s, in, kw)
+	}
+	switch {
+	case isNew:
+		return e.intake.Welcome(st).Replies
+	case text == "" && in.Media > 0:
+		return e.withPrompt(st, locales.M("error.media"))
+	case text == "":
+		return e.withPrompt(st, locales.M("error.empty"))
+	case st.InIntake() && st.Step != dialogs.StepResume && e.now().Sub(s.Seen) > e.cfg.ResumeAfter:
+		return e.intake.Pause(st).Replies
+	}
+
+	r := e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
+	switch {
+	case r.Submit:
+		return e.file(ctx, s, in)
+	case r.ShowCases:
+		return e.myCases(ctx, in.From, s.Lang)
+	}
+	return r.Replies
+}
+
+// withPrompt adds the current question after msg while an intake is in progress, so a
+// resident who was interrupted sees what to answer.
+func (e *Engine) withPrompt(st *dialogs.State, msg locales.Msg) []locales.Msg {
+	if st.InIntake() {
+		return []locales.Msg{msg, e.intake.Prompt(st)}
+	}
+	return []locales.Msg{msg}
+}
+
+func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, kw dialogs.Keyword) []locales.Msg {
+	st := &s.Dialog
+	switch kw.Cmd {
+	case dialogs.Menu:
+		return e.intake.Menu(st).Replies
+	case dialogs.Cancel:
+		return e.intake.Cancel(st).Replies
+	case dialogs.Back:
+		return e.intake.Back(st).Replies
+	case dialogs.Help:
+		return e.withPrompt(st, locales.M("help.text"))
+	case dialogs.Stop:
+		s.Stopped = true
+		return []locales.Msg{locales.M("stop.done")}
+	case dialogs.Language:
+		if !e.catalog.Has(kw.Arg) {
+			return []locales.Msg{locales.M("lang.unknown")}
+		}
+		s.Lang = kw.Arg
+		return []locales.Msg{locales.M("lang.switched"), e.intake.Prompt(st)}
+	case dialogs.Status:
+		var msgs []locales.Msg
+		if kw.Arg == "" {
+			msgs = e.myCases(ctx, in.From, s.Lang)
+		} else {
+			msgs = []locales.Msg{e.caseStatus(ctx, in.From, kw.Arg, s.Lang)}
+		}
+		if st.InIntake() {
+			msgs = append(msgs, e.intake.Prompt(st))
+		}
+		return msgs
+	}
+	return nil
+}
+
+// file stores the confirmed intake. When the case store fails the answers stay at the
+// summary and the resident is asked to send YA again; filing the same intake twice
+// returns the first case, so a retry never makes a second one.
+func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
+	st := &s.Dialog
+	a := st.Answers
+	c, created, err := e.cases.FileCase(ctx, store.Filing{
+		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
+		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
+		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
+		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
+	})
+	if err != nil {
+		e.log.Error("case not filed, answers kept for a retry", "from", dialogs.MaskPhone(in.From), "err", err)
+		return e.intake.FileFailed(st).Replies
+	}
+	e.log.Info("case filed", "ticket", c.Ticket, "created", created, "kecamatan", c.Kecamatan, "no_nik", c.NoNIK)
+	return e.intake.Filed(st, c.Ticket).Replies
+}

@@ -1,0 +1,240 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/memory"
+	"github.com/dinsospmd-bateng/silakso/store/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
+
+// A transcript file is a script and its expected output in one. Lines starting with
+// "> " are messages sent by the current sender; lines starting with "/" are directives:
+//
+//	/from <phone>   switch the sender
+//	/wait <dur>     advance the clock (time.ParseDuration, or "<n>d" for days)
+//	/media          the next message carries one attachment
+//	/raw <quoted>   send a Go-quoted string (control characters, emoji)
+//	/repeat <n> <s> send s repeated n times
+//	/dup            send the previous message again with the same provider id
+//	/cases down|up  make the case store fail or work
+//	# ...           a comment
+//
+// Every other line is output and is regenerated: replies to the sender start with "< ",
+// messages to another number with "<+62...> ", continuation lines are indented.
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/transcripts/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runTranscript(t, string(want))
+			if *update {
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(want) {
+				t.Errorf("transcript differs (go test ./bot -run TestTranscripts -update to accept):\n%s", diff(string(want), got))
+			}
+		})
+	}
+}
+
+// harness is an engine on the embedded stores with a clock the script drives.
+type harness struct {
+	engine *bot.Engine
+	cases  *faultyCases
+	mu     sync.Mutex
+	clock  time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, err := dialogs.LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h := &harness{cases: &faultyCases{Cases: db}, clock: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	h.engine = bot.New(bot.Deps{
+		Sessions: memory.NewSessions(24*time.Hour, h.now),
+		Cases:    h.cases,
+		Catalog:  cat,
+		Regions:  regions,
+		Now:      h.now,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, bot.Config{})
+	return h
+}
+
+func (h *harness) now() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clock
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clock = h.clock.Add(d)
+}
+
+// faultyCases makes the real case store fail on demand, to show what a resident sees
+// when the database is down.
+type faultyCases struct {
+	store.Cases
+	down bool
+}
+
+var errDown = errors.New("case store down (test)")
+
+func (f *faultyCases) FileCase(ctx context.Context, fl store.Filing) (store.Case, bool, error) {
+	if f.down {
+		return store.Case{}, false, errDown
+	}
+	return f.Cases.FileCase(ctx, fl)
+}
+
+func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+	if f.down {
+		return store.Case{}, errDown
+	}
+	return f.Cases.CaseByTicket(ctx, ticket)
+}
+
+func runTranscript(t *testing.T, script string) string {
+	h := newHarness(t)
+	var out strings.Builder
+	from := "+6281234567890"
+	media := 0
+	seq := 0
+	var last channels.Inbound
+	send := func(in channels.Inbound) {
+		replies, err := h.engine.Handle(context.Background(), in)
+		if err != nil {
+			fmt.Fprintf(&out, "! error: %v\n", err)
+		}
+		for _, r := range replies {
+			prefix := "< "
+			if r.To != in.From {
+				prefix = "<" + r.To + "> "
+			}
+			out.WriteString(prefix + strings.ReplaceAll(r.Text, "\n", "\n  ") + "\n")
+		}
+		h.advance(time.Minute)
+	}
+	message := func(text string) channels.Inbound {
+		seq++
+		in := channels.Inbound{Channel: "console", ID: fmt.Sprint("m", seq), From: from, Text: text, Media: media, Time: h.now()}
+		media = 0
+		last = in
+		return in
+	}
+	for _, line := range strings.Split(strings.TrimRight(script, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "> ") || line == ">":
+			out.WriteString(line + "\n")
+			send(message(strings.TrimPrefix(strings.TrimPrefix(line, ">"), " ")))
+		case strings.HasPrefix(line, "#"), line == "":
+			out.WriteString(line + "\n")
+		case strings.HasPrefix(line, "/"):
+			out.WriteString(line + "\n")
+			cmd, arg, _ := strings.Cut(line, " ")
+			switch cmd {
+			case "/from":
+				from = arg
+			case "/wait":
+				h.advance(parseWait(t, arg))
+			case "/media":
+				media = 1
+			case "/raw":
+				s, err := strconv.Unquote(arg)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				send(message(s))
+			case "/repeat":
+				n, s, _ := strings.Cut(arg, " ")
+				count, err := strconv.Atoi(n)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				send(message(strings.Repeat(s, count)))
+			case "/dup":
+				send(last)
+			case "/cases":
+				h.cases.down = arg == "down"
+			default:
+				t.Fatalf("unknown directive %q", line)
+			}
+		}
+		// Output lines of the old transcript are dropped; they are regenerated.
+	}
+	return out.String()
+}
+
+func parseWait(t *testing.T, s string) time.Duration {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			t.Fatalf("/wait %s: %v", s, err)
+		}
+		return time.Duration(n) * 24 * time.Hour
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.Fatalf("/wait %s: %v", s, err)
+	}
+	return d
+}
+
+// diff shows the first differing lines with some context.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant: %s\ngot:  %s", i+1, wl, gl)
+		}
+	}
+	return "(equal)"
+}

@@ -1,0 +1,175 @@
+package locales_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+)
+
+func load(t *testing.T) *locales.Catalog {
+	t.Helper()
+	c, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCatalogsHaveTheSameKeys(t *testing.T) {
+	c := load(t)
+	if got := c.Languages(); strings.Join(got, ",") != "en,id" {
+		t.Fatalf("languages %v, want en,id", got)
+	}
+	keys := func(lang string) map[string]locales.Entry {
+		m := map[string]locales.Entry{}
+		for _, e := range c.Entries(lang) {
+			m[e.Key] = e
+		}
+		return m
+	}
+	id, en := keys("id"), keys("en")
+	for k, e := range id {
+		other, ok := en[k]
+		if !ok {
+			t.Errorf("%s is in id.toml but not in en.toml", k)
+			continue
+		}
+		if other.Kind != e.Kind || other.Segments != e.Segments {
+			t.Errorf("%s: id declares %s %d, en %s %d", k, e.Kind, e.Segments, other.Kind, other.Segments)
+		}
+	}
+	for k := range en {
+		if _, ok := id[k]; !ok {
+			t.Errorf("%s is in en.toml but not in id.toml", k)
+		}
+	}
+}
+
+var field = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// TestSMSBudgets renders every SMS-bound text with the longest data it can be given and
+// checks that it is GSM-7 only and fits the segments declared next to it.
+func TestSMSBudgets(t *testing.T) {
+	c := load(t)
+	regions, err := dialogs.LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range c.Languages() {
+		longest := func(keys ...string) locales.Msg {
+			var best locales.Msg
+			for _, k := range keys {
+				if len(c.Text(lang, locales.M(k))) > len(c.Text(lang, best)) || best.Key == "" {
+					best = locales.M(k)
+				}
+			}
+			return best
+		}
+		var statuses, nexts, needs, relations []string
+		for _, e := range c.Entries(lang) {
+			switch {
+			case strings.HasPrefix(e.Key, "status.label."):
+				statuses = append(statuses, e.Key)
+			case strings.HasPrefix(e.Key, "status.next."):
+				nexts = append(nexts, e.Key)
+			case strings.HasPrefix(e.Key, "need."):
+				needs = append(needs, e.Key)
+			case strings.HasPrefix(e.Key, "relation."):
+				relations = append(relations, e.Key)
+			}
+		}
+		var desa, kec string
+		var kecList, desaList locales.Numbered
+		for _, k := range regions.Kecamatan {
+			kecList = append(kecList, k.Name)
+			kec = longer(kec, k.Name)
+			var list locales.Numbered
+			for _, d := range k.Desa {
+				desa = longer(desa, d.Name)
+				list = append(list, d.Name)
+			}
+			if len(fmt.Sprint(list...)) > len(fmt.Sprint(desaList...)) {
+				desaList = list
+			}
+		}
+		var needList locales.Numbered
+		for _, n := range needs {
+			needList = append(needList, locales.M(n))
+		}
+		lines := locales.List{}
+		for range 5 {
+			lines = append(lines, locales.M("status.line", "Ticket", "26123455", "Status", longest(statuses...), "Date", "26-11-26"))
+		}
+		samples := map[string]any{
+			"Max": 500, "Got": 5000, "Min": 10,
+			"Names":  "1 Kurau (Timur), 11 Kurau Barat",
+			"Desa":   desa, "Kecamatan": kec,
+			"Phone":  "081234567890", "Contact": "081234567890",
+			"Ticket": "26123455", "Updated": "26-11-2026 09.11", "Date": "26-11-26",
+			"Status": longest(statuses...), "Next": longest(nexts...), "Lines": lines,
+			"Relation": longest(relations...), "Need": longest(needs...),
+			"Name":     strings.Repeat("N", 24), "Address": strings.Repeat("A", 24), "Description": strings.Repeat("D", 24),
+			"NIK":      "1904**********01",
+			"Region":   locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
+		}
+		options := map[string]locales.Numbered{"intake.kecamatan": kecList, "intake.desa": desaList, "intake.need": needList}
+
+		for _, e := range c.Entries(lang) {
+			if e.Kind != "sms" {
+				continue
+			}
+			m := locales.Msg{Key: e.Key, Data: map[string]any{}}
+			for _, f := range field.FindAllStringSubmatch(e.Text, -1) {
+				v, ok := samples[f[1]]
+				if f[1] == "Options" {
+					v, ok = options[e.Key]
+				}
+				if !ok {
+					t.Errorf("%s/%s: no sample for field %s", lang, e.Key, f[1])
+				}
+				m.Data[f[1]] = v
+			}
+			text := c.Text(lang, m)
+			if strings.Contains(text, "<no value>") || text == e.Key {
+				t.Errorf("%s/%s did not render: %q", lang, e.Key, text)
+			}
+			if !gsm7.Valid(text) {
+				t.Errorf("%s/%s has characters outside GSM-7: %q", lang, e.Key, string(gsm7.Invalid(text)))
+			}
+			if n, _ := gsm7.Segments(text); n > e.Segments {
+				t.Errorf("%s/%s needs %d SMS segments (%d characters), budget %d:\n%s", lang, e.Key, n, gsm7.Septets(text), e.Segments, text)
+			}
+		}
+	}
+}
+
+func longer(a, b string) string {
+	if len(b) > len(a) {
+		return b
+	}
+	return a
+}
+
+func TestWordsSpanLanguages(t *testing.T) {
+	c := load(t)
+	words := strings.Join(c.Words("word.cancel"), ",")
+	if !strings.Contains(words, "BATAL") || !strings.Contains(words, "CANCEL") {
+		t.Fatalf("word.cancel = %s, want Indonesian and English words", words)
+	}
+}
+
+func TestMissingKeyIsVisible(t *testing.T) {
+	c := load(t)
+	if got := c.Text("id", locales.M("no.such.key")); got != "no.such.key" {
+		t.Fatalf("missing key rendered as %q", got)
+	}
+	// An unknown language falls back to the default.
+	if got, want := c.Text("xx", locales.M("menu.main")), c.Text("id", locales.M("menu.main")); got != want {
+		t.Fatalf("unknown language rendered %q", got)
+	}
+}
