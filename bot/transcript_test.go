@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
 )
+
+var unrendered = regexp.MustCompile(`^[a-z_]+(\.[a-z_]+)+$`)
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
 
@@ -148,6 +151,9 @@ func runTranscript(t *testing.T, script string) string {
 			fmt.Fprintf(&out, "! error: %v\n", err)
 		}
 		for _, r := range replies {
+			if unrendered.MatchString(r.Text) {
+				t.Errorf("reply %q is a message key missing from the catalog", r.Text)
+			}
 			prefix := "< "
 			if r.To != in.From {
 				prefix = "<" + r.To + "> "

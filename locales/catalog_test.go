@@ -107,15 +107,15 @@ func TestSMSBudgets(t *testing.T) {
 		}
 		samples := map[string]any{
 			"Max": 500, "Got": 5000, "Min": 10,
-			"Names":  "1 Kurau (Timur), 11 Kurau Barat",
-			"Desa":   desa, "Kecamatan": kec,
-			"Phone":  "081234567890", "Contact": "081234567890",
+			"Names": "1 Kurau (Timur), 11 Kurau Barat",
+			"Desa":  desa, "Kecamatan": kec,
+			"Phone": "081234567890", "Contact": "081234567890",
 			"Ticket": "26123455", "Updated": "26-11-2026 09.11", "Date": "26-11-26",
 			"Status": longest(statuses...), "Next": longest(nexts...), "Lines": lines,
 			"Relation": longest(relations...), "Need": longest(needs...),
-			"Name":     strings.Repeat("N", 24), "Address": strings.Repeat("A", 24), "Description": strings.Repeat("D", 24),
-			"NIK":      "1904**********01",
-			"Region":   locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
+			"Name": strings.Repeat("N", 24), "Address": strings.Repeat("A", 24), "Description": strings.Repeat("D", 24),
+			"NIK":    "1904**********01",
+			"Region": locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
 		}
 		options := map[string]locales.Numbered{"intake.kecamatan": kecList, "intake.desa": desaList, "intake.need": needList}
 

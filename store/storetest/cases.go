@@ -17,7 +17,7 @@ func Filing(intakeID string) store.Filing {
 		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", Lang: "id",
 		Relation: "self", Name: "Siti Aminah", NIK: "1904014507850001",
 		DesaCode: "19.04.01.2003", Desa: "Nibung", Kecamatan: "Koba",
-		Address: "Dusun 2 RT 03", Need: "food", Description: "Suami sakit, tidak bisa bekerja.",
+		Address: "Dusun 2 RT 03", Need: "food", Description: "Husband ill for three months, cannot work.",
 		Contact: "+6281234567890", FiledAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
 	}
 }
