@@ -1,6 +1,9 @@
 package memory_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -13,4 +16,35 @@ func TestSessions(t *testing.T) {
 	storetest.TestSessions(t, func(t *testing.T) store.Sessions {
 		return memory.NewSessions(time.Hour, time.Now)
 	})
+}
+
+func TestSnapshotRestore(t *testing.T) {
+	ctx := context.Background()
+	a := memory.NewSessions(time.Hour, time.Now)
+	turn, err := a.Begin(ctx, "+628111", "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := turn.Commit(ctx, []byte("state"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := a.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := memory.NewSessions(time.Hour, time.Now)
+	if err := b.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Begin(ctx, "+628111", "m1"); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("restored store forgot message m1: %v", err)
+	}
+	turn, err = b.Begin(ctx, "+628111", "m2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer turn.Release()
+	if string(turn.Session()) != "state" {
+		t.Fatalf("restored session %q", turn.Session())
+	}
 }

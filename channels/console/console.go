@@ -1,0 +1,97 @@
+// Package console is the terminal channel behind `silakso chat`: one message per input
+// line, every reply printed. It works the same with a person at the keyboard and with a
+// script on a pipe, so whole conversations can be replayed.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+)
+
+// Channel is the channel name of console messages.
+const Channel = "console"
+
+// Console reads messages from In and writes replies to Out.
+type Console struct {
+	Handler channels.Handler
+	In      io.Reader
+	Out     io.Writer
+	// From is the sender's number in E.164; "/from <number>" changes it.
+	From string
+	// Normalize turns a typed number into E.164, or says why it cannot.
+	Normalize func(string) (string, error)
+	// Echo prints each input line before its replies, so that output from a pipe reads
+	// as a conversation. A person at a terminal sees their own typing already.
+	Echo bool
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+// maxLine is the longest input line read; longer lines are an error, not a hang.
+const maxLine = 1 << 20
+
+// Run processes lines until the input ends, "/quit", or ctx is done.
+func (c *Console) Run(ctx context.Context) error {
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	// Message ids must be unique across runs: the session store remembers them.
+	runID := now().UnixNano()
+	sc := bufio.NewScanner(c.In)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
+	for n := 1; sc.Scan(); n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if c.Echo {
+			fmt.Fprintf(c.Out, "> %s\n", line)
+		}
+		switch {
+		case line == "/quit":
+			return nil
+		case strings.HasPrefix(line, "/from"):
+			c.switchSender(strings.TrimSpace(strings.TrimPrefix(line, "/from")))
+			continue
+		}
+		in := channels.Inbound{
+			Channel: Channel, ID: fmt.Sprintf("%d-%d", runID, n),
+			From: c.From, Text: line, Time: now(),
+		}
+		replies, err := c.Handler.Handle(ctx, in)
+		for _, r := range replies {
+			c.print(r)
+		}
+		if err != nil {
+			fmt.Fprintf(c.Out, "! %v\n", err)
+		}
+	}
+	return sc.Err()
+}
+
+func (c *Console) switchSender(number string) {
+	p, err := c.Normalize(number)
+	if err != nil {
+		fmt.Fprintf(c.Out, "! not a phone number: %q (example: /from 081234567890)\n", number)
+		return
+	}
+	c.From = p
+	fmt.Fprintf(c.Out, "# now writing as %s\n", p)
+}
+
+// print shows a reply like the golden transcripts do: "< " for the current sender,
+// "<+62...> " for a message to someone else, continuation lines indented.
+func (c *Console) print(r channels.Outbound) {
+	prefix := "< "
+	if r.To != c.From {
+		prefix = "<" + r.To + "> "
+	}
+	fmt.Fprintln(c.Out, prefix+strings.ReplaceAll(r.Text, "\n", "\n  "))
+}

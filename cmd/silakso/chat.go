@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels/console"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/store/memory"
+)
+
+// dedupeWindow is how long a processed message id is remembered.
+const dedupeWindow = 24 * time.Hour
+
+func runChat(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "081234567890", "the phone number you write from")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	sender, err := dialogs.ParsePhone(*from)
+	if err != nil {
+		return usageError{fmt.Errorf("--from %q is not an Indonesian phone number (example: --from 081234567890)", *from)}
+	}
+	// The terminal is for the conversation; logs only say something when it matters.
+	cfg, err := loadConfig(env, slog.LevelWarn)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+
+	cases, err := openCases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer cases.Close()
+
+	// In-process sessions, kept in the data folder between runs so a conversation can
+	// be continued in the next run, as on a phone.
+	sessions := memory.NewSessions(dedupeWindow, time.Now)
+	snapshot := filepath.Join(cfg.DataDir, "chat-sessions.json")
+	if f, err := os.Open(snapshot); err == nil {
+		err = sessions.Restore(f)
+		f.Close()
+		if err != nil {
+			log.Warn("previous chat sessions unreadable, starting fresh", "err", err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+
+	engine, err := newEngine(sessions, cases, log)
+	if err != nil {
+		return err
+	}
+	c := &console.Console{
+		Handler: engine, In: stdin, Out: stdout, From: sender,
+		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
+	}
+	if !c.Echo {
+		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, Ctrl-D to end.\n", sender)
+	}
+	runErr := c.Run(ctx)
+	if err := saveSnapshot(snapshot, sessions); err != nil {
+		log.Error("chat sessions not saved", "err", err)
+	}
+	return runErr
+}
+
+// saveSnapshot writes the sessions next to the database, atomically.
+func saveSnapshot(path string, s *memory.Sessions) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := s.Snapshot(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

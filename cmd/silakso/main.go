@@ -1,0 +1,64 @@
+// Command silakso is the SILAKSO service: one binary with subcommands. All wiring of
+// stores, channels and the engine happens here and nowhere else.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `silakso: SMS and WhatsApp front door of the DinsosPMD Bangka Tengah SLRT.
+
+Usage:
+  silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
+  silakso migrate                 apply database migrations and exit
+
+Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
+SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_LOG_LEVEL.
+`
+
+// commands maps a subcommand to its entry point. serve and officer join in later
+// releases; each takes its own flags after the command name.
+var commands = map[string]func(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error{
+	"chat":    runChat,
+	"migrate": runMigrate,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "silakso: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd(ctx, env, args[1:], stdin, stdout, stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "silakso %s: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "silakso %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line, answered with exit status 2.
+type usageError struct{ error }
