@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// The README's run command, scripted: an intake through a pipe ends with a ticket, and
+// a second run (same data folder) finds it.
+func TestChatScriptedIntakeAndStatusInNewRun(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6",
+		"Dusun 2 RT 03", "1", "Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}, "\n") + "\n"
+	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Untuk cek status kirim: CEK 2600017") {
+		t.Fatalf("no ticket in:\n%s", out)
+	}
+	code, out, _ = runCmd(t, env, "CEK 2600017\n/from 085211112222\nCEK 2600017\n", "chat", "--from", "0812-3456-7890")
+	if code != 0 || !strings.Contains(out, "Petugas akan memeriksa permohonan Anda") {
+		t.Fatalf("filer's status (exit %d):\n%s", code, out)
+	}
+	if !strings.Contains(out, "Rincian hanya dikirim ke nomor yang mengajukan") {
+		t.Fatalf("stranger's status:\n%s", out)
+	}
+}
+
+// A conversation left half way in one run continues in the next.
+func TestChatSessionSurvivesRuns(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	if code, _, errOut := runCmd(t, env, "halo\n1\n1\n", "chat"); code != 0 {
+		t.Fatal(errOut)
+	}
+	_, out, _ := runCmd(t, env, "Siti Aminah\n", "chat")
+	if !strings.Contains(out, "Tulis NIK") {
+		t.Fatalf("second run did not continue the intake:\n%s", out)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, nil, 2, "Usage:"},
+		{"unknown command", nil, []string{"fly"}, 2, `unknown command "fly"`},
+		{"bad sender", nil, []string{"chat", "--from", "12"}, 2, "not an Indonesian phone number"},
+		{"bad database url", map[string]string{"SILAKSO_DATABASE_URL": "mysql://x"}, []string{"chat"}, 1, "use sqlite:PATH"},
+		{"empty sqlite path", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:"}, []string{"migrate"}, 1, "name the file"},
+		{"bad log level", map[string]string{"SILAKSO_LOG_LEVEL": "loud"}, []string{"migrate"}, 1, "SILAKSO_LOG_LEVEL"},
+		{"unwritable data dir", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:/proc/silakso/x.db"}, []string{"migrate"}, 1, "set SILAKSO_DATA_DIR to a writable folder"},
+		{"migrate", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:" + filepath.Join(dir, "m.db")}, []string{"migrate"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tt.env, "", tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("exit %d, stderr %q, stdout %q; want exit %d and %q", code, errOut, out, tt.code, tt.want)
+			}
+			if strings.Count(strings.TrimSpace(errOut), "\n") > 0 && tt.code == 1 {
+				t.Fatalf("want one line, got:\n%s", errOut)
+			}
+		})
+	}
+}
