@@ -112,12 +112,22 @@ func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	defer cancel()
 	log := e.log.With("channel", in.Channel, "from", dialogs.MaskPhone(in.From), "id", in.ID)
 
-	turn, err := e.sessions.Begin(ctx, in.From, in.Channel+":"+in.ID)
-	if errors.Is(err, store.ErrDuplicate) {
+	at := in.Time
+	if at.IsZero() {
+		at = e.now()
+	}
+	turn, err := e.sessions.Begin(ctx, store.Arrival{Sender: in.From, MessageID: in.Channel + ":" + in.ID, At: at})
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
 		log.Info("duplicate message dropped")
 		return nil, nil
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrSlowDown):
+		log.Warn("sender over the rate limit")
+		return e.render(in, locales.Default, locales.M("error.slow_down")), nil
+	case errors.Is(err, store.ErrThrottled):
+		log.Info("throttled message dropped")
+		return nil, nil
+	case err != nil:
 		log.Error("session store unavailable", "err", err)
 		return e.render(in, locales.Default, locales.M("error.system")), fmt.Errorf("bot: begin turn: %w", err)
 	}

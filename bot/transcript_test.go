@@ -93,7 +93,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { db.Close() })
 	h := &harness{cases: &faultyCases{Cases: db}, clock: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
 	h.engine = bot.New(bot.Deps{
-		Sessions: memory.NewSessions(24*time.Hour, h.now),
+		Sessions: memory.NewSessions(store.SessionOptions{}, h.now),
 		Cases:    h.cases,
 		Catalog:  cat,
 		Regions:  regions,

@@ -17,16 +17,69 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrDuplicate: the message of this turn was already processed; drop it.
 	ErrDuplicate = errors.New("store: message already processed")
+	// ErrSlowDown: the sender went over the rate limit with this message; answer it
+	// once with a request to slow down.
+	ErrSlowDown = errors.New("store: sender over the rate limit")
+	// ErrThrottled: the sender is still over the rate limit; drop the message silently.
+	ErrThrottled = errors.New("store: sender throttled")
+	// ErrLockLost: the turn took longer than the lock lasts and another turn of the
+	// same sender may have run; nothing was saved and the message may be processed again.
+	ErrLockLost = errors.New("store: sender lock expired before commit")
 )
 
+// Arrival is the inbound message a turn is for.
+type Arrival struct {
+	Sender    string
+	MessageID string
+	// At is when the message arrived; turns of one sender waiting at the same time run
+	// in this order.
+	At time.Time
+}
+
 // Sessions keeps each sender's conversation state between messages and makes one turn
-// at a time per sender.
+// at a time per sender, across every instance that shares the store.
 type Sessions interface {
-	// Begin starts a turn for sender: it waits (bounded by ctx) until no other turn of the
-	// same sender runs, then returns the sender's saved session. It returns ErrDuplicate
-	// when messageID was already committed by an earlier turn.
-	Begin(ctx context.Context, sender, messageID string) (Turn, error)
+	// Begin starts a turn: it waits (bounded by ctx) until no other turn of the same
+	// sender runs, then returns the sender's saved session. Waiting turns run in order of
+	// Arrival.At. It returns ErrDuplicate when the message was already committed by an
+	// earlier turn, and ErrSlowDown or ErrThrottled when the sender is over the rate
+	// limit (these messages are not processed at all).
+	Begin(ctx context.Context, a Arrival) (Turn, error)
+	// Queued is the number of turns of sender running or waiting, for monitoring and
+	// tests.
+	Queued(ctx context.Context, sender string) (int, error)
 	Close() error
+}
+
+// SessionOptions are the limits every session store applies.
+type SessionOptions struct {
+	// DedupeTTL is how long a processed message id is remembered (default 24 h).
+	DedupeTTL time.Duration
+	// LockTTL is how long a turn may hold its sender's lock before another turn may
+	// take over, so a crashed instance cannot block a resident (default 30 s; keep it
+	// above the engine's turn timeout).
+	LockTTL time.Duration
+	// RateLimit is how many messages one sender may send per RateWindow (default 30 per
+	// minute; a negative value turns the limit off).
+	RateLimit  int
+	RateWindow time.Duration
+}
+
+// WithDefaults fills in unset options.
+func (o SessionOptions) WithDefaults() SessionOptions {
+	if o.DedupeTTL == 0 {
+		o.DedupeTTL = 24 * time.Hour
+	}
+	if o.LockTTL == 0 {
+		o.LockTTL = 30 * time.Second
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = 30
+	}
+	if o.RateWindow == 0 {
+		o.RateWindow = time.Minute
+	}
+	return o
 }
 
 // Turn is one sender's exclusive access to their session, from Begin to Commit or
@@ -37,7 +90,8 @@ type Turn interface {
 	// Commit saves the new state for ttl (nil deletes it), remembers the message as
 	// processed, and ends the turn.
 	Commit(ctx context.Context, session []byte, ttl time.Duration) error
-	// Release ends the turn without saving; the message may be processed again.
+	// Release ends the turn without saving; the message may be processed again. It is a
+	// no-op after Commit.
 	Release()
 }
 

@@ -13,11 +13,9 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 )
-
-// dedupeWindow is how long a processed message id is remembered.
-const dedupeWindow = 24 * time.Hour
 
 func runChat(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
@@ -45,7 +43,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 
 	// In-process sessions, kept in the data folder between runs so a conversation can
 	// be continued in the next run, as on a phone.
-	sessions := memory.NewSessions(dedupeWindow, time.Now)
+	sessions := memory.NewSessions(store.SessionOptions{}, time.Now)
 	snapshot := filepath.Join(cfg.DataDir, "chat-sessions.json")
 	if f, err := os.Open(snapshot); err == nil {
 		err = sessions.Restore(f)

@@ -4,6 +4,7 @@ package memory
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
@@ -12,13 +13,15 @@ import (
 
 // Sessions is an in-process store.Sessions.
 type Sessions struct {
-	now     func() time.Time
-	seenTTL time.Duration
+	now  func() time.Time
+	opts store.SessionOptions
 
 	mu       sync.Mutex
 	sessions map[string]entry
 	seen     map[string]time.Time
-	locks    map[string]*senderLock
+	queues   map[string]*queue
+	rates    map[string]*window
+	seq      uint64
 	writes   int
 }
 
@@ -27,64 +30,144 @@ type entry struct {
 	expires time.Time
 }
 
-// senderLock serialises one sender's turns; refs counts holders and waiters so the
-// lock can be dropped when nobody needs it and the map does not grow with every sender.
-type senderLock struct {
-	ch   chan struct{}
-	refs int
+// queue serialises one sender's turns: one holder, and waiters in arrival order. It is
+// dropped when empty so memory follows the senders active right now.
+type queue struct {
+	waiters []*waiter
 }
 
-// NewSessions makes an empty store. seenTTL is how long processed message ids are
-// remembered for de-duplication; now is the clock (time.Now in production).
-func NewSessions(seenTTL time.Duration, now func() time.Time) *Sessions {
+type waiter struct {
+	at      time.Time
+	seq     uint64
+	ready   chan struct{}
+	granted bool
+}
+
+type window struct {
+	start time.Time
+	count int
+}
+
+// NewSessions makes an empty store; now is the clock (time.Now in production).
+func NewSessions(opts store.SessionOptions, now func() time.Time) *Sessions {
 	return &Sessions{
-		now: now, seenTTL: seenTTL,
-		sessions: map[string]entry{}, seen: map[string]time.Time{}, locks: map[string]*senderLock{},
+		now: now, opts: opts.WithDefaults(),
+		sessions: map[string]entry{}, seen: map[string]time.Time{},
+		queues: map[string]*queue{}, rates: map[string]*window{},
 	}
 }
 
 // Begin implements store.Sessions.
-func (s *Sessions) Begin(ctx context.Context, sender, messageID string) (store.Turn, error) {
+func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, error) {
 	s.mu.Lock()
-	l := s.locks[sender]
-	if l == nil {
-		l = &senderLock{ch: make(chan struct{}, 1)}
-		s.locks[sender] = l
+	if err := s.rateLocked(a.Sender); err != nil {
+		s.mu.Unlock()
+		return nil, err
 	}
-	l.refs++
-	s.mu.Unlock()
-
-	select {
-	case l.ch <- struct{}{}:
-	case <-ctx.Done():
-		s.unref(sender, l)
-		return nil, ctx.Err()
+	s.seq++
+	w := &waiter{at: a.At, seq: s.seq, ready: make(chan struct{})}
+	q := s.queues[a.Sender]
+	if q == nil {
+		// Nobody holds the sender: take the turn at once.
+		q = &queue{}
+		s.queues[a.Sender] = q
+		w.granted = true
+	} else {
+		i := sort.Search(len(q.waiters), func(i int) bool {
+			o := q.waiters[i]
+			return o.at.After(a.At) || (o.at.Equal(a.At) && o.seq > w.seq)
+		})
+		q.waiters = append(q.waiters, nil)
+		copy(q.waiters[i+1:], q.waiters[i:])
+		q.waiters[i] = w
+		s.mu.Unlock()
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			s.mu.Lock()
+			if w.granted {
+				s.handOverLocked(a.Sender)
+			} else {
+				s.removeWaiterLocked(a.Sender, w)
+			}
+			s.mu.Unlock()
+			return nil, ctx.Err()
+		}
+		s.mu.Lock()
 	}
-	t := &turn{s: s, sender: sender, messageID: messageID, lock: l}
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if exp, ok := s.seen[messageID]; ok && now.Before(exp) {
-		t.unlockLocked()
+	if exp, ok := s.seen[a.MessageID]; ok && now.Before(exp) {
+		s.handOverLocked(a.Sender)
 		return nil, store.ErrDuplicate
 	}
-	if e, ok := s.sessions[sender]; ok && now.Before(e.expires) {
+	t := &turn{s: s, arrival: a}
+	if e, ok := s.sessions[a.Sender]; ok && now.Before(e.expires) {
 		t.data = e.data
 	}
 	return t, nil
 }
 
-func (s *Sessions) unref(sender string, l *senderLock) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l.refs--
-	if l.refs == 0 {
-		delete(s.locks, sender)
+// rateLocked counts the message against the sender's fixed window.
+func (s *Sessions) rateLocked(sender string) error {
+	if s.opts.RateLimit < 0 {
+		return nil
+	}
+	now := s.now()
+	w := s.rates[sender]
+	if w == nil || !now.Before(w.start.Add(s.opts.RateWindow)) {
+		w = &window{start: now}
+		s.rates[sender] = w
+	}
+	w.count++
+	switch {
+	case w.count == s.opts.RateLimit+1:
+		return store.ErrSlowDown
+	case w.count > s.opts.RateLimit+1:
+		return store.ErrThrottled
+	}
+	return nil
+}
+
+// handOverLocked ends the current turn of sender and wakes the next waiter.
+func (s *Sessions) handOverLocked(sender string) {
+	q := s.queues[sender]
+	if q == nil {
+		return
+	}
+	if len(q.waiters) == 0 {
+		delete(s.queues, sender)
+		return
+	}
+	next := q.waiters[0]
+	q.waiters = q.waiters[1:]
+	next.granted = true
+	close(next.ready)
+}
+
+func (s *Sessions) removeWaiterLocked(sender string, w *waiter) {
+	q := s.queues[sender]
+	for i, o := range q.waiters {
+		if o == w {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			return
+		}
 	}
 }
 
-// sweepLocked drops expired sessions and message ids every few thousand writes, so
-// memory follows the number of active residents rather than all residents ever seen.
+// Queued implements store.Sessions.
+func (s *Sessions) Queued(_ context.Context, sender string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queues[sender]
+	if q == nil {
+		return 0, nil
+	}
+	return 1 + len(q.waiters), nil
+}
+
+// sweepLocked drops expired sessions, message ids and rate windows every few thousand
+// writes, so memory follows the number of active residents, not all residents ever seen.
 func (s *Sessions) sweepLocked(now time.Time) {
 	s.writes++
 	if s.writes%4096 != 0 {
@@ -100,18 +183,21 @@ func (s *Sessions) sweepLocked(now time.Time) {
 			delete(s.seen, k)
 		}
 	}
+	for k, w := range s.rates {
+		if !now.Before(w.start.Add(s.opts.RateWindow)) {
+			delete(s.rates, k)
+		}
+	}
 }
 
 // Close implements store.Sessions.
 func (s *Sessions) Close() error { return nil }
 
 type turn struct {
-	s         *Sessions
-	sender    string
-	messageID string
-	lock      *senderLock
-	data      []byte
-	done      bool
+	s       *Sessions
+	arrival store.Arrival
+	data    []byte
+	done    bool
 }
 
 func (t *turn) Session() []byte { return t.data }
@@ -125,33 +211,24 @@ func (t *turn) Commit(_ context.Context, session []byte, ttl time.Duration) erro
 	}
 	now := s.now()
 	if session == nil {
-		delete(s.sessions, t.sender)
+		delete(s.sessions, t.arrival.Sender)
 	} else {
-		s.sessions[t.sender] = entry{data: append([]byte(nil), session...), expires: now.Add(ttl)}
+		s.sessions[t.arrival.Sender] = entry{data: append([]byte(nil), session...), expires: now.Add(ttl)}
 	}
-	if t.messageID != "" {
-		s.seen[t.messageID] = now.Add(s.seenTTL)
+	if t.arrival.MessageID != "" {
+		s.seen[t.arrival.MessageID] = now.Add(s.opts.DedupeTTL)
 	}
 	s.sweepLocked(now)
-	t.unlockLocked()
+	t.done = true
+	s.handOverLocked(t.arrival.Sender)
 	return nil
 }
 
 func (t *turn) Release() {
 	t.s.mu.Lock()
 	defer t.s.mu.Unlock()
-	t.unlockLocked()
-}
-
-// unlockLocked ends the turn once; s.mu must be held.
-func (t *turn) unlockLocked() {
-	if t.done {
-		return
-	}
-	t.done = true
-	<-t.lock.ch
-	t.lock.refs--
-	if t.lock.refs == 0 {
-		delete(t.s.locks, t.sender)
+	if !t.done {
+		t.done = true
+		t.s.handOverLocked(t.arrival.Sender)
 	}
 }

@@ -13,15 +13,15 @@ import (
 )
 
 func TestSessions(t *testing.T) {
-	storetest.TestSessions(t, func(t *testing.T) store.Sessions {
-		return memory.NewSessions(time.Hour, time.Now)
+	storetest.TestSessions(t, func(t *testing.T, opts store.SessionOptions) store.Sessions {
+		return memory.NewSessions(opts, time.Now)
 	})
 }
 
 func TestSnapshotRestore(t *testing.T) {
 	ctx := context.Background()
-	a := memory.NewSessions(time.Hour, time.Now)
-	turn, err := a.Begin(ctx, "+628111", "m1")
+	a := memory.NewSessions(store.SessionOptions{}, time.Now)
+	turn, err := a.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "m1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +32,14 @@ func TestSnapshotRestore(t *testing.T) {
 	if err := a.Snapshot(&buf); err != nil {
 		t.Fatal(err)
 	}
-	b := memory.NewSessions(time.Hour, time.Now)
+	b := memory.NewSessions(store.SessionOptions{}, time.Now)
 	if err := b.Restore(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Begin(ctx, "+628111", "m1"); !errors.Is(err, store.ErrDuplicate) {
+	if _, err := b.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "m1"}); !errors.Is(err, store.ErrDuplicate) {
 		t.Fatalf("restored store forgot message m1: %v", err)
 	}
-	turn, err = b.Begin(ctx, "+628111", "m2")
+	turn, err = b.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "m2"})
 	if err != nil {
 		t.Fatal(err)
 	}

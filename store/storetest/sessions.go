@@ -13,10 +13,14 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-// TestSessions runs the suite; open returns a fresh, empty store for each subtest.
-func TestSessions(t *testing.T, open func(t *testing.T) store.Sessions) {
+// OpenSessions returns a fresh, empty store with the given options.
+type OpenSessions func(t *testing.T, opts store.SessionOptions) store.Sessions
+
+// TestSessions runs the suite against the stores open makes.
+func TestSessions(t *testing.T, openWith OpenSessions) {
 	ctx := context.Background()
 	hour := time.Hour
+	open := func(t *testing.T) store.Sessions { return openWith(t, store.SessionOptions{RateLimit: -1}) }
 
 	t.Run("new sender has no session", func(t *testing.T) {
 		s := open(t)
@@ -62,7 +66,7 @@ func TestSessions(t *testing.T, open func(t *testing.T) store.Sessions) {
 		s := open(t)
 		turn := begin(t, s, "+628111", "m1")
 		must(t, turn.Commit(ctx, []byte("x"), hour))
-		if _, err := s.Begin(ctx, "+628111", "m1"); !errors.Is(err, store.ErrDuplicate) {
+		if _, err := s.Begin(ctx, arrival("+628111", "m1")); !errors.Is(err, store.ErrDuplicate) {
 			t.Fatalf("second Begin of m1: err = %v, want ErrDuplicate", err)
 		}
 		// The duplicate must not keep the sender locked.
@@ -107,7 +111,7 @@ func TestSessions(t *testing.T, open func(t *testing.T) store.Sessions) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				turn, err := s.Begin(ctx, "+628111", fmt.Sprint("m", i))
+				turn, err := s.Begin(ctx, arrival("+628111", fmt.Sprint("m", i)))
 				if err != nil {
 					t.Error(err)
 					return
@@ -143,7 +147,7 @@ func TestSessions(t *testing.T, open func(t *testing.T) store.Sessions) {
 		turn := begin(t, s, "+628111", "m1")
 		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
-		if _, err := s.Begin(short, "+628111", "m2"); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := s.Begin(short, arrival("+628111", "m2")); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Begin on a busy sender: err = %v, want deadline exceeded", err)
 		}
 		// Other senders are not held up.
@@ -153,13 +157,117 @@ func TestSessions(t *testing.T, open func(t *testing.T) store.Sessions) {
 		turn = begin(t, s, "+628111", "m2")
 		turn.Release()
 	})
+	t.Run("waiting turns run in arrival order", func(t *testing.T) {
+		s := open(t)
+		const n = 50
+		holder := begin(t, s, "+628111", "first")
+		base := time.Now()
+		var mu sync.Mutex
+		var order []int
+		var wg sync.WaitGroup
+		// Started in reverse so that start order and arrival order disagree.
+		for i := n - 1; i >= 0; i-- {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a := store.Arrival{Sender: "+628111", MessageID: fmt.Sprint("m", i), At: base.Add(time.Duration(i) * time.Millisecond)}
+				turn, err := s.Begin(ctx, a)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				order = append(order, i)
+				mu.Unlock()
+				must(t, turn.Commit(ctx, []byte("x"), hour))
+			}()
+		}
+		waitQueued(t, s, "+628111", n+1)
+		holder.Release()
+		wg.Wait()
+		for i, got := range order {
+			if got != i {
+				t.Fatalf("turn %d ran as number %d; order %v", got, i, order)
+			}
+		}
+		if len(order) != n {
+			t.Fatalf("%d of %d turns ran", len(order), n)
+		}
+		if q, err := s.Queued(ctx, "+628111"); err != nil || q != 0 {
+			t.Fatalf("Queued after all turns = %d, %v", q, err)
+		}
+	})
+
+	t.Run("a burst from one sender is answered once, then dropped", func(t *testing.T) {
+		s := openWith(t, store.SessionOptions{RateLimit: 5, RateWindow: time.Hour})
+		var errs []error
+		for i := range 8 {
+			turn, err := s.Begin(ctx, arrival("+628111", fmt.Sprint("m", i)))
+			errs = append(errs, err)
+			if err == nil {
+				must(t, turn.Commit(ctx, []byte("x"), hour))
+			}
+		}
+		want := []error{nil, nil, nil, nil, nil, store.ErrSlowDown, store.ErrThrottled, store.ErrThrottled}
+		for i := range want {
+			if !errors.Is(errs[i], want[i]) {
+				t.Fatalf("message %d: err %v, want %v (all: %v)", i, errs[i], want[i], errs)
+			}
+		}
+		// Nobody else slows down.
+		other := begin(t, s, "+628222", "x1")
+		other.Release()
+	})
+
+	t.Run("waiting turn that gives up leaves the queue", func(t *testing.T) {
+		s := open(t)
+		holder := begin(t, s, "+628111", "m1")
+		short, cancel := context.WithCancel(ctx)
+		done := make(chan error)
+		go func() {
+			_, err := s.Begin(short, arrival("+628111", "m2"))
+			done <- err
+		}()
+		waitQueued(t, s, "+628111", 2)
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v", err)
+		}
+		waitQueued(t, s, "+628111", 1)
+		holder.Release()
+		next := begin(t, s, "+628111", "m3")
+		next.Release()
+	})
+}
+
+// waitQueued waits until n turns of sender hold or wait for the lock.
+func waitQueued(t *testing.T, s store.Sessions, sender string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		q, err := s.Queued(context.Background(), sender)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d turns queued, want %d", q, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func arrival(sender, id string) store.Arrival {
+	return store.Arrival{Sender: sender, MessageID: id, At: time.Now()}
 }
 
 func begin(t *testing.T, s store.Sessions, sender, id string) store.Turn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	turn, err := s.Begin(ctx, sender, id)
+	turn, err := s.Begin(ctx, arrival(sender, id))
 	if err != nil {
 		t.Fatalf("Begin(%s, %s): %v", sender, id, err)
 	}

@@ -1,0 +1,153 @@
+// Package redis keeps sessions in Redis (go-redis v9) so that several instances behind
+// a load balancer share conversations, de-duplication, per-sender turn order and rate
+// limits. A turn costs two round trips when nobody else writes from the same number:
+// one script to take the turn and load the session, one to save and hand over.
+package redis
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Sessions is a store.Sessions on Redis.
+type Sessions struct {
+	rdb    goredis.UniversalClient
+	prefix string
+	opts   store.SessionOptions
+}
+
+// NewSessions uses rdb with keys under prefix (e.g. "silakso:"), so that several
+// deployments can share one Redis.
+func NewSessions(rdb goredis.UniversalClient, prefix string, opts store.SessionOptions) *Sessions {
+	return &Sessions{rdb: rdb, prefix: prefix, opts: opts.WithDefaults()}
+}
+
+func (s *Sessions) base(sender string) string { return s.prefix + "{" + sender + "}:" }
+
+// Poll intervals while another turn of the same sender runs: short at first (most
+// turns take a few milliseconds), then backing off so a queue of waiters does not load
+// Redis.
+const (
+	minPoll = time.Millisecond
+	maxPoll = 25 * time.Millisecond
+)
+
+// Begin implements store.Sessions.
+func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, error) {
+	base := s.base(a.Sender)
+	t := &turn{s: s, base: base, token: newToken(), arrival: a}
+	keys := []string{base + "q", base + "s", base + "r"}
+	score := strconv.FormatInt(a.At.UnixMicro(), 10)
+	lockMS := strconv.FormatInt(s.opts.LockTTL.Milliseconds(), 10)
+	windowMS := strconv.FormatInt(s.opts.RateWindow.Milliseconds(), 10)
+	first := "1"
+	poll := minPoll
+	for {
+		res, err := beginScript.Run(ctx, s.rdb, keys, t.token, score, lockMS, base, a.MessageID,
+			first, s.opts.RateLimit, windowMS).Slice()
+		if err != nil {
+			if first == "0" {
+				t.giveUp()
+			}
+			return nil, fmt.Errorf("redis: begin turn: %w", err)
+		}
+		first = "0"
+		switch res[0] {
+		case "ok":
+			if v, ok := res[1].(string); ok {
+				t.data = []byte(v)
+			}
+			return t, nil
+		case "dup":
+			return nil, store.ErrDuplicate
+		case "slow":
+			return nil, store.ErrSlowDown
+		case "drop":
+			return nil, store.ErrThrottled
+		}
+		// "wait": another turn of this sender runs.
+		timer := time.NewTimer(poll/2 + rand.N(poll/2+1))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			t.giveUp()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+		poll = min(2*poll, maxPoll)
+	}
+}
+
+// Queued implements store.Sessions.
+func (s *Sessions) Queued(ctx context.Context, sender string) (int, error) {
+	n, err := s.rdb.ZCard(ctx, s.base(sender)+"q").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis: queued: %w", err)
+	}
+	return int(n), nil
+}
+
+// Close implements store.Sessions; the client belongs to the caller.
+func (s *Sessions) Close() error { return nil }
+
+// newToken names one turn; it only has to be unique among a sender's queued turns.
+func newToken() string {
+	var b [12]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type turn struct {
+	s       *Sessions
+	base    string
+	token   string
+	arrival store.Arrival
+	data    []byte
+	done    bool
+}
+
+func (t *turn) Session() []byte { return t.data }
+
+func (t *turn) Commit(ctx context.Context, session []byte, ttl time.Duration) error {
+	if t.done {
+		return nil
+	}
+	del := "0"
+	if session == nil {
+		del = "1"
+	}
+	ok, err := commitScript.Run(ctx, t.s.rdb, []string{t.base + "q", t.base + "s"},
+		t.token, t.base, t.arrival.MessageID, session, ttl.Milliseconds(), t.s.opts.DedupeTTL.Milliseconds(), del).Int()
+	if err != nil {
+		return fmt.Errorf("redis: commit turn: %w", err)
+	}
+	t.done = true
+	if ok == 0 {
+		return store.ErrLockLost
+	}
+	return nil
+}
+
+func (t *turn) Release() {
+	if !t.done {
+		t.done = true
+		t.giveUp()
+	}
+}
+
+// giveUp leaves the queue, with its own short deadline: the caller's context may be the
+// reason for giving up. If Redis cannot be reached the entry expires with its alive key.
+func (t *turn) giveUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = releaseScript.Run(ctx, t.s.rdb, []string{t.base + "q"}, t.token, t.base).Err()
+}
