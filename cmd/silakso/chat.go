@@ -41,18 +41,34 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	}
 	defer cases.Close()
 
-	// In-process sessions, kept in the data folder between runs so a conversation can
-	// be continued in the next run, as on a phone.
-	sessions := memory.NewSessions(store.SessionOptions{}, time.Now)
-	snapshot := filepath.Join(cfg.DataDir, "chat-sessions.json")
-	if f, err := os.Open(snapshot); err == nil {
-		err = sessions.Restore(f)
-		f.Close()
+	var sessions store.Sessions
+	var saveSessions func() error
+	if cfg.RedisURL != "" {
+		rs, closeRedis, err := openRedisSessions(ctx, cfg, store.SessionOptions{}, log)
 		if err != nil {
-			log.Warn("previous chat sessions unreadable, starting fresh", "err", err)
+			return err
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
+		defer closeRedis()
+		sessions = rs
+	} else {
+		// In-process sessions, kept in the data folder between runs so a conversation
+		// can be continued in the next run, as on a phone.
+		ms := memory.NewSessions(store.SessionOptions{}, time.Now)
+		snapshot := filepath.Join(cfg.DataDir, "chat-sessions.json")
+		if f, err := os.Open(snapshot); err == nil {
+			err = ms.Restore(f)
+			f.Close()
+			if err != nil {
+				log.Warn("previous chat sessions unreadable, starting fresh", "err", err)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create the data folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
+		}
+		sessions = ms
+		saveSessions = func() error { return saveSnapshot(snapshot, ms) }
 	}
 
 	engine, err := newEngine(sessions, cases, log)
@@ -67,8 +83,10 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, Ctrl-D to end.\n", sender)
 	}
 	runErr := c.Run(ctx)
-	if err := saveSnapshot(snapshot, sessions); err != nil {
-		log.Error("chat sessions not saved", "err", err)
+	if saveSessions != nil {
+		if err := saveSessions(); err != nil {
+			log.Error("chat sessions not saved", "err", err)
+		}
 	}
 	return runErr
 }

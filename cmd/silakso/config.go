@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 )
@@ -12,6 +13,8 @@ type config struct {
 	DataDir     string
 	DatabaseURL string
 	RedisURL    string
+	// RedisPrefix starts every Redis key, so deployments can share one Redis.
+	RedisPrefix string
 	LogLevel    slog.Level
 }
 
@@ -22,7 +25,11 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		DataDir:     env("SILAKSO_DATA_DIR"),
 		DatabaseURL: env("SILAKSO_DATABASE_URL"),
 		RedisURL:    env("SILAKSO_REDIS_URL"),
+		RedisPrefix: env("SILAKSO_REDIS_PREFIX"),
 		LogLevel:    defaultLevel,
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "silakso:"
 	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
@@ -41,12 +48,23 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 			return c, fmt.Errorf("SILAKSO_DATABASE_URL=%q: name the file, e.g. sqlite:data/silakso.db", c.DatabaseURL)
 		}
 	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
-		return c, fmt.Errorf("SILAKSO_DATABASE_URL: the PostgreSQL backend is not in this build yet; use sqlite:PATH or leave it empty")
 	default:
-		return c, fmt.Errorf("SILAKSO_DATABASE_URL=%q: use sqlite:PATH (e.g. sqlite:data/silakso.db)", c.DatabaseURL)
+		return c, fmt.Errorf("SILAKSO_DATABASE_URL=%q: use postgres://USER:PASSWORD@HOST:5432/DB or sqlite:PATH", redact(c.DatabaseURL))
 	}
-	if c.RedisURL != "" {
-		return c, fmt.Errorf("SILAKSO_REDIS_URL: the Redis backend is not in this build yet; leave it empty for in-process sessions")
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return c, fmt.Errorf("SILAKSO_REDIS_URL=%q: use redis://[:PASSWORD@]HOST:6379/0, or leave it empty for in-process sessions", redact(c.RedisURL))
 	}
 	return c, nil
+}
+
+// redact hides the password of a URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if i := strings.Index(raw, "@"); i >= 0 {
+			return "..." + raw[i:]
+		}
+		return raw
+	}
+	return u.Redacted()
 }

@@ -8,13 +8,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/postgres"
+	"github.com/dinsospmd-bateng/silakso/store/redis"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
 )
+
+// startupTimeout bounds each backend's first contact, so a server that is down gives a
+// clear error in seconds instead of a hang.
+const startupTimeout = 10 * time.Second
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
@@ -22,7 +31,16 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 
 // openCases opens the case database named by the configuration, applying migrations.
 func openCases(ctx context.Context, c config) (store.Cases, error) {
-	path := strings.TrimPrefix(c.DatabaseURL, "sqlite:")
+	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
+	defer cancel()
+	path, isSQLite := strings.CutPrefix(c.DatabaseURL, "sqlite:")
+	if !isSQLite {
+		db, err := postgres.Open(ctx, c.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("SILAKSO_DATABASE_URL: %v", oneLine(err))
+		}
+		return db, nil
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
@@ -30,10 +48,34 @@ func openCases(ctx context.Context, c config) (store.Cases, error) {
 	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("case database %s: %w", path, err)
+		return nil, fmt.Errorf("case database %s: %v", path, oneLine(err))
 	}
 	return db, nil
 }
+
+// openRedisSessions connects to the configured Redis. Pool size and timeouts come from
+// the URL's query (pool_size, dial_timeout, read_timeout, ...); go-redis's defaults
+// (10 connections per CPU, 5 s dial, 3 s read/write) suit most offices.
+func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions, log *slog.Logger) (store.Sessions, func() error, error) {
+	ropts, err := goredis.ParseURL(c.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SILAKSO_REDIS_URL=%q: %v", redact(c.RedisURL), err)
+	}
+	// go-redis reports connection trouble on its own global logger; route it into ours
+	// so stderr stays one JSON line per event.
+	goredis.SetLogger(redisLogger{log})
+	rdb := goredis.NewClient(ropts)
+	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("SILAKSO_REDIS_URL: cannot reach Redis at %s: %v", ropts.Addr, oneLine(err))
+	}
+	return redis.NewSessions(rdb, c.RedisPrefix, opts), rdb.Close, nil
+}
+
+// oneLine keeps start-up errors to one line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // newEngine builds the bot over the given stores.
 func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger) (*bot.Engine, error) {
@@ -48,4 +90,12 @@ func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger) (*b
 	return bot.New(bot.Deps{
 		Sessions: sessions, Cases: cases, Catalog: catalog, Regions: regions, Log: log,
 	}, bot.Config{}), nil
+}
+
+// redisLogger puts go-redis's internal messages into slog at debug level: the errors that
+// matter are returned to us and reported once, with context.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }

@@ -47,6 +47,22 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		}
 	})
 
+	t.Run("times read back as returned", func(t *testing.T) {
+		s := open(t)
+		f := Filing("i1")
+		f.FiledAt = time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.FixedZone("WIB", 7*3600))
+		c, _, err := s.FileCase(ctx, f)
+		must(t, err)
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if !got.FiledAt.Equal(c.FiledAt) || !got.UpdatedAt.Equal(c.UpdatedAt) || got.FiledAt.Location() != time.UTC {
+			t.Fatalf("filed at %v, read back %v", c.FiledAt, got.FiledAt)
+		}
+		if d := f.FiledAt.Sub(got.FiledAt); d < 0 || d >= time.Millisecond {
+			t.Fatalf("filing time off by %v", d)
+		}
+	})
+
 	t.Run("no NIK is kept as such", func(t *testing.T) {
 		s := open(t)
 		f := Filing("i1")

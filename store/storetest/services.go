@@ -97,4 +97,3 @@ func PostgresDatabase(t testing.TB) string {
 	u.Path = "/" + name
 	return u.String()
 }
-

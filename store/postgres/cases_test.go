@@ -1,0 +1,44 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/postgres"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
+)
+
+func open(t *testing.T) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestCases(t *testing.T) {
+	storetest.TestCases(t, func(t *testing.T) store.Cases { return open(t) })
+}
+
+// Instances starting together migrate under a lock: all succeed, once.
+func TestConcurrentStartups(t *testing.T) {
+	url := storetest.PostgresDatabase(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			db.Close()
+		}()
+	}
+	wg.Wait()
+}
