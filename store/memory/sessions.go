@@ -60,6 +60,12 @@ func NewSessions(opts store.SessionOptions, now func() time.Time) *Sessions {
 // Begin implements store.Sessions.
 func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, error) {
 	s.mu.Lock()
+	// A message already processed is dropped at once, without waiting or counting
+	// against the rate limit (providers retry webhooks).
+	if exp, ok := s.seen[a.MessageID]; ok && s.now().Before(exp) {
+		s.mu.Unlock()
+		return nil, store.ErrDuplicate
+	}
 	if err := s.rateLocked(a.Sender); err != nil {
 		s.mu.Unlock()
 		return nil, err

@@ -45,7 +45,7 @@ const (
 func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, error) {
 	base := s.base(a.Sender)
 	t := &turn{s: s, base: base, token: newToken(), arrival: a}
-	keys := []string{base + "q", base + "s", base + "r"}
+	keys := []string{base + "h", base + "q", base + "s", base + "r"}
 	score := strconv.FormatInt(a.At.UnixMicro(), 10)
 	lockMS := strconv.FormatInt(s.opts.LockTTL.Milliseconds(), 10)
 	windowMS := strconv.FormatInt(s.opts.RateWindow.Milliseconds(), 10)
@@ -89,11 +89,12 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 
 // Queued implements store.Sessions.
 func (s *Sessions) Queued(ctx context.Context, sender string) (int, error) {
-	n, err := s.rdb.ZCard(ctx, s.base(sender)+"q").Result()
+	base := s.base(sender)
+	n, err := queuedScript.Run(ctx, s.rdb, []string{base + "h", base + "q"}).Int()
 	if err != nil {
 		return 0, fmt.Errorf("redis: queued: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // Close implements store.Sessions; the client belongs to the caller.
@@ -125,7 +126,7 @@ func (t *turn) Commit(ctx context.Context, session []byte, ttl time.Duration) er
 	if session == nil {
 		del = "1"
 	}
-	ok, err := commitScript.Run(ctx, t.s.rdb, []string{t.base + "q", t.base + "s"},
+	ok, err := commitScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "s"},
 		t.token, t.base, t.arrival.MessageID, session, ttl.Milliseconds(), t.s.opts.DedupeTTL.Milliseconds(), del).Int()
 	if err != nil {
 		return fmt.Errorf("redis: commit turn: %w", err)
@@ -149,5 +150,5 @@ func (t *turn) Release() {
 func (t *turn) giveUp() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = releaseScript.Run(ctx, t.s.rdb, []string{t.base + "q"}, t.token, t.base).Err()
+	_ = releaseScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "q"}, t.token, t.base).Err()
 }

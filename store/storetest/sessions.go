@@ -198,10 +198,35 @@ func TestSessions(t *testing.T, openWith OpenSessions) {
 		}
 	})
 
+	t.Run("an earlier arrival does not take over a running turn", func(t *testing.T) {
+		s := open(t)
+		now := time.Now()
+		holder, err := s.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "late", At: now})
+		must(t, err)
+		for _, at := range []time.Time{now, now.Add(-time.Second)} {
+			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			_, err := s.Begin(short, store.Arrival{Sender: "+628111", MessageID: "early", At: at})
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Begin while another turn runs: err = %v, want to wait", err)
+			}
+		}
+		holder.Release()
+	})
+
 	t.Run("a burst from one sender is answered once, then dropped", func(t *testing.T) {
 		s := openWith(t, store.SessionOptions{RateLimit: 5, RateWindow: time.Hour})
 		var errs []error
-		for i := range 8 {
+		turn := begin(t, s, "+628111", "m0")
+		errs = append(errs, nil)
+		must(t, turn.Commit(ctx, []byte("x"), hour))
+		// Retries of a processed message do not count.
+		for range 10 {
+			if _, err := s.Begin(ctx, arrival("+628111", "m0")); !errors.Is(err, store.ErrDuplicate) {
+				t.Fatalf("retry of m0: %v", err)
+			}
+		}
+		for i := 1; i < 8; i++ {
 			turn, err := s.Begin(ctx, arrival("+628111", fmt.Sprint("m", i)))
 			errs = append(errs, err)
 			if err == nil {
