@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
 func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
@@ -82,5 +87,47 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("want one line, got:\n%s", errOut)
 			}
 		})
+	}
+}
+
+// With PostgreSQL and Redis configured, chat behaves exactly as on the embedded
+// defaults, and the case lands in PostgreSQL.
+func TestChatOnPostgresAndRedis(t *testing.T) {
+	script := strings.Join([]string{"halo", "1", "3", "Bpk. Ahmad", "0", "sg selan", "kerantai",
+		"Jl. Raya Kerantai RT 02", "5", "Tinggal sendiri, sudah tua dan sering sakit.", "2", "6285267891234", "YA", "CEK"}, "\n") + "\n"
+	embedded := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	code, want, errOut := runCmd(t, embedded, script, "chat")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	_, prefix := storetest.Redis(t)
+	pgURL := storetest.PostgresDatabase(t)
+	production := map[string]string{
+		"SILAKSO_DATA_DIR":     t.TempDir(),
+		"SILAKSO_DATABASE_URL": pgURL,
+		"SILAKSO_REDIS_URL":    storetest.RedisURL(),
+		"SILAKSO_REDIS_PREFIX": prefix,
+	}
+	code, got, errOut := runCmd(t, production, script, "chat")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	// Only the date of the status line may differ between the runs.
+	date := regexp.MustCompile(`\d\d-\d\d-\d\d\b`)
+	if date.ReplaceAllString(got, "DATE") != date.ReplaceAllString(want, "DATE") {
+		t.Fatalf("PostgreSQL + Redis:\n%s\nembedded:\n%s", got, want)
+	}
+	conn, err := pgx.Connect(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var ticket, desa string
+	var noNIK bool
+	if err := conn.QueryRow(context.Background(), `SELECT ticket, desa, no_nik FROM cases`).Scan(&ticket, &desa, &noNIK); err != nil {
+		t.Fatal(err)
+	}
+	if ticket != "2600017" || desa != "Kerantai" || !noNIK {
+		t.Fatalf("case in PostgreSQL: %s %s %v", ticket, desa, noNIK)
 	}
 }

@@ -42,3 +42,12 @@ func TestConcurrentStartups(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func BenchmarkFileCase(b *testing.B) {
+	db, err := postgres.Open(context.Background(), storetest.PostgresDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchmarkFileCase(b, db)
+}

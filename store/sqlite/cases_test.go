@@ -31,3 +31,12 @@ func TestMigrateIsRepeatable(t *testing.T) {
 		db.Close()
 	}
 }
+
+func BenchmarkFileCase(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "cases.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchmarkFileCase(b, db)
+}

@@ -31,11 +31,7 @@ func uniqueName(prefix string) string {
 // keys under the prefix are deleted when the test ends.
 func Redis(t testing.TB) (*goredis.Client, string) {
 	t.Helper()
-	u := os.Getenv("SILAKSO_TEST_REDIS_URL")
-	if u == "" {
-		u = defaultRedis
-	}
-	opts, err := goredis.ParseURL(u)
+	opts, err := goredis.ParseURL(RedisURL())
 	if err != nil {
 		t.Fatalf("SILAKSO_TEST_REDIS_URL: %v", err)
 	}
@@ -55,6 +51,14 @@ func Redis(t testing.TB) (*goredis.Client, string) {
 		rdb.Close()
 	})
 	return rdb, prefix
+}
+
+// RedisURL is the test Redis: SILAKSO_TEST_REDIS_URL, or the one on this machine.
+func RedisURL() string {
+	if u := os.Getenv("SILAKSO_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return defaultRedis
 }
 
 // PostgresDatabase creates an empty database for the test and returns its URL; the
