@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,9 +55,9 @@ func shortError(err error) error {
 	if errors.As(err, &pgErr) {
 		return errors.New(pgErr.Message)
 	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		return connErr.Unwrap()
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return netErr
 	}
 	return err
 }
