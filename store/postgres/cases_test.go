@@ -51,3 +51,7 @@ func BenchmarkFileCase(b *testing.B) {
 	defer db.Close()
 	storetest.BenchmarkFileCase(b, db)
 }
+
+func TestMessageLog(t *testing.T) {
+	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog { return open(t) })
+}

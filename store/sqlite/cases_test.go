@@ -40,3 +40,14 @@ func BenchmarkFileCase(b *testing.B) {
 	defer db.Close()
 	storetest.BenchmarkFileCase(b, db)
 }
+
+func TestMessageLog(t *testing.T) {
+	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Batcher collects message records and writes them in batches: one transaction per
+// batch instead of one per message, which is what keeps per-message bookkeeping off
+// the hot path. Records wait at most Every before they are written.
+type Batcher struct {
+	log     MessageLog
+	size    int
+	every   time.Duration
+	onError func(err error, lost int)
+
+	in   chan MessageRecord
+	done chan struct{}
+	once sync.Once
+}
+
+// NewBatcher writes to log in batches of up to size records, at least every every.
+// onError is told about a batch that could not be written after retries.
+func NewBatcher(log MessageLog, size int, every time.Duration, onError func(err error, lost int)) *Batcher {
+	b := &Batcher{
+		log: log, size: size, every: every, onError: onError,
+		in: make(chan MessageRecord, size*8), done: make(chan struct{}),
+	}
+	go b.run()
+	return b
+}
+
+// Add queues a record. It blocks only when the queue is full (the database is far
+// behind), up to ctx's deadline, so back-pressure reaches the webhook instead of memory
+// growing without bound.
+func (b *Batcher) Add(ctx context.Context, r MessageRecord) error {
+	select {
+	case b.in <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops.
+func (b *Batcher) Close() {
+	b.once.Do(func() { close(b.in) })
+	<-b.done
+}
+
+func (b *Batcher) run() {
+	defer close(b.done)
+	batch := make([]MessageRecord, 0, b.size)
+	tick := time.NewTicker(b.every)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-b.in:
+			if !ok {
+				b.flush(batch)
+				return
+			}
+			batch = append(batch, r)
+			if len(batch) >= b.size {
+				batch = b.flush(batch)
+			}
+		case <-tick.C:
+			batch = b.flush(batch)
+		}
+	}
+}
+
+// flush writes a batch, retrying a few times with a pause: a database that is down for
+// a moment costs a delay, not records.
+func (b *Batcher) flush(batch []MessageRecord) []MessageRecord {
+	if len(batch) == 0 {
+		return batch
+	}
+	merged := MergeRecords(batch)
+	var err error
+	for attempt := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = b.log.RecordMessages(ctx, merged)
+		cancel()
+		if err == nil {
+			return batch[:0]
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	if b.onError != nil {
+		b.onError(err, len(merged))
+	}
+	return batch[:0]
+}
