@@ -110,7 +110,7 @@ func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.TurnTimeout)
 	defer cancel()
-	log := e.log.With("channel", in.Channel, "from", dialogs.MaskPhone(in.From), "id", in.ID)
+	log := e.log.With("channel", in.Channel, "from", channels.MaskPhone(in.From), "id", in.ID)
 
 	at := in.Time
 	if at.IsZero() {
@@ -264,7 +264,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
 	})
 	if err != nil {
-		e.log.Error("case not filed, answers kept for a retry", "from", dialogs.MaskPhone(in.From), "err", err)
+		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
 		return e.intake.FileFailed(st).Replies
 	}
 	e.log.Info("case filed", "ticket", c.Ticket, "created", created, "kecamatan", c.Kecamatan, "no_nik", c.NoNIK)

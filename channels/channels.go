@@ -8,6 +8,7 @@ package channels
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -89,4 +90,16 @@ func (e *SendError) Unwrap() error { return e.Err }
 func IsPermanent(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && se.Permanent
+}
+
+// MaskPhone hides the middle of a phone number, the only form in which a number may
+// appear in a log line: +62812****7890.
+func MaskPhone(p string) string {
+	switch {
+	case len(p) <= 4:
+		return strings.Repeat("*", len(p))
+	case len(p) <= 10:
+		return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
+	}
+	return p[:6] + strings.Repeat("*", len(p)-10) + p[len(p)-4:]
 }

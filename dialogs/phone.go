@@ -31,14 +31,3 @@ func LocalPhone(e164 string) string {
 	}
 	return e164
 }
-
-// MaskPhone hides the middle of a phone number for logs: +62812****7890.
-func MaskPhone(p string) string {
-	switch {
-	case len(p) <= 4:
-		return strings.Repeat("*", len(p))
-	case len(p) <= 10:
-		return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
-	}
-	return p[:6] + strings.Repeat("*", len(p)-10) + p[len(p)-4:]
-}

@@ -1,0 +1,151 @@
+package twilio
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/twilio/twilio-go/client"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Sender sends messages through Twilio's REST API. It implements channels.Sender for
+// both Twilio channels.
+type Sender struct {
+	cfg      Config
+	api      *openapi.ApiService
+	window   WindowStore
+	records  Recorder
+	metrics  Metrics
+	log      *slog.Logger
+	now      func() time.Time
+	callback string
+}
+
+// NewSender makes a sender for cfg. Records of sent messages go to records.
+func NewSender(cfg Config, window WindowStore, records Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
+	if cfg.HTTPTimeout == 0 {
+		cfg.HTTPTimeout = 10 * time.Second
+	}
+	transport := http.DefaultTransport
+	if cfg.APIBaseURL != "" {
+		base, err := url.Parse(cfg.APIBaseURL)
+		if err != nil || base.Scheme == "" || base.Host == "" {
+			return nil, fmt.Errorf("TWILIO_API_BASE_URL=%q: use a URL such as https://api.twilio.com", cfg.APIBaseURL)
+		}
+		transport = &rebase{base: base, next: http.DefaultTransport}
+	}
+	c := &client.Client{
+		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
+		HTTPClient: &http.Client{
+			Timeout:   cfg.HTTPTimeout,
+			Transport: transport,
+			// Twilio answers directly; a redirect would be a misconfigured proxy.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	c.SetAccountSid(cfg.AccountSID)
+	handler := client.NewRequestHandler(c)
+	// Edges and regions come from our configuration, not from stray environment.
+	handler.Edge, handler.Region = "", ""
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	return &Sender{
+		cfg: cfg, api: openapi.NewApiService(handler), window: window, records: records,
+		metrics: metrics, log: log, now: time.Now,
+		callback: strings.TrimSuffix(cfg.PublicURL, "/") + StatusPath,
+	}, nil
+}
+
+// rebase sends requests meant for *.twilio.com to another base URL.
+type rebase struct {
+	base *url.URL
+	next http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host = r.base.Scheme, r.base.Host
+	req.URL.Path = strings.TrimSuffix(r.base.Path, "/") + req.URL.Path
+	req.Host = r.base.Host
+	return r.next.RoundTrip(req)
+}
+
+// Send implements channels.Sender.
+func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Receipt, error) {
+	params := &openapi.CreateMessageParams{}
+	params.SetTo(address(out.Channel, out.To))
+	params.SetStatusCallback(s.callback)
+	body, segments := out.Text, 0
+	switch out.Channel {
+	case ChannelWhatsApp:
+		if s.cfg.WhatsAppFrom == "" {
+			return channels.Receipt{}, &channels.SendError{Permanent: true, Err: fmt.Errorf("twilio: TWILIO_WHATSAPP_FROM is not set")}
+		}
+		params.SetFrom(whatsappPrefix + s.cfg.WhatsAppFrom)
+		body = truncate(body)
+		open, err := s.window.Open(ctx, out.To, s.now())
+		if err != nil {
+			return channels.Receipt{}, &channels.SendError{Err: fmt.Errorf("twilio: whatsapp window: %w", err)}
+		}
+		if !open {
+			if s.cfg.WhatsAppTemplateSID == "" {
+				s.metrics.Sent(out.Channel, "permanent", 0)
+				return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "63016", Err: ErrOutsideWindow}
+			}
+			// The template asks the resident to write back; their reply reopens the window
+			// and the news is waiting for them (CEK).
+			params.SetContentSid(s.cfg.WhatsAppTemplateSID)
+			body = ""
+		}
+	case ChannelSMS:
+		if strings.HasPrefix(s.cfg.SMSFrom, "MG") {
+			params.SetMessagingServiceSid(s.cfg.SMSFrom)
+		} else {
+			params.SetFrom(s.cfg.SMSFrom)
+		}
+		body, segments = shapeSMS(body)
+	default:
+		return channels.Receipt{}, &channels.SendError{Permanent: true, Err: fmt.Errorf("twilio: unknown channel %q", out.Channel)}
+	}
+	if body != "" {
+		params.SetBody(body)
+	}
+
+	msg, err := s.api.CreateMessage(params)
+	if err != nil {
+		err = classify(err)
+		result := "retryable"
+		if channels.IsPermanent(err) {
+			result = "permanent"
+		}
+		s.metrics.Sent(out.Channel, result, 0)
+		s.log.Warn("twilio send failed", "to", channels.MaskPhone(out.To), "channel", out.Channel, "err", err)
+		return channels.Receipt{}, err
+	}
+	sid, status := "", "queued"
+	if msg.Sid != nil {
+		sid = *msg.Sid
+	}
+	if msg.Status != nil {
+		status = *msg.Status
+	}
+	s.metrics.Sent(out.Channel, "sent", segments)
+	if s.records != nil && sid != "" {
+		if err := s.records.Add(ctx, store.MessageRecord{
+			Channel: out.Channel, Direction: store.Outbound, ProviderID: sid, Peer: out.To,
+			Segments: segments, Status: status, At: s.now(),
+		}); err != nil {
+			s.log.Warn("message record dropped", "err", err)
+		}
+	}
+	return channels.Receipt{ProviderID: sid, Segments: segments}, nil
+}

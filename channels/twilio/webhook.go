@@ -1,0 +1,199 @@
+package twilio
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twilio/twilio-go/client"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// The webhook paths; set them as the number's "A message comes in" URL and they are
+// used as the status callback.
+const (
+	MessagesPath = "/twilio/messages"
+	StatusPath   = "/twilio/status"
+)
+
+// maxWebhookBody bounds what a request may make us read; Twilio's are a few KB.
+const maxWebhookBody = 64 << 10
+
+// emptyTwiML answers a webhook without a TwiML reply: replies go out through the REST
+// API, so that each has a provider id and delivery reports.
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
+
+// Replier queues replies for sending (channels.Dispatcher).
+type Replier interface {
+	Enqueue(ctx context.Context, out channels.Outbound) error
+}
+
+// OptOuts records numbers that told Twilio to stop (store.MessageLog).
+type OptOuts interface {
+	SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error
+}
+
+// Webhook receives Twilio's webhooks.
+type Webhook struct {
+	cfg       Config
+	validator client.RequestValidator
+	handler   channels.Handler
+	replies   Replier
+	records   Recorder
+	optOuts   OptOuts
+	window    WindowStore
+	metrics   Metrics
+	log       *slog.Logger
+	now       func() time.Time
+	// TurnTimeout bounds the bot's turn, so the webhook answers well inside Twilio's
+	// 15 s limit even when a backend is slow (default 10 s).
+	TurnTimeout time.Duration
+}
+
+// NewWebhook makes the webhook endpoints. Without an auth token they refuse every
+// request: an unsigned endpoint would let anyone speak for any resident.
+func NewWebhook(cfg Config, handler channels.Handler, replies Replier, records Recorder, optOuts OptOuts,
+	window WindowStore, metrics Metrics, log *slog.Logger) *Webhook {
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	return &Webhook{
+		cfg: cfg, validator: client.NewRequestValidator(cfg.AuthToken), handler: handler, replies: replies,
+		records: records, optOuts: optOuts, window: window, metrics: metrics, log: log,
+		now: time.Now, TurnTimeout: 10 * time.Second,
+	}
+}
+
+// Register adds the endpoints to mux.
+func (w *Webhook) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+MessagesPath, w.messages)
+	mux.HandleFunc("POST "+StatusPath, w.status)
+}
+
+// verified reads a webhook's form after checking its signature against the URL Twilio
+// called: our public URL plus the path and query of the request. It writes the error
+// response itself and returns ok=false when the request must not be processed.
+func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if w.cfg.AuthToken == "" {
+		http.Error(rw, "twilio webhooks are not configured", http.StatusNotFound)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
+	if err != nil {
+		w.reject(rw, r, "bad_request", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	signature := r.Header.Get("X-Twilio-Signature")
+	if signature == "" {
+		w.reject(rw, r, "no_signature", http.StatusForbidden)
+		return nil, false
+	}
+	called := strings.TrimSuffix(w.cfg.PublicURL, "/") + r.URL.RequestURI()
+	if !w.validator.ValidateBody(called, body, signature) {
+		w.reject(rw, r, "bad_signature", http.StatusForbidden)
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+// reject answers a refused webhook; the log line says why and from where, never what.
+func (w *Webhook) reject(rw http.ResponseWriter, r *http.Request, reason string, code int) {
+	w.metrics.Rejected(reason)
+	w.log.Warn("twilio webhook rejected", "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
+	http.Error(rw, http.StatusText(code), code)
+}
+
+func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
+	form, ok := w.verified(rw, r)
+	if !ok {
+		return
+	}
+	sid := form.Get("MessageSid")
+	channel, from, okFrom := parseAddress(form.Get("From"))
+	if sid == "" || !okFrom {
+		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+		return
+	}
+	now := w.now()
+	media, _ := strconv.Atoi(form.Get("NumMedia"))
+	segments, _ := strconv.Atoi(form.Get("NumSegments"))
+	in := channels.Inbound{Channel: channel, ID: sid, From: from, Text: form.Get("Body"), Media: media, Time: now}
+
+	if channel == ChannelWhatsApp && w.window != nil {
+		if err := w.window.Touch(r.Context(), from, now); err != nil {
+			w.log.Warn("whatsapp window not recorded", "err", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), w.TurnTimeout)
+	defer cancel()
+	replies, err := w.handler.Handle(ctx, in)
+	result := "accepted"
+	switch {
+	case err != nil:
+		// The engine has already chosen what to tell the resident (try again later).
+		result = "failed"
+		w.log.Error("turn failed", "channel", channel, "from", channels.MaskPhone(from), "sid", sid, "err", err)
+	case len(replies) == 0:
+		result = "duplicate"
+	}
+	w.metrics.Inbound(channel, result)
+	if w.records != nil {
+		if err := w.records.Add(ctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
+			Peer: from, Segments: segments, Status: "received", At: now}); err != nil {
+			w.log.Warn("message record dropped", "err", err)
+		}
+	}
+	for _, out := range replies {
+		if err := w.replies.Enqueue(ctx, out); err != nil {
+			w.log.Error("reply not queued", "to", channels.MaskPhone(out.To), "err", err)
+		}
+	}
+	rw.Header().Set("Content-Type", "text/xml")
+	io.WriteString(rw, emptyTwiML)
+}
+
+func (w *Webhook) status(rw http.ResponseWriter, r *http.Request) {
+	form, ok := w.verified(rw, r)
+	if !ok {
+		return
+	}
+	sid, status := form.Get("MessageSid"), form.Get("MessageStatus")
+	if sid == "" || status == "" {
+		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+		return
+	}
+	_, to, _ := parseAddress(form.Get("To"))
+	code := form.Get("ErrorCode")
+	now := w.now()
+	w.metrics.Status(status)
+	if w.records != nil {
+		if err := w.records.Add(r.Context(), store.MessageRecord{Direction: store.Outbound, ProviderID: sid,
+			Peer: to, Status: status, ErrorCode: code, Error: Reason(code), At: now}); err != nil {
+			w.log.Warn("status record dropped", "err", err)
+		}
+	}
+	if code == strconv.Itoa(codeOptedOut) && to != "" && w.optOuts != nil {
+		if err := w.optOuts.SetOptOut(r.Context(), to, true, now); err != nil {
+			w.log.Error("opt-out not recorded", "to", channels.MaskPhone(to), "err", err)
+			http.Error(rw, "opt-out not recorded", http.StatusServiceUnavailable)
+			return
+		}
+		w.log.Info("resident opted out at the provider", "to", channels.MaskPhone(to))
+	}
+	if code != "" {
+		w.log.Warn("message not delivered", "sid", sid, "status", status, "code", code, "reason", Reason(code))
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
