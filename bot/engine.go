@@ -66,7 +66,22 @@ type Engine struct {
 	cfg      Config
 	now      func() time.Time
 	log      *slog.Logger
+	metrics  Metrics
 }
+
+// Metrics is what the engine reports; silakso serve exports it to Prometheus.
+type Metrics interface {
+	// Turn counts a turn by channel and result (ok, duplicate, throttled, error) and
+	// observes how long it took.
+	Turn(channel, result string, d time.Duration)
+	// CaseFiled counts a newly filed case.
+	CaseFiled(channel string)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Turn(string, string, time.Duration) {}
+func (nopMetrics) CaseFiled(string)                   {}
 
 // Deps are what the engine works with.
 type Deps struct {
@@ -77,6 +92,8 @@ type Deps struct {
 	// Now is the clock (time.Now unless a test drives time).
 	Now func() time.Time
 	Log *slog.Logger
+	// Metrics is optional.
+	Metrics Metrics
 }
 
 // New builds an engine.
@@ -87,11 +104,14 @@ func New(d Deps, cfg Config) *Engine {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Metrics == nil {
+		d.Metrics = nopMetrics{}
+	}
 	kw := dialogs.NewKeywords(d.Catalog)
 	return &Engine{
 		sessions: d.Sessions, cases: d.Cases, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg.withDefaults(), now: d.Now, log: d.Log,
+		cfg: cfg.withDefaults(), now: d.Now, log: d.Log, metrics: d.Metrics,
 	}
 }
 
@@ -105,8 +125,15 @@ type session struct {
 
 // Handle implements channels.Handler.
 func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	start := time.Now()
+	out, result, err := e.handle(ctx, in)
+	e.metrics.Turn(in.Channel, result, time.Since(start))
+	return out, err
+}
+
+func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, string, error) {
 	if in.From == "" {
-		return nil, errors.New("bot: inbound message without sender")
+		return nil, "error", errors.New("bot: inbound message without sender")
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.TurnTimeout)
 	defer cancel()
@@ -120,16 +147,16 @@ func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
 		log.Info("duplicate message dropped")
-		return nil, nil
+		return nil, "duplicate", nil
 	case errors.Is(err, store.ErrSlowDown):
 		log.Warn("sender over the rate limit")
-		return e.render(in, locales.Default, locales.M("error.slow_down")), nil
+		return e.render(in, locales.Default, locales.M("error.slow_down")), "throttled", nil
 	case errors.Is(err, store.ErrThrottled):
 		log.Info("throttled message dropped")
-		return nil, nil
+		return nil, "throttled", nil
 	case err != nil:
 		log.Error("session store unavailable", "err", err)
-		return e.render(in, locales.Default, locales.M("error.system")), fmt.Errorf("bot: begin turn: %w", err)
+		return e.render(in, locales.Default, locales.M("error.system")), "error", fmt.Errorf("bot: begin turn: %w", err)
 	}
 	defer turn.Release()
 
@@ -155,10 +182,10 @@ func (e *Engine) Handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	}
 	if err != nil {
 		log.Error("session not saved", "err", err)
-		return e.render(in, s.Lang, locales.M("error.system")), fmt.Errorf("bot: commit turn: %w", err)
+		return e.render(in, s.Lang, locales.M("error.system")), "error", fmt.Errorf("bot: commit turn: %w", err)
 	}
-	log.Info("turn", "step", s.Dialog.Step, "replies", len(msgs))
-	return e.render(in, s.Lang, msgs...), nil
+	log.Debug("turn", "step", s.Dialog.Step, "replies", len(msgs))
+	return e.render(in, s.Lang, msgs...), "ok", nil
 }
 
 func (e *Engine) render(in channels.Inbound, lang string, msgs ...locales.Msg) []channels.Outbound {
@@ -266,6 +293,9 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	if err != nil {
 		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
 		return e.intake.FileFailed(st).Replies
+	}
+	if created {
+		e.metrics.CaseFiled(in.Channel)
 	}
 	e.log.Info("case filed", "ticket", c.Ticket, "created", created, "kecamatan", c.Kecamatan, "no_nik", c.NoNIK)
 	return e.intake.Filed(st, c.Ticket).Replies

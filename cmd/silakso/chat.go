@@ -71,7 +71,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		saveSessions = func() error { return saveSnapshot(snapshot, ms) }
 	}
 
-	engine, err := newEngine(sessions, cases, log)
+	engine, err := newEngine(sessions, cases, log, nil)
 	if err != nil {
 		return err
 	}

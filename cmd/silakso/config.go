@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
 
 // config is everything read from the environment, once, at start-up.
@@ -16,6 +18,11 @@ type config struct {
 	// RedisPrefix starts every Redis key, so deployments can share one Redis.
 	RedisPrefix string
 	LogLevel    slog.Level
+
+	// serve only
+	HTTPAddr  string
+	PublicURL string
+	Twilio    twilio.Config
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -30,6 +37,20 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "silakso:"
+	}
+	c.HTTPAddr = env("SILAKSO_HTTP_ADDR")
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+	}
+	c.PublicURL = strings.TrimSuffix(env("SILAKSO_PUBLIC_URL"), "/")
+	c.Twilio = twilio.Config{
+		AccountSID:          env("TWILIO_ACCOUNT_SID"),
+		AuthToken:           env("TWILIO_AUTH_TOKEN"),
+		SMSFrom:             env("TWILIO_FROM"),
+		WhatsAppFrom:        strings.TrimPrefix(env("TWILIO_WHATSAPP_FROM"), "whatsapp:"),
+		PublicURL:           c.PublicURL,
+		APIBaseURL:          env("TWILIO_API_BASE_URL"),
+		WhatsAppTemplateSID: env("TWILIO_WHATSAPP_TEMPLATE_SID"),
 	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
@@ -55,6 +76,28 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		return c, fmt.Errorf("SILAKSO_REDIS_URL=%q: use redis://[:PASSWORD@]HOST:6379/0, or leave it empty for in-process sessions", redact(c.RedisURL))
 	}
 	return c, nil
+}
+
+// twilioEnabled reports whether the Twilio channel is configured (by its auth token).
+func (c config) twilioEnabled() bool { return c.Twilio.AuthToken != "" }
+
+// checkServe checks what only serve needs: a Twilio channel that is switched on must be
+// complete, or residents would write into a void.
+func (c config) checkServe() error {
+	if !c.twilioEnabled() {
+		return nil
+	}
+	switch {
+	case c.Twilio.AccountSID == "":
+		return fmt.Errorf("TWILIO_ACCOUNT_SID is not set (TWILIO_AUTH_TOKEN is): both come from the Twilio console")
+	case c.PublicURL == "":
+		return fmt.Errorf("SILAKSO_PUBLIC_URL is not set: Twilio signs each webhook with the URL it calls, e.g. https://silakso.example.go.id")
+	case !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://"):
+		return fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use the full URL Twilio calls, e.g. https://silakso.example.go.id", c.PublicURL)
+	case c.Twilio.SMSFrom == "" && c.Twilio.WhatsAppFrom == "":
+		return fmt.Errorf("set TWILIO_FROM (SMS number or MG... service) and/or TWILIO_WHATSAPP_FROM, or replies cannot be sent")
+	}
+	return nil
 }
 
 // redact hides the password of a URL for error messages.

@@ -15,18 +15,22 @@ import (
 const usage = `silakso: SMS and WhatsApp front door of the DinsosPMD Bangka Tengah SLRT.
 
 Usage:
+  silakso serve                   run the HTTP service: Twilio webhooks, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
 
 Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
-SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_LOG_LEVEL.
+SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_HTTP_ADDR,
+SILAKSO_PUBLIC_URL, SILAKSO_LOG_LEVEL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM,
+TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_SID, TWILIO_API_BASE_URL.
 `
 
-// commands maps a subcommand to its entry point. serve and officer join in later
-// releases; each takes its own flags after the command name.
+// commands maps a subcommand to its entry point; each takes its own flags after the
+// command name.
 var commands = map[string]func(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error{
 	"chat":    runChat,
 	"migrate": runMigrate,
+	"serve":   runServe,
 }
 
 func main() {

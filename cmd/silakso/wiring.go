@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,12 +24,16 @@ import (
 // clear error in seconds instead of a hang.
 const startupTimeout = 10 * time.Second
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+// database is what a case database offers: the cases, the message records, and a ping
+// for readiness. SQLite and PostgreSQL both provide it.
+type database interface {
+	store.Cases
+	store.MessageLog
+	Ping(ctx context.Context) error
 }
 
 // openCases opens the case database named by the configuration, applying migrations.
-func openCases(ctx context.Context, c config) (store.Cases, error) {
+func openCases(ctx context.Context, c config) (database, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
 	path, isSQLite := strings.CutPrefix(c.DatabaseURL, "sqlite:")
@@ -78,7 +81,7 @@ func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions,
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // newEngine builds the bot over the given stores.
-func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger) (*bot.Engine, error) {
+func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -88,7 +91,7 @@ func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger) (*b
 		return nil, err
 	}
 	return bot.New(bot.Deps{
-		Sessions: sessions, Cases: cases, Catalog: catalog, Regions: regions, Log: log,
+		Sessions: sessions, Cases: cases, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
 	}, bot.Config{}), nil
 }
 

@@ -75,3 +75,6 @@ func Migrate(ctx context.Context, db *sql.DB) ([]int64, error) {
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
+
+// Ping checks the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/twilio"
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/memory"
+	"github.com/dinsospmd-bateng/silakso/store/redis"
+)
+
+// Limits of the HTTP server. A turn is cut off at turnTimeout, inside Twilio's 15 s.
+const (
+	turnTimeout   = 10 * time.Second
+	shutdownGrace = 25 * time.Second
+)
+
+// readyFunc checks one dependency for /readyz.
+type readyFunc func(ctx context.Context) error
+
+func runServe(ctx context.Context, env func(string) string, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadConfig(env, slog.LevelInfo)
+	if err != nil {
+		return err
+	}
+	if err := cfg.checkServe(); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	ready := map[string]readyFunc{}
+
+	db, err := openCases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ready["database"] = db.Ping
+
+	var sessions store.Sessions
+	var window twilio.WindowStore
+	if cfg.RedisURL != "" {
+		rs, closeRedis, err := openRedisSessions(ctx, cfg, store.SessionOptions{}, log)
+		if err != nil {
+			return err
+		}
+		defer closeRedis()
+		sessions = rs
+		r := rs.(*redis.Sessions)
+		ready["redis"] = r.Ping
+		window = r.Window()
+	} else {
+		log.Warn("sessions are kept in this process: run one instance only, or set SILAKSO_REDIS_URL")
+		sessions = memory.NewSessions(store.SessionOptions{}, time.Now)
+		window = twilio.NewMemoryWindow()
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+
+	engine, err := newEngine(sessions, db, log, m)
+	if err != nil {
+		return err
+	}
+
+	// Message records are written in batches: one transaction per 500 records or per
+	// 200 ms, not one per message.
+	records := store.NewBatcher(db, 500, 200*time.Millisecond, func(err error, lost int) {
+		log.Error("message records not written", "records", lost, "err", err)
+	})
+	defer records.Close()
+
+	mux := http.NewServeMux()
+	var dispatcher *channels.Dispatcher
+	if cfg.twilioEnabled() {
+		sender, err := twilio.NewSender(cfg.Twilio, window, records, m, log)
+		if err != nil {
+			return err
+		}
+		senders := map[string]channels.Sender{}
+		if cfg.Twilio.SMSFrom != "" {
+			senders[twilio.ChannelSMS] = sender
+		}
+		if cfg.Twilio.WhatsAppFrom != "" {
+			senders[twilio.ChannelWhatsApp] = sender
+		}
+		// 32 queues keep each resident's replies in order while 32 sends run at once.
+		dispatcher = channels.NewDispatcher(senders, 32, 256, 4, 500*time.Millisecond, log)
+		webhook := twilio.NewWebhook(cfg.Twilio, engine, dispatcher, records, db, window, m, log)
+		webhook.TurnTimeout = turnTimeout
+		webhook.Register(mux)
+		ready["twilio"] = func(context.Context) error { return nil }
+	} else {
+		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends to receive messages")
+		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", readyHandler(ready))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      turnTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("SILAKSO_HTTP_ADDR=%q: %v", cfg.HTTPAddr, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
+		"database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
+	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let the turns in flight finish, then send their queued replies.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	if dispatcher != nil {
+		dispatcher.Close()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// readyHandler answers 200 when every dependency answers within 2 s, else 503 with
+// what failed.
+func readyHandler(checks map[string]readyFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		status := map[string]string{}
+		code := http.StatusOK
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				status[name] = err.Error()
+				code = http.StatusServiceUnavailable
+			} else {
+				status[name] = "ok"
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(status)
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
+)
+
+const (
+	testSID   = "ACf00dfeedf00dfeedf00dfeedf00dfeed"
+	testToken = "0123456789abcdef0123456789abcdef"
+	testURL   = "https://silakso.example.go.id"
+)
+
+// startServe runs `silakso serve` on a free port with env and returns its base URL.
+func startServe(t *testing.T, env map[string]string) string {
+	t.Helper()
+	env["SILAKSO_HTTP_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan int)
+	var errOut strings.Builder
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), w, &errOut)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve did not start: %v\n%s", err, errOut.String())
+	}
+	go io.Copy(io.Discard, out)
+	addr := strings.TrimSpace(strings.TrimPrefix(line, "silakso serving on "))
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, errOut.String())
+		}
+		if strings.Contains(errOut.String(), "+6281234567890") {
+			t.Errorf("a phone number reached the log:\n%s", errOut.String())
+		}
+	})
+	return "http://" + addr
+}
+
+// A whole intake over HTTP, as Twilio would deliver it, on PostgreSQL and Redis: the
+// case is in the database and the ticket reply reached the (fake) Twilio API.
+func TestServeConversationOverHTTP(t *testing.T) {
+	api := twiliotest.NewAPI(testSID, testToken)
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	_, prefix := storetest.Redis(t)
+	pgURL := storetest.PostgresDatabase(t)
+	base := startServe(t, map[string]string{
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
+		"SILAKSO_PUBLIC_URL": testURL, "TWILIO_ACCOUNT_SID": testSID, "TWILIO_AUTH_TOKEN": testToken,
+		"TWILIO_FROM": "+6281100001111", "TWILIO_WHATSAPP_FROM": "+6281100002222", "TWILIO_API_BASE_URL": fake.URL,
+	})
+
+	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
+	for i, text := range script {
+		form := url.Values{
+			"MessageSid": {fmt.Sprintf("SM%032d", i)}, "AccountSid": {testSID}, "From": {"whatsapp:+6281234567890"},
+			"To": {"whatsapp:+6281100002222"}, "Body": {text}, "NumMedia": {"0"}, "ProfileName": {"Siti"}, "WaId": {"6281234567890"},
+		}
+		for range 2 { // every webhook delivered twice
+			req, _ := http.NewRequest(http.MethodPost, base+"/twilio/messages", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(testToken, testURL+"/twilio/messages", form))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("message %d: status %d", i, resp.StatusCode)
+			}
+		}
+	}
+
+	// The replies go out in the background; wait for the ticket to reach Twilio.
+	var ticketReply string
+	deadline := time.Now().Add(10 * time.Second)
+	for ticketReply == "" && time.Now().Before(deadline) {
+		for _, m := range api.Messages() {
+			if strings.Contains(m.Form.Get("Body"), "CEK 2600017") {
+				ticketReply = m.Form.Get("Body")
+				if m.Form.Get("To") != "whatsapp:+6281234567890" || m.Form.Get("From") != "whatsapp:+6281100002222" ||
+					m.Form.Get("StatusCallback") != testURL+"/twilio/status" {
+					t.Fatalf("ticket reply form %v", m.Form)
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ticketReply == "" {
+		t.Fatalf("no ticket reply among %d messages sent", len(api.Messages()))
+	}
+	if n := len(api.Messages()); n != len(script) {
+		t.Fatalf("%d replies for %d messages (duplicates must not be answered)", n, len(script))
+	}
+
+	conn, err := pgx.Connect(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var ticket, channel string
+	if err := conn.QueryRow(context.Background(), `SELECT ticket, channel FROM cases`).Scan(&ticket, &channel); err != nil {
+		t.Fatal(err)
+	}
+	if ticket != "2600017" || channel != "twilio-whatsapp" {
+		t.Fatalf("case %s on %s", ticket, channel)
+	}
+
+	for path, want := range map[string]string{
+		"/healthz": "ok",
+		"/readyz":  `"redis":"ok"`,
+		"/metrics": `silakso_cases_filed_total{channel="twilio-whatsapp"} 1`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	// Message records are written in batches; the ticket reply's record lands shortly.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		var out, in int
+		conn.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE direction = 'out'), count(*) FILTER (WHERE direction = 'in') FROM messages`).Scan(&out, &in)
+		if out == len(script) && in == len(script) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message records: %d out, %d in; want %d each", out, in, len(script))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"token without account", map[string]string{"TWILIO_AUTH_TOKEN": "x"}, "TWILIO_ACCOUNT_SID is not set"},
+		{"no public url", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1"}, "SILAKSO_PUBLIC_URL is not set"},
+		{"no sender", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL}, "set TWILIO_FROM"},
+		{"bad api base", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL, "TWILIO_FROM": "+6281100001111", "TWILIO_API_BASE_URL": "localhost"}, "TWILIO_API_BASE_URL"},
+		{"port taken", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_HTTP_ADDR": "256.0.0.1:1"}, "SILAKSO_HTTP_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCmd(t, tt.env, "", "serve")
+			if code != 1 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+		})
+	}
+}
+
+func TestLogsMaskPersonalData(t *testing.T) {
+	var b strings.Builder
+	log := newLogger(&b, -4)
+	log.Info("x", "a", "from +6281234567890 and 081234567890", "nik", "NIK 1904014507850001", "err", fmt.Errorf("lookup 6281234567890 failed"))
+	out := b.String()
+	for _, leak := range []string{"+6281234567890", "081234567890", "1904014507850001", "6281234567890"} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("log contains %s: %s", leak, out)
+		}
+	}
+}
