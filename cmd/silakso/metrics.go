@@ -8,13 +8,13 @@ import (
 
 // metrics implements bot.Metrics and twilio.Metrics on Prometheus.
 type metrics struct {
-	inbound   *prometheus.CounterVec
-	outbound  *prometheus.CounterVec
-	segments  *prometheus.CounterVec
-	rejected  *prometheus.CounterVec
-	delivery  *prometheus.CounterVec
-	turns     *prometheus.HistogramVec
-	filed     *prometheus.CounterVec
+	inbound  *prometheus.CounterVec
+	outbound *prometheus.CounterVec
+	segments *prometheus.CounterVec
+	rejected *prometheus.CounterVec
+	delivery *prometheus.CounterVec
+	turns    *prometheus.HistogramVec
+	filed    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
