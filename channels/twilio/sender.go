@@ -34,13 +34,17 @@ func NewSender(cfg Config, window WindowStore, records Recorder, metrics Metrics
 	if cfg.HTTPTimeout == 0 {
 		cfg.HTTPTimeout = 10 * time.Second
 	}
-	transport := http.DefaultTransport
+	// Keep connections to Twilio open for every dispatcher worker: the default of two
+	// idle connections per host means a new TLS handshake for most messages under load.
+	pooled := http.DefaultTransport.(*http.Transport).Clone()
+	pooled.MaxIdleConns, pooled.MaxIdleConnsPerHost = 128, 64
+	var transport http.RoundTripper = pooled
 	if cfg.APIBaseURL != "" {
 		base, err := url.Parse(cfg.APIBaseURL)
 		if err != nil || base.Scheme == "" || base.Host == "" {
 			return nil, fmt.Errorf("TWILIO_API_BASE_URL=%q: use a URL such as https://api.twilio.com", cfg.APIBaseURL)
 		}
-		transport = &rebase{base: base, next: http.DefaultTransport}
+		transport = &rebase{base: base, next: pooled}
 	}
 	c := &client.Client{
 		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),

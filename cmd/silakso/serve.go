@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -132,6 +133,21 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
 		"database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
+
+	if addr := env("SILAKSO_DEBUG_ADDR"); addr != "" {
+		// Profiling (go tool pprof http://ADDR/debug/pprof/profile) on its own listener,
+		// never on the public one.
+		debug := http.NewServeMux()
+		debug.HandleFunc("/debug/pprof/", pprof.Index)
+		debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		go func() {
+			if err := http.ListenAndServe(addr, debug); err != nil {
+				log.Error("debug listener", "err", err)
+			}
+		}()
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
