@@ -2,10 +2,14 @@ package twilio
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +31,8 @@ type Sender struct {
 	log      *slog.Logger
 	now      func() time.Time
 	callback string
+	// OptOuts, if set, is told about numbers Twilio refuses with 21610 (opted out).
+	OptOuts OptOuts
 }
 
 // NewSender makes a sender for cfg. Records of sent messages go to records.
@@ -102,8 +108,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		}
 		if !open {
 			if s.cfg.WhatsAppTemplateSID == "" {
-				s.metrics.Sent(out.Channel, "permanent", 0)
-				return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "63016", Err: ErrOutsideWindow}
+				return channels.Receipt{}, s.failed(ctx, out, &channels.SendError{Permanent: true, Code: "63016", Err: ErrOutsideWindow})
 			}
 			// The template asks the resident to write back; their reply reopens the window
 			// and the news is waiting for them (CEK).
@@ -126,14 +131,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 
 	msg, err := s.api.CreateMessage(params)
 	if err != nil {
-		err = classify(err)
-		result := "retryable"
-		if channels.IsPermanent(err) {
-			result = "permanent"
-		}
-		s.metrics.Sent(out.Channel, result, 0)
-		s.log.Warn("twilio send failed", "to", channels.MaskPhone(out.To), "channel", out.Channel, "err", err)
-		return channels.Receipt{}, err
+		return channels.Receipt{}, s.failed(ctx, out, classify(err))
 	}
 	sid, status := "", "queued"
 	if msg.Sid != nil {
@@ -152,4 +150,41 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		}
 	}
 	return channels.Receipt{ProviderID: sid, Segments: segments}, nil
+}
+
+// failed reports a refused send. A permanent refusal is recorded with its reason (it has
+// no Twilio id, so it gets a local one), and an opted-out number is marked as such.
+func (s *Sender) failed(ctx context.Context, out channels.Outbound, err error) error {
+	var se *channels.SendError
+	errors.As(err, &se)
+	if !se.Permanent {
+		s.metrics.Sent(out.Channel, "retryable", 0)
+		s.log.Warn("twilio send failed, will retry", "to", channels.MaskPhone(out.To), "channel", out.Channel, "err", err)
+		return err
+	}
+	s.metrics.Sent(out.Channel, "permanent", 0)
+	s.log.Warn("twilio refused message", "to", channels.MaskPhone(out.To), "channel", out.Channel, "code", se.Code, "reason", Reason(se.Code))
+	if s.records != nil {
+		rec := store.MessageRecord{Channel: out.Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
+			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: Reason(se.Code), At: s.now()}
+		if rec.Error == "" {
+			rec.Error = se.Err.Error()
+		}
+		if err := s.records.Add(ctx, rec); err != nil {
+			s.log.Warn("message record dropped", "err", err)
+		}
+	}
+	if se.Code == strconv.Itoa(codeOptedOut) && s.OptOuts != nil {
+		if err := s.OptOuts.SetOptOut(ctx, out.To, true, s.now()); err != nil {
+			s.log.Error("opt-out not recorded", "to", channels.MaskPhone(out.To), "err", err)
+		}
+	}
+	return err
+}
+
+// localID names a message Twilio refused, for its record.
+func localID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -151,11 +151,24 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			api, base := fakeAPI(t)
 			api.Fail = func(url.Values) *twiliotest.Failure { return &tt.failure }
-			s := newSender(t, twilio.Config{SMSFrom: "+6281100001111", APIBaseURL: base}, nil, nil)
+			r := &recorded{}
+			s := newSender(t, twilio.Config{SMSFrom: "+6281100001111", APIBaseURL: base}, nil, r)
+			s.OptOuts = r
 			_, err := s.Send(context.Background(), channels.Outbound{Channel: twilio.ChannelSMS, To: "+6281234567890", Text: "x"})
 			var se *channels.SendError
 			if !errors.As(err, &se) || se.Permanent != tt.permanent || se.Code != tt.code {
 				t.Fatalf("err = %#v", err)
+			}
+			// Permanent refusals are recorded with a readable reason; retryable ones are not
+			// (yet) failures.
+			if tt.permanent != (len(r.records) == 1) {
+				t.Fatalf("records %+v", r.records)
+			}
+			if tt.permanent && (r.records[0].Status != "failed" || r.records[0].ErrorCode != tt.code || r.records[0].Error == "") {
+				t.Fatalf("record %+v", r.records[0])
+			}
+			if (tt.code == "21610") != (len(r.optedOut) == 1) {
+				t.Fatalf("opted out %v", r.optedOut)
 			}
 		})
 	}

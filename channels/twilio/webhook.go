@@ -149,14 +149,18 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 		result = "duplicate"
 	}
 	w.metrics.Inbound(channel, result)
+	// The turn's context may have run out (that is when the resident is told to try
+	// again); queuing the reply and the record gets its own short deadline.
+	qctx, qcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer qcancel()
 	if w.records != nil {
-		if err := w.records.Add(ctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
+		if err := w.records.Add(qctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
 			Peer: from, Segments: segments, Status: "received", At: now}); err != nil {
 			w.log.Warn("message record dropped", "err", err)
 		}
 	}
 	for _, out := range replies {
-		if err := w.replies.Enqueue(ctx, out); err != nil {
+		if err := w.replies.Enqueue(qctx, out); err != nil {
 			w.log.Error("reply not queued", "to", channels.MaskPhone(out.To), "err", err)
 		}
 	}

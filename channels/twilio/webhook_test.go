@@ -48,7 +48,10 @@ func (r *recorded) Handle(_ context.Context, in channels.Inbound) ([]channels.Ou
 	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, nil
 }
 
-func (r *recorded) Enqueue(_ context.Context, out channels.Outbound) error {
+func (r *recorded) Enqueue(ctx context.Context, out channels.Outbound) error {
+	if err := ctx.Err(); err != nil {
+		return err // as the dispatcher would, given a context that is already done
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.replies = append(r.replies, out)
@@ -264,5 +267,29 @@ func TestStatusCallbacks(t *testing.T) {
 				t.Fatalf("forged callback recorded")
 			}
 		})
+	}
+}
+
+// slowHandler is a bot whose backend hangs: it returns only when the turn is cut off.
+type slowHandler struct{ recorded }
+
+func (h *slowHandler) Handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	<-ctx.Done()
+	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "try again later"}}, ctx.Err()
+}
+
+// A hanging backend does not hold the webhook past the turn timeout: Twilio gets its
+// answer and the resident is told to try again.
+func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
+	h := &slowHandler{}
+	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL}, h, h, h, h, nil, nil, quiet)
+	w.TurnTimeout = 200 * time.Millisecond
+	mux := http.NewServeMux()
+	w.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	resp := post(t, srv, "/twilio/messages", payload(t, "sms.form"), publicURL+"/twilio/messages", authToken)
+	if resp.StatusCode != 200 || len(h.replies) != 1 {
+		t.Fatalf("status %d, replies %+v", resp.StatusCode, h.replies)
 	}
 }

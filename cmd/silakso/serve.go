@@ -97,6 +97,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		if err != nil {
 			return err
 		}
+		sender.OptOuts = db
 		senders := map[string]channels.Sender{}
 		if cfg.Twilio.SMSFrom != "" {
 			senders[twilio.ChannelSMS] = sender
