@@ -128,7 +128,7 @@ func (f *faultyCases) FileCase(ctx context.Context, fl store.Filing) (store.Case
 	if f.down {
 		return store.Case{}, false, errDown
 	}
-	return f.Cases.FileCase(ctx, fl)
+	return f.Cases.FileCase(ctx, fl, nil)
 }
 
 func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {

@@ -140,6 +140,20 @@ type Case struct {
 	Ticket    string
 	Status    Status
 	UpdatedAt time.Time
+	// AssignedTo is the phone number of the officer handling the case, "" if nobody.
+	AssignedTo string
+	// Agency is where a "dirujuk" case was referred to.
+	Agency string
+	// LastReply is the latest officer message to the resident, and when it was sent.
+	LastReply   string
+	LastReplyAt time.Time
+	// EscalatedAt is when an untaken case was escalated to supervisors (zero if not).
+	EscalatedAt time.Time
+}
+
+// Open reports whether officers still work on the case.
+func (c Case) Open() bool {
+	return c.Status == StatusNew || c.Status == StatusInProcess || c.Status == StatusReferred
 }
 
 // Event is one line of a case's audit trail.
@@ -158,10 +172,26 @@ type Event struct {
 
 // Cases stores cases and their audit trail.
 type Cases interface {
-	// FileCase stores a new case with status "baru", a "filed" event and a fresh ticket.
-	// It is idempotent on Filing.IntakeID: a second call returns the first case and
-	// created=false.
-	FileCase(ctx context.Context, f Filing) (c Case, created bool, err error)
+	// FileCase stores a new case with status "baru", a "filed" event and a fresh ticket,
+	// and, in the same transaction, the messages notify returns for it (the officers to
+	// tell). It is idempotent on Filing.IntakeID: a second call returns the first case and
+	// created=false, and notify is not called.
+	FileCase(ctx context.Context, f Filing, notify func(Case) []OutboxMessage) (c Case, created bool, err error)
+	// UpdateCase changes a case in one transaction: decide sees the case as it is (locked
+	// against other changes) and returns the change, its audit events and the messages
+	// announcing it; nothing is written if decide returns an error, which UpdateCase
+	// returns as is. ErrNotFound if there is no such ticket.
+	UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(Case) (CaseUpdate, error)) (Case, error)
+	// OpenCases lists open cases (baru, diproses, dirujuk), newest first, with an id below
+	// beforeID (0: from the newest), in the given kecamatan (nil: all).
+	OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]Case, error)
+	// LatestRepliedCase is the filer's open case with the latest officer reply since
+	// since, or ErrNotFound.
+	LatestRepliedCase(ctx context.Context, filer string, since time.Time) (Case, error)
+	// EscalateUnassigned marks, once, every case still "baru" and untaken that was filed
+	// before filedBefore, and stores the messages notify returns for each, in one
+	// transaction per case. It returns how many were escalated.
+	EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(Case) []OutboxMessage) (int, error)
 	// CaseByTicket finds a case by its ticket in canonical form (see ParseTicket).
 	CaseByTicket(ctx context.Context, ticket string) (Case, error)
 	// CasesByFiler lists the cases filed from a number, newest first.

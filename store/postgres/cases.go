@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,18 +12,31 @@ import (
 )
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
-	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at`
+	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
+	assigned_to, agency, last_reply, last_reply_at, escalated_at`
 
 func scanCase(row pgx.Row) (store.Case, error) {
 	var c store.Case
+	var replied, escalated *time.Time
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
-		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt)
+		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt,
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
 	c.FiledAt, c.UpdatedAt = c.FiledAt.UTC(), c.UpdatedAt.UTC()
+	if replied != nil {
+		c.LastReplyAt = replied.UTC()
+	}
+	if escalated != nil {
+		c.EscalatedAt = escalated.UTC()
+	}
 	return c, err
+}
+
+func collectCases(rows pgx.Rows) ([]store.Case, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(r) })
 }
 
 // fileCase inserts the case and its "filed" event in one statement; on a second filing
@@ -45,28 +57,42 @@ SELECT id FROM c`
 // FileCase implements store.Cases. The ticket needs the case's sequence number for its
 // check digit, so the number is drawn first; a number drawn for a filing that turns out
 // to be a repeat is simply not used (tickets may skip, never repeat).
-func (d *DB) FileCase(ctx context.Context, f store.Filing) (store.Case, bool, error) {
+func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
 	var id int64
 	if err := d.pool.QueryRow(ctx, `SELECT nextval('case_seq')`).Scan(&id); err != nil {
 		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
 	}
 	ticket := store.NewTicket(f.FiledAt, id)
-	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
-		f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
-		f.Description, f.Contact, f.FiledAt).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
+	c.FiledAt = f.FiledAt.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
+	c.UpdatedAt = c.FiledAt
+	created := false
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
+			f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
+			f.Description, f.Contact, f.FiledAt).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		if notify != nil {
+			return enqueue(ctx, tx, notify(c), c.FiledAt)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
+	}
+	if !created {
 		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
 			return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
 		}
 		return existing, false, nil
 	}
-	if err != nil {
-		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
-	}
-	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
-	c.FiledAt = f.FiledAt.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
-	c.UpdatedAt = c.FiledAt
 	return c, true, nil
 }
 
@@ -85,11 +111,152 @@ func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
 	}
-	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(r) })
+	cases, err := collectCases(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
 	}
 	return cases, nil
+}
+
+// OpenCases implements store.Cases.
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+	if beforeID <= 0 {
+		beforeID = 1 << 62
+	}
+	if kecamatan != nil && len(kecamatan) == 0 {
+		return nil, nil
+	}
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE status IN ('baru', 'diproses', 'dirujuk') AND id < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))
+		ORDER BY id DESC LIMIT $3`, beforeID, kecamatan, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open cases: %w", err)
+	}
+	cases, err := collectCases(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open cases: %w", err)
+	}
+	return cases, nil
+}
+
+// LatestRepliedCase implements store.Cases.
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	c, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE filer = $1 AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= $2
+		ORDER BY last_reply_at DESC LIMIT 1`, filer, since))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("postgres: latest replied case: %w", err)
+	}
+	return c, err
+}
+
+// UpdateCase implements store.Cases.
+func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+	var c store.Case
+	var decideErr error
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		var err error
+		c, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
+		if err != nil {
+			return err
+		}
+		u, err := decide(c)
+		if err != nil {
+			decideErr = err
+			return err
+		}
+		c = applyUpdate(c, u, at)
+		var replied *time.Time
+		if !c.LastReplyAt.IsZero() {
+			replied = &c.LastReplyAt
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
+			last_reply_at = $5, updated_at = $6 WHERE id = $7`,
+			c.Status, c.AssignedTo, c.Agency, c.LastReply, replied, c.UpdatedAt, c.ID); err != nil {
+			return err
+		}
+		if err := insertEvents(ctx, tx, c.ID, u.Events, at); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, u.Messages, at)
+	})
+	switch {
+	case decideErr != nil:
+		return c, decideErr
+	case errors.Is(err, store.ErrNotFound):
+		return c, err
+	case err != nil:
+		return c, fmt.Errorf("postgres: update case: %w", err)
+	}
+	return c, nil
+}
+
+// applyUpdate is the change to the case row; events and messages are written apart.
+func applyUpdate(c store.Case, u store.CaseUpdate, at time.Time) store.Case {
+	at = at.UTC().Truncate(time.Microsecond)
+	if u.Status != "" {
+		c.Status = u.Status
+	}
+	if u.AssignedTo != "" {
+		c.AssignedTo = u.AssignedTo
+	}
+	if u.Agency != "" {
+		c.Agency = u.Agency
+	}
+	if u.Reply != "" {
+		c.LastReply, c.LastReplyAt = u.Reply, at
+	}
+	// Views and internal notes are audit events, not news for the resident: the
+	// "last update" they see moves only when the case itself does.
+	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
+		c.UpdatedAt = at
+	}
+	return c
+}
+
+func insertEvents(ctx context.Context, tx pgx.Tx, caseID int64, events []store.Event, at time.Time) error {
+	for _, e := range events {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, caseID, at, e.Actor, e.Kind, e.From, e.To, e.Note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EscalateUnassigned implements store.Cases. Instances may run it at the same time:
+// SKIP LOCKED and the escalated_at mark make each case escalate once.
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+	n := 0
+	for {
+		escalated := false
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+				WHERE status = 'baru' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1
+				ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, filedBefore))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
+				return err
+			}
+			if err := insertEvents(ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
+				return err
+			}
+			escalated = true
+			return enqueue(ctx, tx, notify(c), now)
+		})
+		if err != nil {
+			return n, fmt.Errorf("postgres: escalate: %w", err)
+		}
+		if !escalated {
+			return n, nil
+		}
+		n++
+	}
 }
 
 // Events implements store.Cases.

@@ -55,3 +55,7 @@ func BenchmarkFileCase(b *testing.B) {
 func TestMessageLog(t *testing.T) {
 	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog { return open(t) })
 }
+
+func TestCaseWork(t *testing.T) {
+	storetest.TestCaseWork(t, func(t *testing.T) storetest.CaseDB { return open(t) })
+}

@@ -5,31 +5,69 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
-	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at`
+	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
+	assigned_to, agency, last_reply, last_reply_at, escalated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
+// millis reads a unix-millisecond column where 0 means "never".
+func millis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func toMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
 func scanCase(row scanner) (store.Case, error) {
 	var c store.Case
-	var filed, updated int64
+	var filed, updated, replied, escalated int64
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
-		&c.Need, &c.Description, &c.Contact, &filed, &updated)
+		&c.Need, &c.Description, &c.Contact, &filed, &updated,
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
 	c.FiledAt, c.UpdatedAt = time.UnixMilli(filed).UTC(), time.UnixMilli(updated).UTC()
+	c.LastReplyAt, c.EscalatedAt = millis(replied), millis(escalated)
 	return c, err
 }
 
+func queryCases(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]store.Case, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // FileCase implements store.Cases.
-func (d *DB) FileCase(ctx context.Context, f store.Filing) (store.Case, bool, error) {
+func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
@@ -67,12 +105,17 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing) (store.Case, bool, er
 		id, at, f.Filer, store.StatusNew); err != nil {
 		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
-	}
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
 	c.FiledAt = time.UnixMilli(at).UTC()
 	c.UpdatedAt = c.FiledAt
+	if notify != nil {
+		if err := enqueue(ctx, tx, notify(c), c.FiledAt); err != nil {
+			return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+	}
 	return c, true, nil
 }
 
@@ -87,21 +130,151 @@ func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error
 
 // CasesByFiler implements store.Cases.
 func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
-	rows, err := d.db.QueryContext(ctx,
-		`SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
+	cases, err := queryCases(ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: cases by filer: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: cases by filer: %w", err)
-		}
-		out = append(out, c)
+	return cases, nil
+}
+
+// OpenCases implements store.Cases.
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+	if beforeID <= 0 {
+		beforeID = 1 << 62
 	}
-	return out, rows.Err()
+	query := `SELECT ` + caseColumns + ` FROM cases WHERE status IN ('baru', 'diproses', 'dirujuk') AND id < ?`
+	args := []any{beforeID}
+	if kecamatan != nil {
+		if len(kecamatan) == 0 {
+			return nil, nil
+		}
+		query += ` AND kecamatan IN (?` + strings.Repeat(", ?", len(kecamatan)-1) + `)`
+		for _, k := range kecamatan {
+			args = append(args, k)
+		}
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	cases, err := queryCases(ctx, d.db, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open cases: %w", err)
+	}
+	return cases, nil
+}
+
+// LatestRepliedCase implements store.Cases.
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	c, err := scanCase(d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE filer = ? AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= ? AND last_reply_at > 0
+		ORDER BY last_reply_at DESC LIMIT 1`, filer, since.UnixMilli()))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("sqlite: latest replied case: %w", err)
+	}
+	return c, err
+}
+
+// UpdateCase implements store.Cases.
+func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Case{}, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	defer tx.Rollback()
+	// Transactions start IMMEDIATE (see Open), so the case cannot change under us.
+	c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return c, err
+		}
+		return c, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	u, err := decide(c)
+	if err != nil {
+		return c, err
+	}
+	c = applyUpdate(c, u, at)
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
+		last_reply_at = ?, updated_at = ? WHERE id = ?`,
+		c.Status, c.AssignedTo, c.Agency, c.LastReply, toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(), c.ID); err != nil {
+		return c, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	if err := insertEvents(ctx, tx, c.ID, u.Events, at); err != nil {
+		return c, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	if err := enqueue(ctx, tx, u.Messages, at); err != nil {
+		return c, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return c, fmt.Errorf("sqlite: update case: %w", err)
+	}
+	return c, nil
+}
+
+// applyUpdate is the change to the case row; events and messages are written apart.
+func applyUpdate(c store.Case, u store.CaseUpdate, at time.Time) store.Case {
+	if u.Status != "" {
+		c.Status = u.Status
+	}
+	if u.AssignedTo != "" {
+		c.AssignedTo = u.AssignedTo
+	}
+	if u.Agency != "" {
+		c.Agency = u.Agency
+	}
+	if u.Reply != "" {
+		c.LastReply, c.LastReplyAt = u.Reply, at.UTC().Truncate(time.Millisecond)
+	}
+	// Views and internal notes are audit events, not news for the resident: the
+	// "last update" they see moves only when the case itself does.
+	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
+		c.UpdatedAt = at.UTC().Truncate(time.Millisecond)
+	}
+	return c
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, caseID int64, events []store.Event, at time.Time) error {
+	for _, e := range events {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, at.UnixMilli(), e.Actor, e.Kind, e.From, e.To, e.Note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EscalateUnassigned implements store.Cases.
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+	stale, err := queryCases(ctx, d.db, `SELECT `+caseColumns+` FROM cases
+		WHERE status = 'baru' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ? ORDER BY id`, filedBefore.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: escalate: %w", err)
+	}
+	n := 0
+	for _, c := range stale {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return n, fmt.Errorf("sqlite: escalate: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0
+			AND status = 'baru' AND assigned_to = ''`, now.UnixMilli(), c.ID)
+		if err == nil {
+			if rows, _ := res.RowsAffected(); rows == 1 {
+				err = insertEvents(ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now)
+				if err == nil {
+					err = enqueue(ctx, tx, notify(c), now)
+				}
+				n++
+			}
+		}
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			tx.Rollback()
+			return n, fmt.Errorf("sqlite: escalate: %w", err)
+		}
+	}
+	return n, nil
 }
 
 // Events implements store.Cases.

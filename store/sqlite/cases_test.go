@@ -51,3 +51,14 @@ func TestMessageLog(t *testing.T) {
 		return db
 	})
 }
+
+func TestCaseWork(t *testing.T) {
+	storetest.TestCaseWork(t, func(t *testing.T) storetest.CaseDB {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}

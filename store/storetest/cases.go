@@ -29,7 +29,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 	t.Run("file and find by ticket", func(t *testing.T) {
 		s := open(t)
 		f := Filing("i1")
-		c, created, err := s.FileCase(ctx, f)
+		c, created, err := s.FileCase(ctx, f, nil)
 		must(t, err)
 		if !created || c.ID == 0 || c.Status != store.StatusNew {
 			t.Fatalf("FileCase = %+v, created %v", c, created)
@@ -51,7 +51,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.FiledAt = time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.FixedZone("WIB", 7*3600))
-		c, _, err := s.FileCase(ctx, f)
+		c, _, err := s.FileCase(ctx, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)
@@ -67,7 +67,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.NIK, f.NoNIK = "", true
-		c, _, err := s.FileCase(ctx, f)
+		c, _, err := s.FileCase(ctx, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)
@@ -78,9 +78,9 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 
 	t.Run("filing is idempotent", func(t *testing.T) {
 		s := open(t)
-		first, _, err := s.FileCase(ctx, Filing("i1"))
+		first, _, err := s.FileCase(ctx, Filing("i1"), nil)
 		must(t, err)
-		again, created, err := s.FileCase(ctx, Filing("i1"))
+		again, created, err := s.FileCase(ctx, Filing("i1"), nil)
 		must(t, err)
 		if created || again.ID != first.ID || again.Ticket != first.Ticket {
 			t.Fatalf("second filing created=%v %+v, first %+v", created, again, first)
@@ -104,7 +104,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 				go func() {
 					defer wg.Done()
 					id := fmt.Sprint("i", i)
-					c, _, err := s.FileCase(ctx, Filing(id))
+					c, _, err := s.FileCase(ctx, Filing(id), nil)
 					if err != nil {
 						t.Error(err)
 						return
@@ -145,12 +145,12 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		for i := range 3 {
 			f := Filing(fmt.Sprint("i", i))
 			f.FiledAt = f.FiledAt.Add(time.Duration(i) * time.Hour)
-			_, _, err := s.FileCase(ctx, f)
+			_, _, err := s.FileCase(ctx, f, nil)
 			must(t, err)
 		}
 		other := Filing("x")
 		other.Filer = "+6285200000000"
-		_, _, err := s.FileCase(ctx, other)
+		_, _, err := s.FileCase(ctx, other, nil)
 		must(t, err)
 		cases, err := s.CasesByFiler(ctx, Filing("").Filer, 2)
 		must(t, err)
@@ -166,7 +166,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 
 	t.Run("filing is an audit event", func(t *testing.T) {
 		s := open(t)
-		c, _, err := s.FileCase(ctx, Filing("i1"))
+		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
 		must(t, err)
 		events, err := s.Events(ctx, c.ID)
 		must(t, err)
@@ -183,7 +183,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.Description = "Robert'); DROP TABLE cases;-- 漢字 العربية"
-		c, _, err := s.FileCase(ctx, f)
+		c, _, err := s.FileCase(ctx, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CaseUpdate is one change to a case, decided by the caller of UpdateCase.
+type CaseUpdate struct {
+	// Status, AssignedTo and Agency replace the case's values when not empty.
+	Status     Status
+	AssignedTo string
+	Agency     string
+	// Reply, when not empty, becomes the case's latest officer message.
+	Reply string
+	// Events are appended to the audit trail (CaseID and At are filled in).
+	Events []Event
+	// Messages are queued for delivery in the same transaction.
+	Messages []OutboxMessage
+}
+
+// Role is what an officer may do.
+type Role string
+
+// Officer roles: a petugas works the cases of their kecamatan; supervisors and admins
+// see all, and admins see NIKs in full.
+const (
+	RolePetugas    Role = "petugas"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// ErrExists: a record with that key is already there.
+var ErrExists = errors.New("store: already exists")
+
+// Officer is a registered officer.
+type Officer struct {
+	// Phone is the officer's number in E.164; messages from it are officer commands.
+	Phone     string
+	Name      string
+	Role      Role
+	Kecamatan []string
+	// Channel is where pushes to the officer go (new cases, residents' answers).
+	Channel   string
+	Active    bool
+	CreatedAt time.Time
+}
+
+// Covers reports whether the officer may see and change cases of kecamatan.
+func (o Officer) Covers(kecamatan string) bool {
+	if o.Role != RolePetugas {
+		return true
+	}
+	return slices.ContainsFunc(o.Kecamatan, func(k string) bool { return strings.EqualFold(k, kecamatan) })
+}
+
+// Officers is the officer registry.
+type Officers interface {
+	// AddOfficer registers an officer; ErrExists if the number is registered.
+	AddOfficer(ctx context.Context, o Officer) error
+	// Officer finds one by number; ErrNotFound if unknown.
+	Officer(ctx context.Context, phone string) (Officer, error)
+	// ListOfficers returns all officers, active or not, by name.
+	ListOfficers(ctx context.Context) ([]Officer, error)
+	// SetOfficerActive enables or disables an officer; ErrNotFound if unknown.
+	SetOfficerActive(ctx context.Context, phone string, active bool) error
+}
+
+// Outbox message states.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// OutboxMessage is a message waiting to be delivered (or the record of one).
+type OutboxMessage struct {
+	ID      int64
+	Channel string
+	To      string
+	Text    string
+	CaseID  int64
+	// State is pending, sent or failed.
+	State      string
+	Attempts   int
+	NextAt     time.Time
+	ProviderID string
+	LastError  string
+}
+
+// Outbox holds messages until a worker has delivered them. Delivery is at least once: a
+// worker that dies after sending but before recording it loses its lease, and the
+// message is sent again by another.
+type Outbox interface {
+	// Enqueue stores messages due at at (for messages not tied to a case change).
+	Enqueue(ctx context.Context, msgs []OutboxMessage, at time.Time) error
+	// Claim leases up to limit due messages to owner until now+lease, counting an attempt.
+	Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]OutboxMessage, error)
+	// Sent, Retry and Failed record the outcome of a claimed message. They return
+	// ErrLockLost if owner no longer holds the lease (another worker took it over).
+	Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error
+	Retry(ctx context.Context, id int64, owner string, next time.Time, reason string, at time.Time) error
+	Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error
+	// OutboxMessageByID reads one message (for tests and operators).
+	OutboxMessageByID(ctx context.Context, id int64) (OutboxMessage, error)
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// AddOfficer implements store.Officers.
+func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
+	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
+		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: add officer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrExists
+	}
+	return nil
+}
+
+func scanOfficer(row scanner) (store.Officer, error) {
+	var o store.Officer
+	var kec string
+	var created int64
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, store.ErrNotFound
+	}
+	if kec != "" {
+		o.Kecamatan = strings.Split(kec, ",")
+	}
+	o.CreatedAt = time.UnixMilli(created).UTC()
+	return o, err
+}
+
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at`
+
+// Officer implements store.Officers.
+func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
+	o, err := scanOfficer(d.db.QueryRowContext(ctx, `SELECT `+officerColumns+` FROM officers WHERE phone = ?`, phone))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return o, fmt.Errorf("sqlite: officer: %w", err)
+	}
+	return o, err
+}
+
+// ListOfficers implements store.Officers.
+func (d *DB) ListOfficers(ctx context.Context) ([]store.Officer, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+officerColumns+` FROM officers ORDER BY name, phone`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: officers: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Officer
+	for rows.Next() {
+		o, err := scanOfficer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: officers: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// SetOfficerActive implements store.Officers.
+func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET active = ? WHERE phone = ?`, active, phone)
+	if err != nil {
+		return fmt.Errorf("sqlite: officer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

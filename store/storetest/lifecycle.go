@@ -1,0 +1,359 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// CaseDB is a case database with everything officers and the outbox need.
+type CaseDB interface {
+	store.Cases
+	store.Outbox
+	store.Officers
+}
+
+// pending lists what a fresh worker would claim now.
+func pending(t *testing.T, s store.Outbox, now time.Time) []store.OutboxMessage {
+	t.Helper()
+	msgs, err := s.Claim(context.Background(), fmt.Sprint("peek-", now.UnixNano()), 10000, time.Millisecond, now)
+	must(t, err)
+	return msgs
+}
+
+// TestCaseWork runs the suite for case changes, officers and the outbox.
+func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+	t.Run("filing queues its notifications once", func(t *testing.T) {
+		s := open(t)
+		notify := func(c store.Case) []store.OutboxMessage {
+			return []store.OutboxMessage{{Channel: "console", To: "+628111", Text: "new " + c.Ticket, CaseID: c.ID}}
+		}
+		c, _, err := s.FileCase(ctx, Filing("i1"), notify)
+		must(t, err)
+		_, created, err := s.FileCase(ctx, Filing("i1"), notify)
+		must(t, err)
+		if created {
+			t.Fatal("second filing created a case")
+		}
+		msgs := pending(t, s, at.Add(time.Hour))
+		if len(msgs) != 1 || msgs[0].Text != "new "+c.Ticket || msgs[0].CaseID != c.ID {
+			t.Fatalf("outbox %+v", msgs)
+		}
+	})
+
+	t.Run("a change, its events and its messages are one transaction", func(t *testing.T) {
+		s := open(t)
+		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		must(t, err)
+		got, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Minute), func(cur store.Case) (store.CaseUpdate, error) {
+			if cur.Status != store.StatusNew {
+				t.Errorf("decide saw %s", cur.Status)
+			}
+			return store.CaseUpdate{
+				Status: store.StatusInProcess, AssignedTo: "+628999", Reply: "We will visit on Monday",
+				Events:   []store.Event{{Actor: "+628999", Kind: "status", From: store.StatusNew, To: store.StatusInProcess, Note: "ok"}},
+				Messages: []store.OutboxMessage{{Channel: "console", To: c.Filer, Text: "diproses", CaseID: c.ID}},
+			}, nil
+		})
+		must(t, err)
+		if got.Status != store.StatusInProcess || got.AssignedTo != "+628999" || got.LastReply != "We will visit on Monday" || !got.LastReplyAt.Equal(at.Add(time.Minute)) {
+			t.Fatalf("updated %+v", got)
+		}
+		again, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if again.Status != got.Status || again.AssignedTo != got.AssignedTo || again.LastReply != got.LastReply ||
+			!again.LastReplyAt.Equal(got.LastReplyAt) || !again.UpdatedAt.Equal(at.Add(time.Minute)) {
+			t.Fatalf("read back %+v", again)
+		}
+		events, err := s.Events(ctx, c.ID)
+		must(t, err)
+		if len(events) != 2 || events[1].Kind != "status" || events[1].Actor != "+628999" || events[1].From != store.StatusNew || events[1].Note != "ok" {
+			t.Fatalf("events %+v", events)
+		}
+		if msgs := pending(t, s, at.Add(time.Hour)); len(msgs) != 1 || msgs[0].Text != "diproses" {
+			t.Fatalf("outbox %+v", msgs)
+		}
+
+		// A refused change writes nothing.
+		refused := errors.New("not allowed")
+		_, err = s.UpdateCase(ctx, c.Ticket, at.Add(2*time.Minute), func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{}, refused })
+		if !errors.Is(err, refused) {
+			t.Fatalf("err = %v", err)
+		}
+		events, _ = s.Events(ctx, c.ID)
+		if len(events) != 2 {
+			t.Fatalf("refused change left %d events", len(events))
+		}
+		if _, err := s.UpdateCase(ctx, "2699993", at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{}, nil }); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown ticket: %v", err)
+		}
+	})
+
+	t.Run("concurrent changes of one case are serialised", func(t *testing.T) {
+		s := open(t)
+		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		must(t, err)
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.UpdateCase(ctx, c.Ticket, at, func(cur store.Case) (store.CaseUpdate, error) {
+					// Each change appends to the last reply: a lost update would drop a digit.
+					return store.CaseUpdate{Reply: cur.LastReply + fmt.Sprint(i%10)}, nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if len(got.LastReply) != 10 {
+			t.Fatalf("last reply %q: updates were lost", got.LastReply)
+		}
+	})
+
+	t.Run("open cases by kecamatan, newest first, paged", func(t *testing.T) {
+		s := open(t)
+		var tickets []string
+		for i, k := range []string{"Koba", "Namang", "Koba", "Koba", "Lubuk Besar"} {
+			f := Filing(fmt.Sprint("i", i))
+			f.Kecamatan = k
+			c, _, err := s.FileCase(ctx, f, nil)
+			must(t, err)
+			tickets = append(tickets, c.Ticket)
+		}
+		_, err := s.UpdateCase(ctx, tickets[3], at, func(store.Case) (store.CaseUpdate, error) {
+			return store.CaseUpdate{Status: store.StatusDone}, nil
+		})
+		must(t, err)
+		page, err := s.OpenCases(ctx, []string{"Koba"}, 0, 1)
+		must(t, err)
+		if len(page) != 1 || page[0].Ticket != tickets[2] {
+			t.Fatalf("first page %+v", page)
+		}
+		next, err := s.OpenCases(ctx, []string{"Koba"}, page[0].ID, 10)
+		must(t, err)
+		if len(next) != 1 || next[0].Ticket != tickets[0] {
+			t.Fatalf("second page %+v", next)
+		}
+		all, err := s.OpenCases(ctx, nil, 0, 10)
+		must(t, err)
+		if len(all) != 4 {
+			t.Fatalf("%d open cases in all kecamatan, want 4", len(all))
+		}
+		none, err := s.OpenCases(ctx, []string{}, 0, 10)
+		must(t, err)
+		if len(none) != 0 {
+			t.Fatalf("no kecamatan gave %d cases", len(none))
+		}
+	})
+
+	t.Run("latest replied case of a filer", func(t *testing.T) {
+		s := open(t)
+		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		must(t, err)
+		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("no reply yet: %v", err)
+		}
+		_, err = s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{Reply: "hi"}, nil })
+		must(t, err)
+		got, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour))
+		must(t, err)
+		if got.ID != c.ID {
+			t.Fatalf("got case %d", got.ID)
+		}
+		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("reply older than since: %v", err)
+		}
+		_, err = s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{Status: store.StatusDone}, nil })
+		must(t, err)
+		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("closed case: %v", err)
+		}
+	})
+
+	t.Run("untaken cases escalate once", func(t *testing.T) {
+		s := open(t)
+		old, _, err := s.FileCase(ctx, Filing("old"), nil)
+		must(t, err)
+		taken, _, err := s.FileCase(ctx, Filing("taken"), nil)
+		must(t, err)
+		_, err = s.UpdateCase(ctx, taken.Ticket, at, func(store.Case) (store.CaseUpdate, error) {
+			return store.CaseUpdate{Status: store.StatusInProcess, AssignedTo: "+628999"}, nil
+		})
+		must(t, err)
+		fresh := Filing("fresh")
+		fresh.FiledAt = at.Add(30 * time.Hour)
+		_, _, err = s.FileCase(ctx, fresh, nil)
+		must(t, err)
+		notify := func(c store.Case) []store.OutboxMessage {
+			return []store.OutboxMessage{{Channel: "console", To: "+628777", Text: "escalated " + c.Ticket}}
+		}
+		now := at.Add(25 * time.Hour)
+		n, err := s.EscalateUnassigned(ctx, now.Add(-24*time.Hour), now, notify)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("%d escalated, want 1", n)
+		}
+		if n, _ := s.EscalateUnassigned(ctx, now.Add(-24*time.Hour), now, notify); n != 0 {
+			t.Fatalf("escalated again: %d", n)
+		}
+		msgs := pending(t, s, now)
+		if len(msgs) != 1 || msgs[0].Text != "escalated "+old.Ticket {
+			t.Fatalf("outbox %+v", msgs)
+		}
+		got, _ := s.CaseByTicket(ctx, old.Ticket)
+		if !got.EscalatedAt.Equal(now) {
+			t.Fatalf("escalated at %v", got.EscalatedAt)
+		}
+	})
+
+	t.Run("officers", func(t *testing.T) {
+		s := open(t)
+		o := store.Officer{Phone: "+628999", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba", "Namang"},
+			Channel: "twilio-sms", Active: true, CreatedAt: at}
+		must(t, s.AddOfficer(ctx, o))
+		if err := s.AddOfficer(ctx, o); !errors.Is(err, store.ErrExists) {
+			t.Fatalf("duplicate: %v", err)
+		}
+		got, err := s.Officer(ctx, "+628999")
+		must(t, err)
+		if got.Name != "Rudi" || got.Role != store.RolePetugas || len(got.Kecamatan) != 2 || !got.Active || got.Channel != "twilio-sms" {
+			t.Fatalf("officer %+v", got)
+		}
+		if !got.Covers("koba") || got.Covers("Lubuk Besar") {
+			t.Fatal("coverage wrong")
+		}
+		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628888", Name: "Ani", Role: store.RoleSupervisor, Channel: "console", Active: true, CreatedAt: at}))
+		list, err := s.ListOfficers(ctx)
+		must(t, err)
+		if len(list) != 2 || list[0].Name != "Ani" || !list[0].Covers("Lubuk Besar") {
+			t.Fatalf("list %+v", list)
+		}
+		must(t, s.SetOfficerActive(ctx, "+628999", false))
+		got, _ = s.Officer(ctx, "+628999")
+		if got.Active {
+			t.Fatal("still active")
+		}
+		if err := s.SetOfficerActive(ctx, "+620000", false); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown officer: %v", err)
+		}
+		if _, err := s.Officer(ctx, "+620000"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown officer: %v", err)
+		}
+	})
+
+	t.Run("outbox leases and outcomes", func(t *testing.T) {
+		s := open(t)
+		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+			{Channel: "console", To: "+628111", Text: "a"},
+			{Channel: "console", To: "+628111", Text: "b"},
+			{Channel: "console", To: "+628111", Text: "later", NextAt: at.Add(time.Hour)},
+		}, at))
+		claimed, err := s.Claim(ctx, "w1", 10, time.Minute, at)
+		must(t, err)
+		if len(claimed) != 2 || claimed[0].Text != "a" || claimed[0].Attempts != 1 {
+			t.Fatalf("claimed %+v", claimed)
+		}
+		if more, _ := s.Claim(ctx, "w2", 10, time.Minute, at.Add(time.Second)); len(more) != 0 {
+			t.Fatalf("leased messages claimed again: %+v", more)
+		}
+		must(t, s.Sent(ctx, claimed[0].ID, "w1", "SM1", at))
+		must(t, s.Retry(ctx, claimed[1].ID, "w1", at.Add(10*time.Second), "busy", at))
+		if got, _ := s.OutboxMessageByID(ctx, claimed[0].ID); got.State != store.OutboxSent || got.ProviderID != "SM1" {
+			t.Fatalf("sent message %+v", got)
+		}
+		// The retry is due after its backoff, not before.
+		if again, _ := s.Claim(ctx, "w2", 10, time.Minute, at.Add(5*time.Second)); len(again) != 0 {
+			t.Fatalf("claimed before backoff: %+v", again)
+		}
+		again, err := s.Claim(ctx, "w2", 10, time.Minute, at.Add(11*time.Second))
+		must(t, err)
+		if len(again) != 1 || again[0].Text != "b" || again[0].Attempts != 2 || again[0].LastError != "busy" {
+			t.Fatalf("retry claimed %+v", again)
+		}
+		must(t, s.Failed(ctx, again[0].ID, "w2", "invalid number", at))
+		if got, _ := s.OutboxMessageByID(ctx, again[0].ID); got.State != store.OutboxFailed {
+			t.Fatalf("failed message %+v", got)
+		}
+		if late, _ := s.Claim(ctx, "w3", 10, time.Minute, at.Add(2*time.Hour)); len(late) != 1 || late[0].Text != "later" {
+			t.Fatalf("scheduled message %+v", late)
+		}
+	})
+
+	t.Run("a dead worker's message is sent after its lease", func(t *testing.T) {
+		s := open(t)
+		must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "console", To: "+628111", Text: "a"}}, at))
+		dead, err := s.Claim(ctx, "dead", 10, time.Minute, at)
+		must(t, err)
+		if len(dead) != 1 {
+			t.Fatal("nothing claimed")
+		}
+		alive, err := s.Claim(ctx, "alive", 10, time.Minute, at.Add(61*time.Second))
+		must(t, err)
+		if len(alive) != 1 || alive[0].Attempts != 2 {
+			t.Fatalf("after the lease: %+v", alive)
+		}
+		must(t, s.Sent(ctx, alive[0].ID, "alive", "SM2", at))
+		// The dead worker waking up late cannot overwrite the outcome.
+		if err := s.Sent(ctx, dead[0].ID, "dead", "SM1", at); !errors.Is(err, store.ErrLockLost) {
+			t.Fatalf("late outcome: %v", err)
+		}
+	})
+
+	t.Run("concurrent workers claim disjoint messages", func(t *testing.T) {
+		s := open(t)
+		var batch []store.OutboxMessage
+		for i := range 300 {
+			batch = append(batch, store.OutboxMessage{Channel: "console", To: "+628111", Text: fmt.Sprint(i)})
+		}
+		must(t, s.Enqueue(ctx, batch, at))
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					msgs, err := s.Claim(ctx, fmt.Sprint("w", w), 7, time.Minute, at)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(msgs) == 0 {
+						return
+					}
+					for _, m := range msgs {
+						mu.Lock()
+						seen[m.ID]++
+						mu.Unlock()
+						if err := s.Sent(ctx, m.ID, fmt.Sprint("w", w), "SM", at); err != nil {
+							t.Error(err)
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if len(seen) != 300 {
+			t.Fatalf("%d of 300 messages claimed", len(seen))
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Fatalf("message %d claimed %d times", id, n)
+			}
+		}
+	})
+}
