@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -67,6 +68,17 @@ type Engine struct {
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  Metrics
+	officers *officerCache
+	optOuts  OptOuts
+
+	officerWordsOnce sync.Once
+	officerWordMap   map[string]officerCommand
+}
+
+// OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
+// provider); the outbox worker does not push to them.
+type OptOuts interface {
+	SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error
 }
 
 // Metrics is what the engine reports; silakso serve exports it to Prometheus.
@@ -94,6 +106,12 @@ type Deps struct {
 	Log *slog.Logger
 	// Metrics is optional.
 	Metrics Metrics
+	// Officers is the officer registry; without it every sender is a resident.
+	Officers store.Officers
+	// OfficerCacheTTL is how long the registry is cached (default 30 s).
+	OfficerCacheTTL time.Duration
+	// OptOuts is optional.
+	OptOuts OptOuts
 }
 
 // New builds an engine.
@@ -108,11 +126,18 @@ func New(d Deps, cfg Config) *Engine {
 		d.Metrics = nopMetrics{}
 	}
 	kw := dialogs.NewKeywords(d.Catalog)
-	return &Engine{
+	e := &Engine{
 		sessions: d.Sessions, cases: d.Cases, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg.withDefaults(), now: d.Now, log: d.Log, metrics: d.Metrics,
+		cfg: cfg.withDefaults(), now: d.Now, log: d.Log, metrics: d.Metrics, optOuts: d.OptOuts,
 	}
+	if d.Officers != nil {
+		if d.OfficerCacheTTL == 0 {
+			d.OfficerCacheTTL = 30 * time.Second
+		}
+		e.officers = &officerCache{src: d.Officers, ttl: d.OfficerCacheTTL, now: d.Now}
+	}
+	return e
 }
 
 // session is what is saved per sender between turns.
@@ -121,6 +146,7 @@ type session struct {
 	Stopped bool          `json:"stopped,omitempty"`
 	Seen    time.Time     `json:"seen"`
 	Dialog  dialogs.State `json:"dialog"`
+	Officer *officerState `json:"officer,omitempty"`
 }
 
 // Handle implements channels.Handler.
@@ -198,14 +224,29 @@ func (e *Engine) render(in channels.Inbound, lang string, msgs ...locales.Msg) [
 
 // turn decides the replies and updates s.
 func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNew bool) []locales.Msg {
-	// Writing again is how a resident who sent BERHENTI asks for messages again.
-	s.Stopped = false
-	st := &s.Dialog
 	text := in.Text
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
 		text = string([]rune(text)[:e.cfg.MaxText])
 	}
 	text = dialogs.Clean(text)
+
+	officer, isOfficer, err := e.officers.active(ctx, in.From)
+	if err != nil {
+		e.log.Error("officer registry unavailable", "err", err)
+		return []locales.Msg{locales.M("error.system")}
+	}
+	if isOfficer {
+		return e.officerTurn(ctx, s, text, officer)
+	}
+
+	// Writing again is how a resident who sent BERHENTI asks for messages again.
+	if s.Stopped && e.optOuts != nil {
+		if err := e.optOuts.SetOptOut(ctx, in.From, false, e.now()); err != nil {
+			e.log.Error("opt-out not cleared", "err", err)
+		}
+	}
+	s.Stopped = false
+	st := &s.Dialog
 	if isNew {
 		st.Step = dialogs.StepMenu
 	}
@@ -222,6 +263,13 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 		return e.withPrompt(st, locales.M("error.empty"))
 	case st.InIntake() && st.Step != dialogs.StepResume && e.now().Sub(s.Seen) > e.cfg.ResumeAfter:
 		return e.intake.Pause(st).Replies
+	}
+
+	// Free text at the menu may be an answer to an officer's message.
+	if st.Step == dialogs.StepMenu && !dialogs.IsNumber(text) {
+		if msgs, ok := e.threadReply(ctx, in.From, text); ok {
+			return msgs
+		}
 	}
 
 	r := e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
@@ -256,6 +304,12 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 		return e.withPrompt(st, locales.M("help.text"))
 	case dialogs.Stop:
 		s.Stopped = true
+		if e.optOuts != nil {
+			if err := e.optOuts.SetOptOut(ctx, in.From, true, e.now()); err != nil {
+				e.log.Error("opt-out not recorded", "err", err)
+				return []locales.Msg{locales.M("error.system")}
+			}
+		}
 		return []locales.Msg{locales.M("stop.done")}
 	case dialogs.Language:
 		if !e.catalog.Has(kw.Arg) {
@@ -289,7 +343,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
 		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
-	})
+	}, e.newCaseNotices(ctx))
 	if err != nil {
 		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
 		return e.intake.FileFailed(st).Replies

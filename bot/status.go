@@ -37,8 +37,15 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 	if c.Filer != from {
 		return locales.M("status.case_public", "Ticket", c.Ticket, "Status", status, "Updated", updated)
 	}
+	agency, reply := any(""), any("")
+	if c.Agency != "" && c.Status == store.StatusReferred {
+		agency = locales.M("status.more.agency", "Agency", c.Agency)
+	}
+	if c.LastReply != "" {
+		reply = locales.M("status.more.reply", "Text", dialogs.Shorten(c.LastReply, 100))
+	}
 	return locales.M("status.case", "Ticket", c.Ticket, "Status", status, "Updated", updated,
-		"Next", locales.M("status.next."+string(c.Status)))
+		"Next", locales.M("status.next."+string(c.Status)), "AgencyNote", agency, "ReplyNote", reply)
 }
 
 // myCases answers CEK without a ticket: the sender's own cases, newest first.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,10 +40,15 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/repeat <n> <s> send s repeated n times
 //	/dup            send the previous message again with the same provider id
 //	/cases down|up  make the case store fail or work
+//	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer
+//	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
+//	/escalate       run the escalation of untaken cases
 //	# ...           a comment
 //
 // Every other line is output and is regenerated: replies to the sender start with "< ",
-// messages to another number with "<+62...> ", continuation lines are indented.
+// notes from directives with "= ",
+// pushes delivered by the outbox worker after the turn with "<+62...> ", continuation
+// lines are indented.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")
 	if err != nil || len(files) == 0 {
@@ -68,12 +74,22 @@ func TestTranscripts(t *testing.T) {
 	}
 }
 
-// harness is an engine on the embedded stores with a clock the script drives.
+// harness is an engine on the embedded stores with a clock the script drives, and an
+// outbox worker that delivers pushes into the transcript.
 type harness struct {
 	engine *bot.Engine
 	cases  *faultyCases
+	db     *sqlite.DB
+	worker *bot.OutboxWorker
+	pushed []channels.Outbound
 	mu     sync.Mutex
 	clock  time.Time
+}
+
+// Send implements channels.Sender for every channel: pushes go into the transcript.
+func (h *harness) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
+	h.pushed = append(h.pushed, out)
+	return channels.Receipt{ProviderID: fmt.Sprint("push-", len(h.pushed))}, nil
 }
 
 func newHarness(t *testing.T) *harness {
@@ -91,15 +107,19 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h := &harness{cases: &faultyCases{Cases: db}, clock: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	h := &harness{cases: &faultyCases{Cases: db}, db: db, clock: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.engine = bot.New(bot.Deps{
 		Sessions: memory.NewSessions(store.SessionOptions{}, h.now),
 		Cases:    h.cases,
 		Catalog:  cat,
 		Regions:  regions,
 		Now:      h.now,
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:      quiet,
+		Officers: db,
+		OptOuts:  db,
 	}, bot.Config{})
+	h.worker = &bot.OutboxWorker{Outbox: db, Fallback: h, OptedOut: db.OptedOut, Owner: "transcript", Now: h.now, Log: quiet}
 	return h
 }
 
@@ -124,11 +144,25 @@ type faultyCases struct {
 
 var errDown = errors.New("case store down (test)")
 
-func (f *faultyCases) FileCase(ctx context.Context, fl store.Filing) (store.Case, bool, error) {
+func (f *faultyCases) FileCase(ctx context.Context, fl store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
 	if f.down {
 		return store.Case{}, false, errDown
 	}
-	return f.Cases.FileCase(ctx, fl, nil)
+	return f.Cases.FileCase(ctx, fl, notify)
+}
+
+func (f *faultyCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+	if f.down {
+		return store.Case{}, errDown
+	}
+	return f.Cases.UpdateCase(ctx, ticket, at, decide)
+}
+
+func (f *faultyCases) OpenCases(ctx context.Context, kecamatan []string, before int64, limit int) ([]store.Case, error) {
+	if f.down {
+		return nil, errDown
+	}
+	return f.Cases.OpenCases(ctx, kecamatan, before, limit)
 }
 
 func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
@@ -138,25 +172,44 @@ func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Ca
 	return f.Cases.CaseByTicket(ctx, ticket)
 }
 
-func runTranscript(t *testing.T, script string) string {
+// newHarnessForScript runs a transcript script and returns the harness, to look at the
+// database afterwards.
+func newHarnessForScript(t *testing.T, script string) *harness {
 	h := newHarness(t)
+	runTranscriptOn(t, h, script)
+	return h
+}
+
+func runTranscript(t *testing.T, script string) string {
+	return runTranscriptOn(t, newHarness(t), script)
+}
+
+func runTranscriptOn(t *testing.T, h *harness, script string) string {
 	var out strings.Builder
 	from := "+6281234567890"
 	media := 0
 	seq := 0
 	var last channels.Inbound
+	quietly := false
 	send := func(in channels.Inbound) {
 		replies, err := h.engine.Handle(context.Background(), in)
 		if err != nil {
 			fmt.Fprintf(&out, "! error: %v\n", err)
 		}
-		for _, r := range replies {
-			if unrendered.MatchString(r.Text) {
-				t.Errorf("reply %q is a message key missing from the catalog", r.Text)
+		h.pushed = nil
+		if _, err := h.worker.RunOnce(context.Background()); err != nil {
+			t.Fatalf("outbox: %v", err)
+		}
+		for _, r := range append(replies, h.pushed...) {
+			if unrendered.MatchString(r.Text) || strings.Contains(r.Text, "<no value>") {
+				t.Errorf("reply %q is not rendered", r.Text)
 			}
 			prefix := "< "
-			if r.To != in.From {
+			if r.To != in.From || slices.Contains(h.pushed, r) {
 				prefix = "<" + r.To + "> "
+			}
+			if quietly {
+				continue
 			}
 			out.WriteString(prefix + strings.ReplaceAll(r.Text, "\n", "\n  ") + "\n")
 		}
@@ -203,6 +256,50 @@ func runTranscript(t *testing.T, script string) string {
 				send(last)
 			case "/cases":
 				h.cases.down = arg == "down"
+			case "/officer":
+				f := strings.Fields(arg)
+				if len(f) < 4 {
+					t.Fatalf("%s: want /officer <phone> <role> <kecamatan,...|-> <name>", line)
+				}
+				var kec []string
+				if f[2] != "-" {
+					kec = strings.Split(strings.ReplaceAll(f[2], "_", " "), ",")
+				}
+				if err := h.db.AddOfficer(context.Background(), store.Officer{Phone: f[0], Role: store.Role(f[1]), Kecamatan: kec,
+					Name: strings.Join(f[3:], " "), Channel: "console", Active: true, CreatedAt: h.now()}); err != nil {
+					t.Fatal(err)
+				}
+			case "/intake":
+				var kec, desa int
+				fmt.Sscan(arg, &kec, &desa)
+				quietly = true
+				for _, text := range []string{"MENU", "1", "1", "Siti Aminah", "1904014507850001", fmt.Sprint(kec), fmt.Sprint(desa),
+					"Dusun 2 RT 03", "1", "Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"} {
+					send(message(text))
+				}
+				quietly = false
+				cases, _ := h.db.CasesByFiler(context.Background(), from, 1)
+				if len(cases) == 0 {
+					t.Fatalf("%s filed nothing", line)
+				}
+				fmt.Fprintf(&out, "= filed %s (Kec. %s, %s)\n", cases[0].Ticket, cases[0].Kecamatan, cases[0].Desa)
+				// The new-case notices went out with the last turn; show them.
+				for _, p := range h.pushed {
+					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+				}
+			case "/escalate":
+				n, err := h.engine.Escalate(context.Background(), 24*time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.pushed = nil
+				if _, err := h.worker.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&out, "= escalated %d\n", n)
+				for _, p := range h.pushed {
+					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+				}
 			default:
 				t.Fatalf("unknown directive %q", line)
 			}

@@ -371,6 +371,9 @@ func (d *Intake) chooseDesa(kecamatan, text string) (Desa, error) {
 	return Desa{}, err
 }
 
+// IsNumber reports whether s is a number (a menu choice), ignoring closing punctuation.
+func IsNumber(s string) bool { return isNumber(s) }
+
 func isNumber(s string) bool {
 	t := normalise(s)
 	for _, r := range t {

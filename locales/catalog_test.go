@@ -105,6 +105,15 @@ func TestSMSBudgets(t *testing.T) {
 		for range 5 {
 			lines = append(lines, locales.M("status.line", "Ticket", "26123455", "Status", longest(statuses...), "Date", "26-11-26"))
 		}
+		var agency string
+		for _, a := range []string{"Dinsos", "Dinkes", "BPJS Kesehatan", "Disdik", "Perkim", "Disdukcapil", "BAZNAS", "Pemerintah Desa"} {
+			agency = longer(agency, a)
+		}
+		officerLines := locales.List{}
+		for range 5 {
+			officerLines = append(officerLines, locales.M("officer.list_line", "Ticket", "26123455", "Status", "diproses",
+				"Desa", desa, "Need", longest(needs...), "Date", "26-11-26", "Mine", locales.M("officer.list_mine")))
+		}
 		samples := map[string]any{
 			"Max": 500, "Got": 5000, "Min": 10,
 			"Names": "1 Kurau (Timur), 11 Kurau Barat",
@@ -114,8 +123,25 @@ func TestSMSBudgets(t *testing.T) {
 			"Status": longest(statuses...), "Next": longest(nexts...), "Lines": lines,
 			"Relation": longest(relations...), "Need": longest(needs...),
 			"Name": strings.Repeat("N", 24), "Address": strings.Repeat("A", 24), "Description": strings.Repeat("D", 24),
-			"NIK":    "1904**********01",
-			"Region": locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
+			"NIK":     "1904**********01",
+			"Region":  locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
+			"Officer": strings.Repeat("O", 30), "Filed": "26-11-2026 09.11", "Agency": agency,
+			// Officer messages are cut at 200 characters, reasons at 150 (bot/officer.go).
+			"Text": strings.Repeat("T", 200), "Reason": strings.Repeat("R", 150),
+			"Reply": locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
+			"From":  "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
+			"Agencies": "Dinsos, Dinkes, BPJS Kesehatan, Disdik, Perkim, Disdukcapil, BAZNAS, Pemerintah Desa",
+			"Mine":     locales.M("officer.list_mine"),
+			// CEK shows the officer's last message cut to 100 characters (bot/status.go).
+			"AgencyNote": locales.M("status.more.agency", "Agency", agency),
+			"ReplyNote":  locales.M("status.more.reply", "Text", strings.Repeat("T", 100)),
+		}
+		perKey := map[string]map[string]any{
+			"officer.list":      {"Lines": officerLines},
+			"officer.list_more": {"Lines": officerLines},
+			// Details are for officers: the description is shown in full.
+			"status.more.reply": {"Text": strings.Repeat("T", 100)},
+			"officer.view":      {"Description": strings.Repeat("D", 500), "Name": strings.Repeat("N", 60), "Address": strings.Repeat("A", 100)},
 		}
 		options := map[string]locales.Numbered{"intake.kecamatan": kecList, "intake.desa": desaList, "intake.need": needList}
 
@@ -128,6 +154,9 @@ func TestSMSBudgets(t *testing.T) {
 				v, ok := samples[f[1]]
 				if f[1] == "Options" {
 					v, ok = options[e.Key]
+				}
+				if special, found := perKey[e.Key][f[1]]; found {
+					v, ok = special, true
 				}
 				if !ok {
 					t.Errorf("%s/%s: no sample for field %s", lang, e.Key, f[1])

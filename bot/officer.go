@@ -1,0 +1,377 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Limits on what an officer sends to a resident, so every push fits two SMS.
+const (
+	maxOfficerText = 200
+	maxReason      = 150
+	casesPerPage   = 5
+)
+
+// officerState is an officer's session: where KASUS paging stands (the id below which
+// LAGI continues, 0 before any list, listEnded after the last page).
+type officerState struct {
+	Cursor int64 `json:"cursor,omitempty"`
+}
+
+const listEnded = -1
+
+// officerCommand is what an officer's message asks for.
+type officerCommand int
+
+const (
+	cmdMenu officerCommand = iota
+	cmdList
+	cmdMore
+	cmdView
+	cmdTake
+	cmdReply
+	cmdStatus
+	cmdNote
+)
+
+// officerWords maps command words (from the catalogs) to commands.
+func (e *Engine) officerWords() map[string]officerCommand {
+	e.officerWordsOnce.Do(func() {
+		e.officerWordMap = map[string]officerCommand{}
+		for key, cmd := range map[string]officerCommand{
+			"word.officer.menu": cmdMenu, "word.officer.list": cmdList, "word.officer.more": cmdMore,
+			"word.officer.view": cmdView, "word.officer.take": cmdTake, "word.officer.reply": cmdReply,
+			"word.officer.status": cmdStatus, "word.officer.note": cmdNote,
+		} {
+			for _, w := range e.catalog.Words(key) {
+				e.officerWordMap[w] = cmd
+			}
+		}
+	})
+	return e.officerWordMap
+}
+
+// statusWord reads a status an officer typed.
+func (e *Engine) statusWord(w string) (store.Status, bool) {
+	for key, st := range map[string]store.Status{
+		"word.officer.in_process": store.StatusInProcess, "word.officer.referred": store.StatusReferred,
+		"word.officer.done": store.StatusDone, "word.officer.rejected": store.StatusRejected,
+	} {
+		for _, v := range e.catalog.Words(key) {
+			if v == w {
+				return st, true
+			}
+		}
+	}
+	return "", false
+}
+
+// menuUsage is what each numbered menu entry explains.
+var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note"}
+
+// officerTurn answers a registered officer. Officers never go through the intake.
+func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o store.Officer) []locales.Msg {
+	if s.Officer == nil {
+		s.Officer = &officerState{}
+	}
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return []locales.Msg{e.officerMenu(o)}
+	}
+	word := strings.ToUpper(strings.TrimRight(fields[0], ".,:"))
+	if n, err := strconv.Atoi(word); err == nil && len(fields) == 1 {
+		switch {
+		case n == 1:
+			return e.listCases(ctx, s, o, 0)
+		case n >= 2 && n <= len(menuUsage):
+			return []locales.Msg{locales.M(menuUsage[n-1])}
+		}
+		return []locales.Msg{e.officerMenu(o)}
+	}
+	cmd, ok := e.officerWords()[word]
+	if !ok {
+		return []locales.Msg{e.officerMenu(o)}
+	}
+	switch cmd {
+	case cmdList:
+		return e.listCases(ctx, s, o, 0)
+	case cmdMore:
+		switch s.Officer.Cursor {
+		case 0:
+			return e.listCases(ctx, s, o, 0)
+		case listEnded:
+			s.Officer.Cursor = 0
+			return []locales.Msg{locales.M("officer.list_end")}
+		}
+		return e.listCases(ctx, s, o, s.Officer.Cursor)
+	case cmdMenu:
+		return []locales.Msg{e.officerMenu(o)}
+	}
+
+	// The other commands name a ticket, and some take text after it.
+	usage := map[officerCommand]string{cmdView: "officer.usage_view", cmdTake: "officer.usage_take",
+		cmdReply: "officer.usage_reply", cmdStatus: "officer.usage_status", cmdNote: "officer.usage_note"}[cmd]
+	if len(fields) < 2 {
+		return []locales.Msg{locales.M(usage)}
+	}
+	typed := fields[1]
+	ticket, err := store.ParseTicket(typed)
+	switch {
+	case errors.Is(err, store.ErrTicketMistyped):
+		return []locales.Msg{locales.M("officer.mistyped", "Ticket", dialogs.Shorten(typed, 20))}
+	case err != nil:
+		return []locales.Msg{locales.M(usage)}
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(text, fields[0])), typed))
+	switch cmd {
+	case cmdView:
+		return e.viewCase(ctx, o, ticket)
+	case cmdTake:
+		return e.changeCase(ctx, o, ticket, e.take(o))
+	case cmdReply:
+		return e.replyToResident(ctx, o, ticket, rest)
+	case cmdStatus:
+		return e.setStatus(ctx, o, ticket, rest)
+	default: // cmdNote
+		if rest == "" {
+			return []locales.Msg{locales.M("officer.usage_note")}
+		}
+		return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "note", Note: rest}}},
+				locales.M("officer.noted", "Ticket", c.Ticket), nil
+		})
+	}
+}
+
+func (e *Engine) officerMenu(o store.Officer) locales.Msg {
+	return locales.M("officer.menu", "Name", o.Name)
+}
+
+// scope is the kecamatan an officer sees (nil: all).
+func scope(o store.Officer) []string {
+	if o.Role != store.RolePetugas {
+		return nil
+	}
+	return append([]string{}, o.Kecamatan...)
+}
+
+func (e *Engine) listCases(ctx context.Context, s *session, o store.Officer, before int64) []locales.Msg {
+	cases, err := e.cases.OpenCases(ctx, scope(o), before, casesPerPage+1)
+	if err != nil {
+		e.log.Error("open cases failed", "err", err)
+		return []locales.Msg{locales.M("error.system")}
+	}
+	if len(cases) == 0 {
+		s.Officer.Cursor = 0
+		if before > 0 {
+			return []locales.Msg{locales.M("officer.list_end")}
+		}
+		return []locales.Msg{locales.M("officer.list_empty")}
+	}
+	more := len(cases) > casesPerPage
+	if more {
+		cases = cases[:casesPerPage]
+	}
+	lines := make(locales.List, len(cases))
+	for i, c := range cases {
+		mine := any("")
+		if c.AssignedTo == o.Phone {
+			mine = locales.M("officer.list_mine")
+		}
+		lines[i] = locales.M("officer.list_line", "Ticket", c.Ticket, "Status", string(c.Status), "Desa", c.Desa,
+			"Need", locales.M("need."+c.Need), "Date", e.date(locales.Default, "format.day", c.FiledAt), "Mine", mine)
+	}
+	if more {
+		s.Officer.Cursor = cases[len(cases)-1].ID
+		return []locales.Msg{locales.M("officer.list_more", "Lines", lines)}
+	}
+	s.Officer.Cursor = listEnded
+	return []locales.Msg{locales.M("officer.list", "Lines", lines)}
+}
+
+// decision is an officer's change to a case: the update, the reply to the officer, or
+// an error reply (a locales.Msg inside refusal).
+type decision func(c store.Case) (store.CaseUpdate, locales.Msg, error)
+
+// refusal is a change the officer cannot make, with the reply that says why.
+type refusal struct{ msg locales.Msg }
+
+func (r refusal) Error() string { return "refused: " + r.msg.Key }
+
+// changeCase runs an officer's decision in one transaction with its audit events and
+// pushes. Scope is checked inside, on the case as it is.
+func (e *Engine) changeCase(ctx context.Context, o store.Officer, ticket string, decide decision) []locales.Msg {
+	var reply locales.Msg
+	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
+		if !o.Covers(c.Kecamatan) {
+			return store.CaseUpdate{}, refusal{locales.M("officer.out_of_scope", "Ticket", c.Ticket, "Kecamatan", c.Kecamatan)}
+		}
+		u, msg, err := decide(c)
+		reply = msg
+		return u, err
+	})
+	var r refusal
+	switch {
+	case errors.As(err, &r):
+		return []locales.Msg{r.msg}
+	case errors.Is(err, store.ErrNotFound):
+		return []locales.Msg{locales.M("officer.not_found", "Ticket", ticket)}
+	case err != nil:
+		e.log.Error("case change refused by the database", "ticket", ticket, "err", err)
+		return []locales.Msg{locales.M("officer.system")}
+	}
+	return []locales.Msg{reply}
+}
+
+func closedRefusal(c store.Case) error {
+	return refusal{locales.M("officer.closed", "Ticket", c.Ticket, "Status", string(c.Status))}
+}
+
+// take assigns the case to the officer (AMBIL); a new case becomes "diproses".
+func (e *Engine) take(o store.Officer) decision {
+	return func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+		if !c.Open() {
+			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		u := store.CaseUpdate{AssignedTo: o.Phone,
+			Events: []store.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo, From: c.Status, To: c.Status}}}
+		status := c.Status
+		if c.Status == store.StatusNew {
+			status = store.StatusInProcess
+			u.Status = status
+			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: status})
+			u.Messages = e.statusPush(c, status, "")
+		}
+		return u, locales.M("officer.taken", "Ticket", c.Ticket, "Status", string(status)), nil
+	}
+}
+
+// replyToResident sends an officer's message to the resident (BALAS). An unassigned
+// case is assigned to the officer who answers it, so the resident's answer has
+// somewhere to go.
+func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, text string) []locales.Msg {
+	text = dialogs.Clean(text)
+	if text == "" {
+		return []locales.Msg{locales.M("officer.need_text")}
+	}
+	if n := utf8.RuneCountInString(text); n > maxOfficerText {
+		return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxOfficerText)}
+	}
+	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+		if !c.Open() {
+			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		u := store.CaseUpdate{Reply: text,
+			Events: []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
+			Messages: []store.OutboxMessage{e.toResident(c, locales.M("push.reply", "Ticket", c.Ticket, "Text", text))}}
+		if c.AssignedTo == "" {
+			u.AssignedTo = o.Phone
+			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "assign"})
+		}
+		return u, locales.M("officer.replied", "Ticket", c.Ticket), nil
+	})
+}
+
+// setStatus moves a case along the lifecycle (UBAH <tiket> <status> [catatan]).
+func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+	words := strings.Fields(rest)
+	if len(words) == 0 {
+		return []locales.Msg{locales.M("officer.usage_status")}
+	}
+	to, ok := e.statusWord(strings.ToUpper(words[0]))
+	if !ok {
+		return []locales.Msg{locales.M("officer.unknown_status")}
+	}
+	note := dialogs.Clean(strings.TrimSpace(strings.TrimPrefix(rest, words[0])))
+	var agency string
+	switch to {
+	case store.StatusReferred:
+		if len(words) < 2 {
+			return []locales.Msg{locales.M("officer.need_agency", "Agencies", agencyList())}
+		}
+		if agency, ok = agencyName(words[1]); !ok {
+			return []locales.Msg{locales.M("officer.need_agency", "Agencies", agencyList())}
+		}
+		note = dialogs.Clean(strings.TrimSpace(strings.TrimPrefix(note, words[1])))
+	case store.StatusRejected:
+		// The push ends the reason with its own full stop.
+		note = strings.TrimRight(note, ".!")
+		if note == "" {
+			return []locales.Msg{locales.M("officer.need_reason")}
+		}
+		if n := utf8.RuneCountInString(note); n > maxReason {
+			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
+		}
+	}
+	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+		if c.Status == to {
+			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
+		}
+		if !c.Open() {
+			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		if err := transition(c.Status, to); err != nil {
+			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.not_allowed", "Ticket", c.Ticket,
+				"From", string(c.Status), "To", string(to), "Allowed", strings.Join(nextStatuses(c.Status), ", "))}
+		}
+		eventNote := note
+		if agency != "" {
+			eventNote = strings.TrimSpace(agency + " " + note)
+		}
+		u := store.CaseUpdate{Status: to, Agency: agency,
+			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
+			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
+		if c.AssignedTo == "" {
+			u.AssignedTo = o.Phone
+		}
+		return u, locales.M("officer.changed", "Ticket", c.Ticket, "From", string(c.Status), "To", string(to)), nil
+	})
+}
+
+func agencyOrReason(to store.Status, agency, note string) string {
+	if to == store.StatusReferred {
+		return agency
+	}
+	return note
+}
+
+// viewCase shows a case in full (LIHAT); NIK stays masked except for admins. The view
+// itself is an audit event: who looked at whose data is on record.
+func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
+	var view locales.Msg
+	out := e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+		nik := any(locales.M("intake.no_nik"))
+		if !c.NoNIK {
+			nik = dialogs.MaskNIK(c.NIK)
+			if o.Role == store.RoleAdmin {
+				nik = c.NIK
+			}
+		}
+		officer := any(locales.M("officer.nobody"))
+		if c.AssignedTo != "" {
+			officer = c.AssignedTo
+			if name, ok := e.officers.name(c.AssignedTo); ok {
+				officer = name
+			}
+		}
+		reply := any("")
+		if c.LastReply != "" {
+			reply = locales.M("officer.view_reply", "Text", c.LastReply)
+		}
+		view = locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
+			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
+			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
+			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", c.Description,
+			"Contact", dialogs.LocalPhone(c.Contact), "Filed", e.date(locales.Default, "format.date", c.FiledAt),
+			"Officer", officer, "Reply", reply)
+		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
+	})
+	return out
+}

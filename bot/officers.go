@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// officerCache answers "is this number an officer?" on every turn without a database
+// round trip: the registry is small and read whole, again after ttl. An officer added
+// or disabled is seen by every instance within ttl.
+type officerCache struct {
+	src store.Officers
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	loaded  time.Time
+	byPhone map[string]store.Officer
+	all     []store.Officer
+}
+
+func (c *officerCache) load(ctx context.Context) error {
+	c.mu.Lock()
+	fresh := !c.loaded.IsZero() && c.now().Sub(c.loaded) < c.ttl
+	c.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	list, err := c.src.ListOfficers(ctx)
+	if err != nil {
+		return err
+	}
+	byPhone := make(map[string]store.Officer, len(list))
+	for _, o := range list {
+		byPhone[o.Phone] = o
+	}
+	c.mu.Lock()
+	c.byPhone, c.all, c.loaded = byPhone, list, c.now()
+	c.mu.Unlock()
+	return nil
+}
+
+// active returns the active officer with that number.
+func (c *officerCache) active(ctx context.Context, phone string) (store.Officer, bool, error) {
+	if c == nil {
+		return store.Officer{}, false, nil
+	}
+	if err := c.load(ctx); err != nil {
+		return store.Officer{}, false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.byPhone[phone]
+	return o, ok && o.Active, nil
+}
+
+// refresh loads the registry if it is stale. Call it before a case transaction whose
+// callbacks read the cache: inside the transaction the database must not be asked.
+func (c *officerCache) refresh(ctx context.Context) error {
+	if c == nil {
+		return nil
+	}
+	return c.load(ctx)
+}
+
+// forKecamatan returns who hears about a new case there: the active petugas covering
+// it, or, if there is none, the supervisors and admins. It reads the cache as it is.
+func (c *officerCache) forKecamatan(kecamatan string) []store.Officer {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var petugas, others []store.Officer
+	for _, o := range c.all {
+		switch {
+		case !o.Active:
+		case o.Role == store.RolePetugas && o.Covers(kecamatan):
+			petugas = append(petugas, o)
+		case o.Role != store.RolePetugas:
+			others = append(others, o)
+		}
+	}
+	if len(petugas) > 0 {
+		return petugas
+	}
+	return others
+}
+
+// supervisors returns the active supervisors and admins, from the cache as it is.
+func (c *officerCache) supervisors() []store.Officer {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []store.Officer
+	for _, o := range c.all {
+		if o.Active && o.Role != store.RolePetugas {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// name returns an officer's name from the cache as it is, without loading: it is used
+// inside case transactions, where a database call could wait on the transaction itself.
+func (c *officerCache) name(phone string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.byPhone[phone]
+	return o.Name, ok
+}

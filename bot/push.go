@@ -1,0 +1,103 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Pushes are rendered when they are queued, in the recipient's language, and sent by
+// the outbox worker over the channel the recipient uses: the case's channel for the
+// resident, the officer's own channel for officers.
+
+// toResident addresses a push to the resident who filed c.
+func (e *Engine) toResident(c store.Case, m locales.Msg) store.OutboxMessage {
+	return store.OutboxMessage{Channel: c.Channel, To: c.Filer, Text: e.catalog.Text(c.Lang, m), CaseID: c.ID}
+}
+
+// toOfficer addresses a push to an officer (officers read Indonesian).
+func (e *Engine) toOfficer(o store.Officer, caseID int64, m locales.Msg) store.OutboxMessage {
+	return store.OutboxMessage{Channel: o.Channel, To: o.Phone, Text: e.catalog.Text(locales.Default, m), CaseID: caseID}
+}
+
+// statusPush tells the resident what a status change means and what happens next.
+func (e *Engine) statusPush(c store.Case, to store.Status, detail string) []store.OutboxMessage {
+	var m locales.Msg
+	switch to {
+	case store.StatusReferred:
+		m = locales.M("push.referred", "Ticket", c.Ticket, "Agency", detail)
+	case store.StatusRejected:
+		m = locales.M("push.rejected", "Ticket", c.Ticket, "Reason", detail)
+	case store.StatusDone:
+		m = locales.M("push.done", "Ticket", c.Ticket)
+	default:
+		m = locales.M("push.status", "Ticket", c.Ticket, "Status", locales.M("status.label."+string(to)),
+			"Next", locales.M("status.next."+string(to)))
+	}
+	return []store.OutboxMessage{e.toResident(c, m)}
+}
+
+// newCaseNotices tells the officers covering the case's kecamatan that it was filed.
+// It runs inside the filing transaction, so it reads the officer cache only.
+func (e *Engine) newCaseNotices(ctx context.Context) func(store.Case) []store.OutboxMessage {
+	if err := e.officers.refresh(ctx); err != nil {
+		e.log.Error("officer registry unavailable; new case not announced", "err", err)
+	}
+	return func(c store.Case) []store.OutboxMessage {
+		var out []store.OutboxMessage
+		for _, o := range e.officers.forKecamatan(c.Kecamatan) {
+			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_case", "Ticket", c.Ticket, "Desa", c.Desa, "Need", locales.M("need."+c.Need))))
+		}
+		return out
+	}
+}
+
+// Escalate sends every case nobody has taken within after to the supervisors, once.
+// silakso serve runs it every minute; instances may run it at the same time.
+func (e *Engine) Escalate(ctx context.Context, after time.Duration) (int, error) {
+	now := e.now()
+	if err := e.officers.refresh(ctx); err != nil {
+		return 0, err
+	}
+	return e.cases.EscalateUnassigned(ctx, now.Add(-after), now, func(c store.Case) []store.OutboxMessage {
+		var out []store.OutboxMessage
+		for _, o := range e.officers.supervisors() {
+			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)))
+		}
+		return out
+	})
+}
+
+// threadWindow is how long after an officer's reply a resident's free text is taken as
+// an answer to it.
+const threadWindow = 7 * 24 * time.Hour
+
+// maxForwarded cuts a resident's answer forwarded to an officer to two SMS.
+const maxForwarded = maxOfficerText
+
+// threadReply adds a resident's free text to the open case an officer recently wrote
+// about, forwards it to the officer handling the case, and tells the resident. It
+// returns false when there is no such case.
+func (e *Engine) threadReply(ctx context.Context, from, text string) ([]locales.Msg, bool) {
+	c, err := e.cases.LatestRepliedCase(ctx, from, e.now().Add(-threadWindow))
+	if err != nil {
+		return nil, false
+	}
+	handler, ok, _ := e.officers.active(ctx, c.AssignedTo)
+	_, err = e.cases.UpdateCase(ctx, c.Ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
+		u := store.CaseUpdate{Events: []store.Event{{Actor: from, Kind: "resident_message", Note: text}}}
+		if ok {
+			u.Messages = []store.OutboxMessage{e.toOfficer(handler, c.ID,
+				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(text, maxForwarded)))}
+		}
+		return u, nil
+	})
+	if err != nil {
+		e.log.Error("resident message not added to the case", "ticket", c.Ticket, "err", err)
+		return []locales.Msg{locales.M("error.system")}, true
+	}
+	return []locales.Msg{locales.M("push.passed_on", "Ticket", c.Ticket)}, true
+}
