@@ -269,7 +269,7 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
 		}
 		u := store.CaseUpdate{Reply: text,
-			Events: []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
+			Events:   []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
 			Messages: []store.OutboxMessage{e.toResident(c, locales.M("push.reply", "Ticket", c.Ticket, "Text", text))}}
 		if c.AssignedTo == "" {
 			u.AssignedTo = o.Phone
