@@ -31,6 +31,14 @@ func (c *officerCache) load(ctx context.Context) error {
 	}
 	list, err := c.src.ListOfficers(ctx)
 	if err != nil {
+		c.mu.Lock()
+		stale := c.byPhone != nil
+		c.mu.Unlock()
+		if stale {
+			// Better yesterday's registry than treating an officer as a resident while
+			// the database is away; their command will get its own clear answer.
+			return nil
+		}
 		return err
 	}
 	byPhone := make(map[string]store.Officer, len(list))
