@@ -31,6 +31,9 @@ type Console struct {
 	Echo bool
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// AfterTurn, if set, runs after each message's replies are printed; silakso chat
+	// delivers the pushes the turn queued, so they print in order.
+	AfterTurn func(ctx context.Context)
 }
 
 // maxLine is the longest input line read; longer lines are an error, not a hang.
@@ -72,6 +75,9 @@ func (c *Console) Run(ctx context.Context) error {
 		if err != nil {
 			fmt.Fprintf(c.Out, "! %v\n", err)
 		}
+		if c.AfterTurn != nil {
+			c.AfterTurn(ctx)
+		}
 	}
 	return sc.Err()
 }
@@ -94,4 +100,19 @@ func (c *Console) print(r channels.Outbound) {
 		prefix = "<" + r.To + "> "
 	}
 	fmt.Fprintln(c.Out, prefix+strings.ReplaceAll(r.Text, "\n", "\n  "))
+}
+
+// Printer is a channels.Sender that prints pushes with their address, for every
+// channel: in the terminal all messages to other people are shown, whatever channel
+// they would use.
+type Printer struct {
+	Out io.Writer
+	n   int
+}
+
+// Send implements channels.Sender.
+func (p *Printer) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
+	p.n++
+	fmt.Fprintln(p.Out, "<"+out.To+"> "+strings.ReplaceAll(out.Text, "\n", "\n  "))
+	return channels.Receipt{ProviderID: fmt.Sprintf("console-push-%d", p.n)}, nil
 }

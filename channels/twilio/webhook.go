@@ -23,6 +23,10 @@ const (
 	StatusPath   = "/twilio/status"
 )
 
+// optInKeywords are the words with which a resident undoes a STOP at Twilio
+// (Twilio's default opt-in keywords).
+var optInKeywords = map[string]bool{"START": true, "UNSTOP": true, "YES": true}
+
 // maxWebhookBody bounds what a request may make us read; Twilio's are a few KB.
 const maxWebhookBody = 64 << 10
 
@@ -131,6 +135,12 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 	segments, _ := strconv.Atoi(form.Get("NumSegments"))
 	in := channels.Inbound{Channel: channel, ID: sid, From: from, Text: form.Get("Body"), Media: media, Time: now}
 
+	// Twilio's own opt-in keywords lift a STOP (error 21610) at Twilio; lift ours too.
+	if w.optOuts != nil && optInKeywords[strings.ToUpper(strings.TrimSpace(in.Text))] {
+		if err := w.optOuts.SetOptOut(r.Context(), from, false, now); err != nil {
+			w.log.Error("opt-in not recorded", "from", channels.MaskPhone(from), "err", err)
+		}
+	}
 	if channel == ChannelWhatsApp && w.window != nil {
 		if err := w.window.Touch(r.Context(), from, now); err != nil {
 			w.log.Warn("whatsapp window not recorded", "err", err)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -35,11 +36,11 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 
-	cases, err := openCases(ctx, cfg)
+	db, err := openCases(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer cases.Close()
+	defer db.Close()
 
 	var sessions store.Sessions
 	var saveSessions func() error
@@ -71,13 +72,24 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		saveSessions = func() error { return saveSnapshot(snapshot, ms) }
 	}
 
-	engine, err := newEngine(sessions, cases, log, nil)
+	engine, err := newEngine(sessions, db, log, nil)
 	if err != nil {
 		return err
+	}
+	// Pushes (status changes, officer replies, new-case notices) are delivered after each
+	// line and printed with the address they go to, whatever channel that would be.
+	pushes := &bot.OutboxWorker{
+		Outbox: db, Fallback: &console.Printer{Out: stdout}, OptedOut: db.OptedOut,
+		Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
 	}
 	c := &console.Console{
 		Handler: engine, In: stdin, Out: stdout, From: sender,
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
+		AfterTurn: func(ctx context.Context) {
+			if _, err := pushes.RunOnce(ctx); err != nil {
+				log.Error("pushes not delivered", "err", err)
+			}
+		},
 	}
 	if !c.Echo {
 		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, Ctrl-D to end.\n", sender)

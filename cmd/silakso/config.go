@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
@@ -23,6 +25,12 @@ type config struct {
 	HTTPAddr  string
 	PublicURL string
 	Twilio    twilio.Config
+	// OutboxWorkers deliver pushes (PostgreSQL; SQLite uses one).
+	OutboxWorkers int
+	// SendRate caps pushes per second per channel.
+	SendRate float64
+	// EscalateAfter is how long a new case may wait untaken before supervisors hear.
+	EscalateAfter time.Duration
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -43,6 +51,20 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		c.HTTPAddr = ":8080"
 	}
 	c.PublicURL = strings.TrimSuffix(env("SILAKSO_PUBLIC_URL"), "/")
+	var err error
+	if c.OutboxWorkers, err = intEnv(env, "SILAKSO_OUTBOX_WORKERS", 4); err != nil || c.OutboxWorkers < 1 {
+		return c, fmt.Errorf("SILAKSO_OUTBOX_WORKERS=%q: use a number of workers, e.g. 4", env("SILAKSO_OUTBOX_WORKERS"))
+	}
+	if c.SendRate, err = floatEnv(env, "SILAKSO_SEND_RATE", 10); err != nil || c.SendRate <= 0 {
+		return c, fmt.Errorf("SILAKSO_SEND_RATE=%q: use messages per second per channel, e.g. 10", env("SILAKSO_SEND_RATE"))
+	}
+	if v := env("SILAKSO_ESCALATE_AFTER"); v != "" {
+		if c.EscalateAfter, err = time.ParseDuration(v); err != nil || c.EscalateAfter <= 0 {
+			return c, fmt.Errorf("SILAKSO_ESCALATE_AFTER=%q: use a duration such as 24h", v)
+		}
+	} else {
+		c.EscalateAfter = 24 * time.Hour
+	}
 	c.Twilio = twilio.Config{
 		AccountSID:          env("TWILIO_ACCOUNT_SID"),
 		AuthToken:           env("TWILIO_AUTH_TOKEN"),
@@ -76,6 +98,20 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		return c, fmt.Errorf("SILAKSO_REDIS_URL=%q: use redis://[:PASSWORD@]HOST:6379/0, or leave it empty for in-process sessions", redact(c.RedisURL))
 	}
 	return c, nil
+}
+
+func intEnv(env func(string) string, key string, def int) (int, error) {
+	if v := env(key); v != "" {
+		return strconv.Atoi(v)
+	}
+	return def, nil
+}
+
+func floatEnv(env func(string) string, key string, def float64) (float64, error) {
+	if v := env(key); v != "" {
+		return strconv.ParseFloat(v, 64)
+	}
+	return def, nil
 }
 
 // twilioEnabled reports whether the Twilio channel is configured (by its auth token).

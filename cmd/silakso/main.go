@@ -18,6 +18,7 @@ Usage:
   silakso serve                   run the HTTP service: Twilio webhooks, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
+  silakso officer add|list|disable|enable   manage officers (silakso officer for details)
 
 Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
 SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_HTTP_ADDR,
@@ -31,6 +32,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"chat":    runChat,
 	"migrate": runMigrate,
 	"serve":   runServe,
+	"officer": runOfficer,
 }
 
 func main() {

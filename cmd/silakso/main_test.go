@@ -131,3 +131,63 @@ func TestChatOnPostgresAndRedis(t *testing.T) {
 		t.Fatalf("case in PostgreSQL: %s %s %v", ticket, desa, noNIK)
 	}
 }
+
+func TestOfficerCommand(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"officer", "add", "--phone", "0811-0000-0001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "koba, Namang"}, 0, "added +6281100000001 Rudi (petugas, Kec. Koba, Namang)"},
+		{[]string{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba"}, 1, "already registered"},
+		{[]string{"officer", "add", "--phone", "12345", "--name", "X", "--role", "petugas", "--kecamatan", "Koba"}, 2, "not an Indonesian phone number"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "boss"}, 2, `--role "boss"`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas", "--kecamatan", "Jakarta"}, 2, `--kecamatan "Jakarta" is not a kecamatan`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas"}, 2, "--kecamatan is required"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--role", "admin"}, 2, "--name is required"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor", "--channel", "fax"}, 2, `--channel "fax"`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor"}, 0, "all kecamatan"},
+		{[]string{"officer", "list"}, 0, "+6281100000001  Rudi"},
+		{[]string{"officer", "disable", "--phone", "081199999999"}, 1, "not a registered officer"},
+		{[]string{"officer", "disable", "--phone", "081100000001"}, 0, "disabled +6281100000001"},
+		{[]string{"officer", "fire"}, 2, "unknown officer command"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, env, "", tt.args...)
+		if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+			t.Errorf("%v: exit %d\n%s%s\nwant exit %d and %q", tt.args, code, out, errOut, tt.code, tt.want)
+		}
+	}
+	_, out, _ := runCmd(t, env, "", "officer", "list")
+	if !strings.Contains(out, "Rudi") || !strings.Contains(out, "false") {
+		t.Fatalf("list after disable:\n%s", out)
+	}
+}
+
+// The whole loop in one terminal: a resident files, an officer takes it, replies and
+// closes it, and every push is printed with the number it goes to.
+func TestChatWholeLoop(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba"); code != 0 {
+		t.Fatal(errOut)
+	}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA",
+		"/from 081100000001", "KASUS", "AMBIL 2600017", "BALAS 2600017 Kami datang hari Senin.", "UBAH 2600017 selesai"}, "\n") + "\n"
+	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{
+		"<+6281100000001> Kasus baru 2600017: Nibung",
+		"< Tiket 2600017 sekarang Anda tangani",
+		"<+6281234567890> Tiket 2600017: sedang diproses",
+		"<+6281234567890> Pesan petugas untuk tiket 2600017:\n  Kami datang hari Senin.",
+		"<+6281234567890> Tiket 2600017 selesai ditangani",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}

@@ -21,11 +21,11 @@ func runMigrate(ctx context.Context, env func(string) string, args []string, _ i
 	if err != nil {
 		return err
 	}
-	cases, err := openCases(ctx, cfg)
+	db, err := openCases(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer cases.Close()
+	defer db.Close()
 	fmt.Fprintf(stdout, "migrations applied: %s is up to date\n", cfg.DatabaseURL)
 	return nil
 }

@@ -11,12 +11,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 
+	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -92,13 +96,13 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 
 	mux := http.NewServeMux()
 	var dispatcher *channels.Dispatcher
+	senders := map[string]channels.Sender{}
 	if cfg.twilioEnabled() {
 		sender, err := twilio.NewSender(cfg.Twilio, window, records, m, log)
 		if err != nil {
 			return err
 		}
 		sender.OptOuts = db
-		senders := map[string]channels.Sender{}
 		if cfg.Twilio.SMSFrom != "" {
 			senders[twilio.ChannelSMS] = sender
 		}
@@ -115,6 +119,11 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends to receive messages")
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
+	// Pushes: outbox workers deliver status changes, officer replies and notices through
+	// the senders of their channels, at most sendRate per second per channel.
+	workersDone := startOutbox(ctx, cfg, env, db, senders, log)
+	go escalateEvery(ctx, engine, cfg.EscalateAfter, log)
+
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyHandler(ready))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -167,6 +176,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if dispatcher != nil {
 		dispatcher.Close()
 	}
+	<-workersDone
 	log.Info("stopped")
 	return nil
 }
@@ -190,5 +200,67 @@ func readyHandler(checks map[string]readyFunc) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(status)
+	}
+}
+
+// startOutbox runs the outbox workers until ctx is done; the returned channel closes
+// when they have stopped. On PostgreSQL they are woken by LISTEN/NOTIFY the moment a
+// push is queued, and poll every 5 s besides; on SQLite one worker polls every second.
+func startOutbox(ctx context.Context, cfg config, env func(string) string, db database, senders map[string]channels.Sender, log *slog.Logger) <-chan struct{} {
+	limiters := map[string]*rate.Limiter{}
+	for ch := range senders {
+		limiters[ch] = rate.NewLimiter(rate.Limit(cfg.SendRate), max(1, int(cfg.SendRate)))
+	}
+	host, _ := os.Hostname()
+	n, poll := cfg.OutboxWorkers, 5*time.Second
+	listener, canListen := db.(interface {
+		ListenOutbox(ctx context.Context, wake func())
+	})
+	if !canListen {
+		n, poll = 1, time.Second
+	}
+	var workers []*bot.OutboxWorker
+	var wg sync.WaitGroup
+	for i := range n {
+		w := &bot.OutboxWorker{
+			Outbox: db, Senders: senders, OptedOut: db.OptedOut, Limiters: limiters,
+			Owner: fmt.Sprintf("%s-%d-%d", host, os.Getpid(), i), Log: log,
+		}
+		workers = append(workers, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); w.Run(ctx, poll) }()
+	}
+	if canListen {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			listener.ListenOutbox(ctx, func() {
+				for _, w := range workers {
+					w.Wake()
+				}
+			})
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+// escalateEvery sends cases nobody took within after to the supervisors, checking
+// every minute. Several instances may do it at once; each case escalates once.
+func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := e.Escalate(ctx, after); err != nil && ctx.Err() == nil {
+			log.Error("escalation", "err", err)
+		} else if n > 0 {
+			log.Info("cases escalated to supervisors", "cases", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }

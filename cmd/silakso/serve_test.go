@@ -62,11 +62,17 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	defer fake.Close()
 	_, prefix := storetest.Redis(t)
 	pgURL := storetest.PostgresDatabase(t)
-	base := startServe(t, map[string]string{
+	env := map[string]string{
 		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
 		"SILAKSO_PUBLIC_URL": testURL, "TWILIO_ACCOUNT_SID": testSID, "TWILIO_AUTH_TOKEN": testToken,
 		"TWILIO_FROM": "+6281100001111", "TWILIO_WHATSAPP_FROM": "+6281100002222", "TWILIO_API_BASE_URL": fake.URL,
-	})
+	}
+	// An officer covering Koba hears about the new case by SMS, through the outbox.
+	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi",
+		"--role", "petugas", "--kecamatan", "Koba"); code != 0 {
+		t.Fatal(errOut)
+	}
+	base := startServe(t, env)
 
 	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
 		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
@@ -108,8 +114,21 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	if ticketReply == "" {
 		t.Fatalf("no ticket reply among %d messages sent", len(api.Messages()))
 	}
-	if n := len(api.Messages()); n != len(script) {
-		t.Fatalf("%d replies for %d messages (duplicates must not be answered)", n, len(script))
+	var notice string
+	deadline = time.Now().Add(10 * time.Second)
+	for notice == "" && time.Now().Before(deadline) {
+		for _, m := range api.Messages() {
+			if m.Form.Get("To") == "+6281100000001" {
+				notice = m.Form.Get("Body")
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if notice != "Kasus baru 2600017: Nibung, Bantuan pangan/sembako. Balas AMBIL 2600017" {
+		t.Fatalf("officer notice %q", notice)
+	}
+	if n := len(api.Messages()); n != len(script)+1 {
+		t.Fatalf("%d messages for %d replies and one notice (duplicates must not be answered)", n, len(script))
 	}
 
 	conn, err := pgx.Connect(context.Background(), pgURL)
@@ -145,11 +164,11 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	for {
 		var out, in int
 		conn.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE direction = 'out'), count(*) FILTER (WHERE direction = 'in') FROM messages`).Scan(&out, &in)
-		if out == len(script) && in == len(script) {
+		if out == len(script)+1 && in == len(script) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("message records: %d out, %d in; want %d each", out, in, len(script))
+			t.Fatalf("message records: %d out, %d in; want %d replies + 1 notice out, %d in", out, in, len(script), len(script))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -29,6 +29,8 @@ const startupTimeout = 10 * time.Second
 type database interface {
 	store.Cases
 	store.MessageLog
+	store.Officers
+	store.Outbox
 	Ping(ctx context.Context) error
 }
 
@@ -81,7 +83,7 @@ func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions,
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // newEngine builds the bot over the given stores.
-func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
+func newEngine(sessions store.Sessions, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -91,7 +93,8 @@ func newEngine(sessions store.Sessions, cases store.Cases, log *slog.Logger, m b
 		return nil, err
 	}
 	return bot.New(bot.Deps{
-		Sessions: sessions, Cases: cases, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
+		Sessions: sessions, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
+		Officers: db, OptOuts: db,
 	}, bot.Config{}), nil
 }
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels/console"
+	"github.com/dinsospmd-bateng/silakso/channels/twilio"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+const officerUsage = `usage:
+  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|console]
+  silakso officer list
+  silakso officer disable --phone <phone>
+  silakso officer enable --phone <phone>`
+
+// runOfficer manages the officer registry. Officers take effect in running instances
+// within 30 seconds (the engine caches the registry).
+func runOfficer(ctx context.Context, env func(string) string, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{errors.New(officerUsage)}
+	}
+	verb, args := args[0], args[1:]
+	fs := flag.NewFlagSet("officer "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	phone := fs.String("phone", "", "the officer's phone number")
+	name := fs.String("name", "", "the officer's name")
+	role := fs.String("role", "", "petugas, supervisor or admin")
+	kecamatan := fs.String("kecamatan", "", "kecamatan covered, comma-separated (petugas)")
+	channel := fs.String("channel", twilio.ChannelSMS, "where pushes to the officer go")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadConfig(env, slog.LevelWarn)
+	if err != nil {
+		return err
+	}
+	db, err := openCases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	switch verb {
+	case "add":
+		o, err := newOfficer(*phone, *name, *role, *kecamatan, *channel)
+		if err != nil {
+			return usageError{err}
+		}
+		if err := db.AddOfficer(ctx, o); err != nil {
+			if errors.Is(err, store.ErrExists) {
+				return fmt.Errorf("%s is already registered (see: silakso officer list)", o.Phone)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s %s (%s%s), pushes via %s\n", o.Phone, o.Name, o.Role, coverage(o), o.Channel)
+	case "list":
+		list, err := db.ListOfficers(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "PHONE\tNAME\tROLE\tKECAMATAN\tCHANNEL\tACTIVE")
+		for _, o := range list {
+			kec := strings.Join(o.Kecamatan, ",")
+			if o.Role != store.RolePetugas {
+				kec = "(all)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", o.Phone, o.Name, o.Role, kec, o.Channel, o.Active)
+		}
+		return w.Flush()
+	case "disable", "enable":
+		p, err := dialogs.ParsePhone(*phone)
+		if err != nil {
+			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
+		}
+		if err := db.SetOfficerActive(ctx, p, verb == "enable"); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s is not a registered officer (see: silakso officer list)", p)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "%sd %s\n", verb, p)
+	default:
+		return usageError{fmt.Errorf("unknown officer command %q\n%s", verb, officerUsage)}
+	}
+	return nil
+}
+
+func coverage(o store.Officer) string {
+	if o.Role != store.RolePetugas {
+		return ", all kecamatan"
+	}
+	return ", Kec. " + strings.Join(o.Kecamatan, ", ")
+}
+
+// newOfficer checks an officer's details and says exactly what is wrong.
+func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, error) {
+	p, err := dialogs.ParsePhone(phone)
+	if err != nil {
+		return store.Officer{}, fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", phone)
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || len([]rune(name)) > 60 {
+		return store.Officer{}, errors.New("--name is required (at most 60 characters)")
+	}
+	r := store.Role(strings.ToLower(role))
+	if r != store.RolePetugas && r != store.RoleSupervisor && r != store.RoleAdmin {
+		return store.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
+	}
+	switch channel {
+	case twilio.ChannelSMS, twilio.ChannelWhatsApp, console.Channel:
+	default:
+		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, console.Channel)
+	}
+	regions, err := dialogs.LoadRegions()
+	if err != nil {
+		return store.Officer{}, err
+	}
+	var names []string
+	for _, k := range regions.Kecamatan {
+		names = append(names, k.Name)
+	}
+	var kec []string
+	for _, typed := range strings.Split(kecamatan, ",") {
+		if typed = strings.TrimSpace(typed); typed == "" {
+			continue
+		}
+		k, ok := regions.KecamatanByName(strings.Join(strings.Fields(typed), " "))
+		if !ok {
+			return store.Officer{}, fmt.Errorf("--kecamatan %q is not a kecamatan of Bangka Tengah; use: %s", typed, strings.Join(names, ", "))
+		}
+		kec = append(kec, k.Name)
+	}
+	if r == store.RolePetugas && len(kec) == 0 {
+		return store.Officer{}, fmt.Errorf("--kecamatan is required for a petugas: one or more of %s", strings.Join(names, ", "))
+	}
+	return store.Officer{Phone: p, Name: name, Role: r, Kecamatan: kec, Channel: channel, Active: true, CreatedAt: time.Now()}, nil
+}
