@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
@@ -58,4 +59,27 @@ func TestMessageLog(t *testing.T) {
 
 func TestCaseWork(t *testing.T) {
 	storetest.TestCaseWork(t, func(t *testing.T) storetest.CaseDB { return open(t) })
+}
+
+// A queued push wakes the listening workers at once (LISTEN/NOTIFY), including a push
+// queued inside a case change.
+func TestListenOutbox(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := open(t)
+	woke := make(chan struct{}, 10)
+	go db.ListenOutbox(ctx, func() { woke <- struct{}{} })
+	select { // the listener wakes once when it starts, for anything queued before
+	case <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener did not start")
+	}
+	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628111", Text: "x"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification for a queued push")
+	}
 }

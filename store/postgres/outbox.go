@@ -106,26 +106,27 @@ func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (store.OutboxMessa
 	return scanOutbox(d.pool.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id))
 }
 
-// ListenOutbox calls wake whenever a message is queued, until ctx is done. It holds one
-// connection of the pool for LISTEN and reconnects after errors; workers also poll, so a
-// lost notification only delays delivery.
+// ListenOutbox calls wake whenever a message is queued, until ctx is done. It keeps its
+// own connection (outside the pool, so turns never wait for it) and reconnects after
+// errors; workers also poll, so a lost notification only delays delivery.
 func (d *DB) ListenOutbox(ctx context.Context, wake func()) {
 	for ctx.Err() == nil {
-		conn, err := d.pool.Acquire(ctx)
+		conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
 		if err != nil {
 			sleep(ctx, time.Second)
 			continue
 		}
 		if _, err := conn.Exec(ctx, "LISTEN "+outboxChannel); err == nil {
+			// Messages queued while we were not listening.
+			wake()
 			for {
-				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+				if _, err := conn.WaitForNotification(ctx); err != nil {
 					break
 				}
 				wake()
 			}
 		}
-		// The connection may be mid-LISTEN; do not return it to the pool.
-		conn.Hijack().Close(context.Background())
+		conn.Close(context.Background())
 		sleep(ctx, time.Second)
 	}
 }

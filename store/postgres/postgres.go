@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,6 +33,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// pgx's default (4 connections, or one per CPU) queues turns behind each other on a
+	// small machine; 16 keeps filing, records and pushes flowing. pool_max_conns in the
+	// URL overrides it.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 16
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
