@@ -16,6 +16,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/bottest"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -27,37 +28,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
-// residentScript is a complete intake for resident i, varied so that residents take
-// different paths: all relations, NIK or none, every kecamatan, other contact numbers,
-// a wrong answer or a step back now and then. At most 17 messages.
-func residentScript(i int) []string {
-	names := []string{"Siti Aminah", "Budi Santoso", "Nur'aini", "Ahmad Yusuf", "Dewi Lestari", "Hasan Basri"}
-	s := []string{"halo", "1"}
-	if i%5 == 0 {
-		s = append(s, "9") // wrong answer
-	}
-	s = append(s, fmt.Sprint(1+i%3), names[i%len(names)])
-	if i%7 == 0 {
-		s = append(s, "KEMBALI", names[(i+1)%len(names)])
-	}
-	if i%10 == 0 {
-		s = append(s, "0")
-	} else {
-		day := 1 + i%28
-		if i%2 == 1 {
-			day += 40
-		}
-		s = append(s, fmt.Sprintf("190401%02d%02d%02d%04d", day, 1+i%12, i%100, 1+i%9999))
-	}
-	s = append(s, fmt.Sprint(1+i%6), fmt.Sprint(1+i%8), fmt.Sprintf("RT %02d Dusun %d", 1+i%20, 1+i%4),
-		fmt.Sprint(1+i%10), fmt.Sprintf("Keluarga nomor %d butuh bantuan segera.", i))
-	if i%4 == 0 {
-		s = append(s, "2", fmt.Sprintf("0813%08d", i))
-	} else {
-		s = append(s, "1")
-	}
-	return append(s, "YA")
-}
+var residentScript = bottest.Script
 
 func residentPhone(i int) string { return fmt.Sprintf("+62812%07d", 1000000+i) }
 
@@ -72,7 +43,9 @@ func normalise(replies []channels.Outbound) string {
 	return b.String()
 }
 
-func newEngine(t testing.TB, sessions store.Sessions, cases store.Cases) *bot.Engine {
+// newEngine builds an engine on the given stores; with a registry, officers are known
+// and their registry is read afresh on every turn.
+func newEngine(t testing.TB, sessions store.Sessions, cases store.Cases, officers ...store.Officers) *bot.Engine {
 	t.Helper()
 	cat, err := locales.Load()
 	if err != nil {
@@ -82,10 +55,14 @@ func newEngine(t testing.TB, sessions store.Sessions, cases store.Cases) *bot.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bot.New(bot.Deps{
+	d := bot.Deps{
 		Sessions: sessions, Cases: cases, Catalog: cat, Regions: regions,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}, bot.Config{})
+	}
+	if len(officers) > 0 {
+		d.Officers, d.OfficerCacheTTL = officers[0], time.Nanosecond
+	}
+	return bot.New(d, bot.Config{})
 }
 
 // referenceTranscripts runs every resident alone on the embedded stores.

@@ -16,8 +16,6 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/dialogs"
-	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
@@ -304,7 +302,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEngineWith(t, viaProxy)
+	e := newEngine(t, memory.NewSessions(store.SessionOptions{}, time.Now), viaProxy, viaProxy)
 	say := func(text string) string {
 		out, _ := e.Handle(ctx, channels.Inbound{Channel: "sms", ID: fmt.Sprint(time.Now().UnixNano()), From: officer.Phone, Text: text, Time: time.Now()})
 		var b strings.Builder
@@ -332,24 +330,4 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	if got := say("UBAH " + c.Ticket + " selesai"); !strings.Contains(got, "diproses -> selesai") {
 		t.Fatalf("after the database is back: %q", got)
 	}
-}
-
-// newEngineWith is an engine on db with in-process sessions and the officer registry,
-// read fresh on every turn.
-func newEngineWith(t *testing.T, db interface {
-	store.Cases
-	store.Officers
-}) *bot.Engine {
-	cat, err := locales.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	regions, err := dialogs.LoadRegions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bot.New(bot.Deps{
-		Sessions: memory.NewSessions(store.SessionOptions{}, time.Now), Cases: db, Catalog: cat, Regions: regions,
-		Log: quietLog, Officers: db, OfficerCacheTTL: time.Nanosecond,
-	}, bot.Config{TurnTimeout: 5 * time.Second})
 }

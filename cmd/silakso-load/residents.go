@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/dinsospmd-bateng/silakso/bot/bottest"
 )
 
 // newRunID tags this run's message ids and phone numbers, so that its cases can be
@@ -27,31 +29,5 @@ func phone(run string, resident int) string {
 	return fmt.Sprintf("+62899%04d%05d", n%10000, resident%100000)
 }
 
-// script is a complete intake, varied by resident: every relation, NIK or none, every
-// kecamatan, a wrong answer now and then, another contact number for some. 13 to 15
-// messages, all answered in Bahasa Indonesia.
-func script(i int) []string {
-	names := []string{"Siti Aminah", "Budi Santoso", "Nur'aini", "Ahmad Yusuf", "Dewi Lestari", "Hasan Basri"}
-	s := []string{"halo", "1"}
-	if i%5 == 0 {
-		s = append(s, "9")
-	}
-	s = append(s, fmt.Sprint(1+i%3), names[i%len(names)])
-	if i%10 == 0 {
-		s = append(s, "0")
-	} else {
-		day := 1 + i%28
-		if i%2 == 1 {
-			day += 40
-		}
-		s = append(s, fmt.Sprintf("190401%02d%02d%02d%04d", day, 1+i%12, i%100, 1+i%9999))
-	}
-	s = append(s, fmt.Sprint(1+i%6), fmt.Sprint(1+i%8), fmt.Sprintf("RT %02d Dusun %d", 1+i%20, 1+i%4),
-		fmt.Sprint(1+i%10), fmt.Sprintf("Keluarga nomor %d butuh bantuan segera.", i))
-	if i%4 == 0 {
-		s = append(s, "2", fmt.Sprintf("0813%08d", i))
-	} else {
-		s = append(s, "1")
-	}
-	return append(s, "YA")
-}
+// script is a resident's complete intake: the same varied scripts the tests use.
+var script = bottest.Script

@@ -10,15 +10,27 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
+// open makes a fresh database file for one test.
+func open(t testing.TB) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestCases(t *testing.T) {
-	storetest.TestCases(t, func(t *testing.T) store.Cases {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
+	storetest.TestCases(t, func(t *testing.T) store.Cases { return open(t) })
+}
+
+func TestMessageLog(t *testing.T) {
+	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog { return open(t) })
+}
+
+func TestCaseWork(t *testing.T) {
+	storetest.TestCaseWork(t, func(t *testing.T) storetest.CaseDB { return open(t) })
 }
 
 func TestMigrateIsRepeatable(t *testing.T) {
@@ -33,32 +45,5 @@ func TestMigrateIsRepeatable(t *testing.T) {
 }
 
 func BenchmarkFileCase(b *testing.B) {
-	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "cases.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	storetest.BenchmarkFileCase(b, db)
-}
-
-func TestMessageLog(t *testing.T) {
-	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
-}
-
-func TestCaseWork(t *testing.T) {
-	storetest.TestCaseWork(t, func(t *testing.T) storetest.CaseDB {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cases.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
+	storetest.BenchmarkFileCase(b, open(b))
 }
