@@ -31,6 +31,8 @@ type config struct {
 	SendRate float64
 	// EscalateAfter is how long a new case may wait untaken before supervisors hear.
 	EscalateAfter time.Duration
+	// Instances is how many serve processes the operator runs side by side.
+	Instances int
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -57,6 +59,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	}
 	if c.SendRate, err = floatEnv(env, "SILAKSO_SEND_RATE", 10); err != nil || c.SendRate <= 0 {
 		return c, fmt.Errorf("SILAKSO_SEND_RATE=%q: use messages per second per channel, e.g. 10", env("SILAKSO_SEND_RATE"))
+	}
+	if c.Instances, err = intEnv(env, "SILAKSO_INSTANCES", 1); err != nil || c.Instances < 1 {
+		return c, fmt.Errorf("SILAKSO_INSTANCES=%q: use the number of silakso serve instances, e.g. 2", env("SILAKSO_INSTANCES"))
 	}
 	if v := env("SILAKSO_ESCALATE_AFTER"); v != "" {
 		if c.EscalateAfter, err = time.ParseDuration(v); err != nil || c.EscalateAfter <= 0 {
@@ -120,6 +125,14 @@ func (c config) twilioEnabled() bool { return c.Twilio.AuthToken != "" }
 // checkServe checks what only serve needs: a Twilio channel that is switched on must be
 // complete, or residents would write into a void.
 func (c config) checkServe() error {
+	// Several instances must share their state: in-process sessions would split one
+	// resident's conversation between processes, and a SQLite file cannot be shared.
+	if c.Instances > 1 && c.RedisURL == "" {
+		return fmt.Errorf("SILAKSO_INSTANCES=%d needs SILAKSO_REDIS_URL: in-process sessions cannot be shared between instances", c.Instances)
+	}
+	if c.Instances > 1 && strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		return fmt.Errorf("SILAKSO_INSTANCES=%d needs SILAKSO_DATABASE_URL=postgres://...: a SQLite file cannot be shared between instances", c.Instances)
+	}
 	if !c.twilioEnabled() {
 		return nil
 	}

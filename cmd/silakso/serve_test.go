@@ -181,6 +181,9 @@ func TestServeConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"token without account", map[string]string{"TWILIO_AUTH_TOKEN": "x"}, "TWILIO_ACCOUNT_SID is not set"},
+		{"several instances on in-process sessions", map[string]string{"SILAKSO_INSTANCES": "2"}, "SILAKSO_INSTANCES=2 needs SILAKSO_REDIS_URL"},
+		{"several instances on SQLite", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_REDIS_URL": "redis://127.0.0.1:6379/0"}, "needs SILAKSO_DATABASE_URL=postgres://"},
+		{"bad instance count", map[string]string{"SILAKSO_INSTANCES": "two"}, "SILAKSO_INSTANCES=\"two\""},
 		{"no public url", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1"}, "SILAKSO_PUBLIC_URL is not set"},
 		{"no sender", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL}, "set TWILIO_FROM"},
 		{"bad api base", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL, "TWILIO_FROM": "+6281100001111", "TWILIO_API_BASE_URL": "localhost"}, "TWILIO_API_BASE_URL"},
