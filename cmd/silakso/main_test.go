@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -189,5 +194,43 @@ func TestChatWholeLoop(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
+	}
+}
+
+// A wrong Redis password gives one clear line. The shared test Redis has no password,
+// so this test starts its own, with one, on a free port.
+func TestRedisWrongPassword(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not installed (%v); bash .ci/services installs it", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	srv := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--requirepass", "right",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("password-protected redis did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_REDIS_URL": "redis://:wrong@" + addr + "/0"}
+	code, _, errOut := runCmd(t, env, "", "chat")
+	if code != 1 || !strings.Contains(errOut, "SILAKSO_REDIS_URL: cannot reach Redis at "+addr) ||
+		!strings.Contains(errOut, "WRONGPASS") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 || strings.Contains(errOut, "wrong@") {
+		t.Fatalf("exit %d: %q", code, errOut)
 	}
 }
