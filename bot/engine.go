@@ -73,6 +73,7 @@ type Engine struct {
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
+	pending          pendingFilings
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
@@ -338,14 +339,16 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
 	st := &s.Dialog
 	a := st.Answers
-	c, created, err := e.cases.FileCase(ctx, store.Filing{
+	f := store.Filing{
 		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
 		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
 		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
-	}, e.newCaseNotices(ctx))
+	}
+	c, created, err := e.cases.FileCase(ctx, f, e.newCaseNotices(ctx))
 	if err != nil {
 		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
+		e.pending.add(f)
 		return e.intake.FileFailed(st).Replies
 	}
 	if created {

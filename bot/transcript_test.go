@@ -43,6 +43,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer
 //	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
 //	/escalate       run the escalation of untaken cases
+//	/retry          file the intakes whose filing failed
 //	# ...           a comment
 //
 // Every other line is output and is regenerated: replies to the sender start with "< ",
@@ -284,6 +285,16 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 				}
 				fmt.Fprintf(&out, "= filed %s (Kec. %s, %s)\n", cases[0].Ticket, cases[0].Kecamatan, cases[0].Desa)
 				// The new-case notices went out with the last turn; show them.
+				for _, p := range h.pushed {
+					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+				}
+			case "/retry":
+				n := h.engine.RetryPendingFilings(context.Background())
+				h.pushed = nil
+				if _, err := h.worker.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&out, "= filed %d on retry\n", n)
 				for _, p := range h.pushed {
 					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
 				}

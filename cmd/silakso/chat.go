@@ -86,6 +86,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		Handler: engine, In: stdin, Out: stdout, From: sender,
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
 		AfterTurn: func(ctx context.Context) {
+			engine.RetryPendingFilings(ctx)
 			if _, err := pushes.RunOnce(ctx); err != nil {
 				log.Error("pushes not delivered", "err", err)
 			}

@@ -123,6 +123,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	// the senders of their channels, at most sendRate per second per channel.
 	workersDone := startOutbox(ctx, cfg, env, db, senders, log)
 	go escalateEvery(ctx, engine, cfg.EscalateAfter, log)
+	go engine.RetryFilingsEvery(ctx, 30*time.Second)
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyHandler(ready))
