@@ -19,6 +19,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
+	"github.com/dinsospmd-bateng/silakso/store/redis"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
@@ -329,5 +330,49 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	p.restore(t)
 	if got := say("UBAH " + c.Ticket + " selesai"); !strings.Contains(got, "diproses -> selesai") {
 		t.Fatalf("after the database is back: %q", got)
+	}
+}
+
+// An intake confirmed on one instance while the database was down is filed by another
+// instance once it is back: the parked filing is in the shared Redis, and the resident
+// gets the ticket as a push.
+func TestParkedFilingFiledByAnotherInstance(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rdb, prefix := storetest.Redis(t)
+	down := &faultyCases{Cases: db, down: true}
+	a := newEngine(t, redis.NewSessions(rdb, prefix, store.SessionOptions{}), down)
+	b := newEngine(t, redis.NewSessions(rdb, prefix, store.SessionOptions{}), db)
+
+	for k, text := range residentScript(1) {
+		if _, err := a.Handle(ctx, channels.Inbound{Channel: "sms", ID: fmt.Sprint(k), From: residentPhone(1), Text: text, Time: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := b.RetryPendingFilings(ctx); n != 1 {
+		t.Fatalf("instance b filed %d parked intakes, want 1", n)
+	}
+	if n := b.RetryPendingFilings(ctx); n != 0 {
+		t.Fatalf("filed again: %d", n)
+	}
+	cases, err := db.CasesByFiler(ctx, residentPhone(1), 5)
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("cases %v %v", cases, err)
+	}
+	s := &fakeSender{}
+	if _, err := worker(db, s, "w", time.Now).RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := "Permohonan Anda sudah terkirim. Nomor tiket: " + cases[0].Ticket
+	found := false
+	for text := range s.delivered {
+		found = found || strings.HasPrefix(text, want)
+	}
+	if !found {
+		t.Fatalf("resident not told the ticket; sent %v", s.delivered)
 	}
 }

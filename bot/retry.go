@@ -11,61 +11,76 @@ import (
 
 // A confirmed intake that could not be filed (the case database was down) is not left
 // to the resident alone: its answers stay in the session, so YA again files it, and it
-// is also kept here and filed by RetryPendingFilings as soon as the database is back,
-// with a push that gives the resident the ticket. Filing is idempotent, so whichever
-// comes first wins and the other finds the same case. The list lives in the process:
-// if the process dies the session still holds the answers.
+// is parked in the session store (Redis in production, where every instance sees it)
+// and filed by RetryPendingFilings as soon as the database is back, with a push that
+// gives the resident the ticket. Filing is idempotent, so whichever comes first wins and
+// the others find the same case.
 
-// maxPending bounds the list; beyond it, the resident's own retry is the way.
-const maxPending = 10000
+// parkingOf is where an engine parks filings: the session store if it can, else the
+// process (lost if the process dies; the session still holds the answers).
+func parkingOf(sessions store.Sessions) store.Parking {
+	if p, ok := sessions.(store.Parking); ok {
+		return p
+	}
+	return &localParking{list: map[string]store.Filing{}}
+}
 
-type pendingFilings struct {
+type localParking struct {
 	mu   sync.Mutex
 	list map[string]store.Filing
 }
 
-func (p *pendingFilings) add(f store.Filing) {
+func (p *localParking) Park(_ context.Context, f store.Filing) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.list == nil {
-		p.list = map[string]store.Filing{}
-	}
-	if len(p.list) < maxPending {
-		p.list[f.IntakeID] = f
-	}
+	p.list[f.IntakeID] = f
+	return nil
 }
 
-func (p *pendingFilings) snapshot() []store.Filing {
+func (p *localParking) Parked(_ context.Context, limit int) ([]store.Filing, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]store.Filing, 0, len(p.list))
+	var out []store.Filing
 	for _, f := range p.list {
+		if len(out) == limit {
+			break
+		}
 		out = append(out, f)
 	}
-	return out
+	return out, nil
 }
 
-func (p *pendingFilings) done(intakeID string) {
+func (p *localParking) Unpark(_ context.Context, intakeID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.list, intakeID)
+	return nil
 }
 
-// RetryPendingFilings files the intakes whose filing failed, and returns how many are
-// filed now. A case filed here (not already filed by the resident's own YA) is
-// announced to the resident with its ticket, through the outbox.
+// retryBatch bounds one retry round.
+const retryBatch = 100
+
+// RetryPendingFilings files parked intakes and returns how many are filed now. A case
+// filed here (not already filed by the resident's own YA) is announced to the resident
+// with its ticket, through the outbox.
 func (e *Engine) RetryPendingFilings(ctx context.Context) int {
+	parked, err := e.parking.Parked(ctx, retryBatch)
+	if err != nil {
+		e.log.Error("parked filings unavailable", "err", err)
+		return 0
+	}
 	filed := 0
-	for _, f := range e.pending.snapshot() {
+	for _, f := range parked {
 		notices := e.newCaseNotices(ctx)
 		c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))
 		})
 		if err != nil {
-			// Still down; try again next time.
-			return filed
+			return filed // still down; next round
 		}
-		e.pending.done(f.IntakeID)
+		if err := e.parking.Unpark(ctx, f.IntakeID); err != nil {
+			e.log.Error("filed intake not unparked; it will be found filed next time", "err", err)
+		}
 		filed++
 		if created {
 			e.metrics.CaseFiled(f.Channel)

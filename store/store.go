@@ -200,3 +200,14 @@ type Cases interface {
 	Events(ctx context.Context, caseID int64) ([]Event, error)
 	Close() error
 }
+
+// Parking keeps confirmed intakes that could not be filed (the case database was down),
+// where every instance can see them, until one of them files it.
+type Parking interface {
+	// Park keeps f until Unpark; parking the same intake again replaces it.
+	Park(ctx context.Context, f Filing) error
+	// Parked returns up to limit parked filings.
+	Parked(ctx context.Context, limit int) ([]Filing, error)
+	// Unpark forgets a filing once it is filed.
+	Unpark(ctx context.Context, intakeID string) error
+}

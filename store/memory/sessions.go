@@ -21,6 +21,7 @@ type Sessions struct {
 	seen     map[string]time.Time
 	queues   map[string]*queue
 	rates    map[string]*window
+	parked   map[string]store.Filing
 	seq      uint64
 	writes   int
 }

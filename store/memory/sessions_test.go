@@ -48,3 +48,7 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatalf("restored session %q", turn.Session())
 	}
 }
+
+func TestParking(t *testing.T) {
+	storetest.TestParking(t, func(t *testing.T) store.Parking { return memory.NewSessions(store.SessionOptions{}, time.Now) })
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // snapshot is the on-disk form of the store, used by `silakso chat` so that a
@@ -12,6 +14,7 @@ import (
 type snapshot struct {
 	Sessions map[string]snapshotEntry `json:"sessions"`
 	Seen     map[string]time.Time     `json:"seen"`
+	Parked   map[string]store.Filing  `json:"parked,omitempty"`
 }
 
 type snapshotEntry struct {
@@ -23,7 +26,7 @@ type snapshotEntry struct {
 func (s *Sessions) Snapshot(w io.Writer) error {
 	s.mu.Lock()
 	now := s.now()
-	snap := snapshot{Sessions: map[string]snapshotEntry{}, Seen: map[string]time.Time{}}
+	snap := snapshot{Sessions: map[string]snapshotEntry{}, Seen: map[string]time.Time{}, Parked: s.parked}
 	for k, e := range s.sessions {
 		if now.Before(e.expires) {
 			snap.Sessions[k] = snapshotEntry{Data: e.data, Expires: e.expires}
@@ -51,6 +54,12 @@ func (s *Sessions) Restore(r io.Reader) error {
 	}
 	for k, exp := range snap.Seen {
 		s.seen[k] = exp
+	}
+	for k, f := range snap.Parked {
+		if s.parked == nil {
+			s.parked = map[string]store.Filing{}
+		}
+		s.parked[k] = f
 	}
 	return nil
 }

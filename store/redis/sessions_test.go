@@ -73,3 +73,10 @@ func TestPrefixesAreSeparate(t *testing.T) {
 		t.Fatalf("other deployment sees %q", other.Session())
 	}
 }
+
+func TestParking(t *testing.T) {
+	storetest.TestParking(t, func(t *testing.T) store.Parking {
+		rdb, prefix := storetest.Redis(t)
+		return redis.NewSessions(rdb, prefix, store.SessionOptions{})
+	})
+}
