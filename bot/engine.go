@@ -274,6 +274,14 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 		}
 	}
 
+	// A parked intake may have been filed meanwhile (by any instance): then whatever the
+	// resident writes at the summary gets the ticket, not the summary again.
+	if st.Step == dialogs.StepConfirm && st.Parked {
+		if c, ok := e.filedIntake(ctx, in.From, st.IntakeID); ok {
+			return e.intake.Filed(st, c.Ticket).Replies
+		}
+	}
+
 	r := e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
 	switch {
 	case r.Submit:
@@ -359,4 +367,18 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	}
 	e.log.Info("case filed", "ticket", c.Ticket, "created", created, "kecamatan", c.Kecamatan, "no_nik", c.NoNIK)
 	return e.intake.Filed(st, c.Ticket).Replies
+}
+
+// filedIntake finds the case filed for an intake, among the filer's latest cases.
+func (e *Engine) filedIntake(ctx context.Context, filer, intakeID string) (store.Case, bool) {
+	cases, err := e.cases.CasesByFiler(ctx, filer, 5)
+	if err != nil {
+		return store.Case{}, false
+	}
+	for _, c := range cases {
+		if c.IntakeID == intakeID {
+			return c, true
+		}
+	}
+	return store.Case{}, false
 }

@@ -164,6 +164,7 @@ func (d *Intake) Filed(st *State, ticket string) Result {
 // FileFailed tells the resident the case store is down; the answers stay at the summary
 // and the next YA files them.
 func (d *Intake) FileFailed(st *State) Result {
+	st.Parked = true
 	return reply(locales.M("intake.file_failed"))
 }
 

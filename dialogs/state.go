@@ -58,6 +58,8 @@ type State struct {
 	Strikes int `json:"strikes,omitempty"`
 	// Paused is the step to return to when an abandoned intake is resumed.
 	Paused string `json:"paused,omitempty"`
+	// Parked is set when filing failed and the intake waits to be filed automatically.
+	Parked bool `json:"parked,omitempty"`
 }
 
 // Answers are the resident's answers so far.
