@@ -345,8 +345,7 @@ func agencyOrReason(to store.Status, agency, note string) string {
 // viewCase shows a case in full (LIHAT); NIK stays masked except for admins. The view
 // itself is an audit event: who looked at whose data is on record.
 func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
-	var view locales.Msg
-	out := e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
 		if !c.NoNIK {
 			nik = dialogs.MaskNIK(c.NIK)
@@ -365,7 +364,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		if c.LastReply != "" {
 			reply = locales.M("officer.view_reply", "Text", c.LastReply)
 		}
-		view = locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
+		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
 			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", c.Description,
@@ -373,5 +372,4 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 			"Officer", officer, "Reply", reply)
 		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 	})
-	return out
 }

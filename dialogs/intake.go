@@ -366,16 +366,14 @@ func (d *Intake) chooseDesa(kecamatan, text string) (Desa, error) {
 			allOpts = append(allOpts, option{names: placeNames(desa.Name)})
 		}
 	}
-	if i, e := parseChoice(text, allOpts); e == nil && !isNumber(text) && all[i].Kecamatan != kecamatan {
+	if i, e := parseChoice(text, allOpts); e == nil && !IsNumber(text) && all[i].Kecamatan != kecamatan {
 		return Desa{}, reject("error.desa_elsewhere", "Desa", all[i].Name, "Kecamatan", all[i].Kecamatan)
 	}
 	return Desa{}, err
 }
 
 // IsNumber reports whether s is a number (a menu choice), ignoring closing punctuation.
-func IsNumber(s string) bool { return isNumber(s) }
-
-func isNumber(s string) bool {
+func IsNumber(s string) bool {
 	t := normalise(s)
 	for _, r := range t {
 		if r < '0' || r > '9' {

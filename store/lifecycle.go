@@ -22,6 +22,28 @@ type CaseUpdate struct {
 	Messages []OutboxMessage
 }
 
+// Apply returns c with the update made at at (already at the engine's time precision).
+// Events and messages are written apart. Views and internal notes are audit events,
+// not news for the resident: the "last update" they see moves only when the case does.
+func (u CaseUpdate) Apply(c Case, at time.Time) Case {
+	if u.Status != "" {
+		c.Status = u.Status
+	}
+	if u.AssignedTo != "" {
+		c.AssignedTo = u.AssignedTo
+	}
+	if u.Agency != "" {
+		c.Agency = u.Agency
+	}
+	if u.Reply != "" {
+		c.LastReply, c.LastReplyAt = u.Reply, at
+	}
+	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
+		c.UpdatedAt = at
+	}
+	return c
+}
+
 // Role is what an officer may do.
 type Role string
 

@@ -165,7 +165,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 			decideErr = err
 			return err
 		}
-		c = applyUpdate(c, u, at)
+		c = u.Apply(c, at.UTC().Truncate(time.Microsecond))
 		var replied *time.Time
 		if !c.LastReplyAt.IsZero() {
 			replied = &c.LastReplyAt
@@ -189,29 +189,6 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 		return c, fmt.Errorf("postgres: update case: %w", err)
 	}
 	return c, nil
-}
-
-// applyUpdate is the change to the case row; events and messages are written apart.
-func applyUpdate(c store.Case, u store.CaseUpdate, at time.Time) store.Case {
-	at = at.UTC().Truncate(time.Microsecond)
-	if u.Status != "" {
-		c.Status = u.Status
-	}
-	if u.AssignedTo != "" {
-		c.AssignedTo = u.AssignedTo
-	}
-	if u.Agency != "" {
-		c.Agency = u.Agency
-	}
-	if u.Reply != "" {
-		c.LastReply, c.LastReplyAt = u.Reply, at
-	}
-	// Views and internal notes are audit events, not news for the resident: the
-	// "last update" they see moves only when the case itself does.
-	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
-		c.UpdatedAt = at
-	}
-	return c
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, caseID int64, events []store.Event, at time.Time) error {

@@ -192,7 +192,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	if err != nil {
 		return c, err
 	}
-	c = applyUpdate(c, u, at)
+	c = u.Apply(c, at.UTC().Truncate(time.Millisecond))
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
 		last_reply_at = ?, updated_at = ? WHERE id = ?`,
 		c.Status, c.AssignedTo, c.Agency, c.LastReply, toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(), c.ID); err != nil {
@@ -208,28 +208,6 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 		return c, fmt.Errorf("sqlite: update case: %w", err)
 	}
 	return c, nil
-}
-
-// applyUpdate is the change to the case row; events and messages are written apart.
-func applyUpdate(c store.Case, u store.CaseUpdate, at time.Time) store.Case {
-	if u.Status != "" {
-		c.Status = u.Status
-	}
-	if u.AssignedTo != "" {
-		c.AssignedTo = u.AssignedTo
-	}
-	if u.Agency != "" {
-		c.Agency = u.Agency
-	}
-	if u.Reply != "" {
-		c.LastReply, c.LastReplyAt = u.Reply, at.UTC().Truncate(time.Millisecond)
-	}
-	// Views and internal notes are audit events, not news for the resident: the
-	// "last update" they see moves only when the case itself does.
-	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
-		c.UpdatedAt = at.UTC().Truncate(time.Millisecond)
-	}
-	return c
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, caseID int64, events []store.Event, at time.Time) error {
