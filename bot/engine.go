@@ -73,7 +73,6 @@ type Engine struct {
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
-	parking          store.Parking
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
@@ -131,7 +130,6 @@ func New(d Deps, cfg Config) *Engine {
 		sessions: d.Sessions, cases: d.Cases, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
 		cfg: cfg.withDefaults(), now: d.Now, log: d.Log, metrics: d.Metrics, optOuts: d.OptOuts,
-		parking: parkingOf(d.Sessions),
 	}
 	if d.Officers != nil {
 		if d.OfficerCacheTTL == 0 {
@@ -357,7 +355,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	c, created, err := e.cases.FileCase(ctx, f, e.newCaseNotices(ctx))
 	if err != nil {
 		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
-		if err := e.parking.Park(ctx, f); err != nil {
+		if err := e.sessions.Park(ctx, f); err != nil {
 			e.log.Error("filing not parked; the session keeps the answers", "err", err)
 		}
 		return e.intake.FileFailed(st).Replies

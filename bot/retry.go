@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -16,47 +15,6 @@ import (
 // gives the resident the ticket. Filing is idempotent, so whichever comes first wins and
 // the others find the same case.
 
-// parkingOf is where an engine parks filings: the session store if it can, else the
-// process (lost if the process dies; the session still holds the answers).
-func parkingOf(sessions store.Sessions) store.Parking {
-	if p, ok := sessions.(store.Parking); ok {
-		return p
-	}
-	return &localParking{list: map[string]store.Filing{}}
-}
-
-type localParking struct {
-	mu   sync.Mutex
-	list map[string]store.Filing
-}
-
-func (p *localParking) Park(_ context.Context, f store.Filing) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.list[f.IntakeID] = f
-	return nil
-}
-
-func (p *localParking) Parked(_ context.Context, limit int) ([]store.Filing, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []store.Filing
-	for _, f := range p.list {
-		if len(out) == limit {
-			break
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
-func (p *localParking) Unpark(_ context.Context, intakeID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.list, intakeID)
-	return nil
-}
-
 // retryBatch bounds one retry round.
 const retryBatch = 100
 
@@ -64,7 +22,7 @@ const retryBatch = 100
 // filed here (not already filed by the resident's own YA) is announced to the resident
 // with its ticket, through the outbox.
 func (e *Engine) RetryPendingFilings(ctx context.Context) int {
-	parked, err := e.parking.Parked(ctx, retryBatch)
+	parked, err := e.sessions.Parked(ctx, retryBatch)
 	if err != nil {
 		e.log.Error("parked filings unavailable", "err", err)
 		return 0
@@ -78,7 +36,7 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 		if err != nil {
 			return filed // still down; next round
 		}
-		if err := e.parking.Unpark(ctx, f.IntakeID); err != nil {
+		if err := e.sessions.Unpark(ctx, f.IntakeID); err != nil {
 			e.log.Error("filed intake not unparked; it will be found filed next time", "err", err)
 		}
 		filed++

@@ -48,6 +48,9 @@ type Sessions interface {
 	// Queued is the number of turns of sender running or waiting, for monitoring and
 	// tests.
 	Queued(ctx context.Context, sender string) (int, error)
+	// Parking keeps intakes that could not be filed, beside the sessions that hold
+	// their answers.
+	Parking
 	Close() error
 }
 
