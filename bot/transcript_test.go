@@ -87,6 +87,21 @@ type harness struct {
 	clock  time.Time
 }
 
+// deliver runs the outbox worker and returns the pushes it sent.
+func (h *harness) deliver(t *testing.T) []channels.Outbound {
+	t.Helper()
+	h.pushed = nil
+	if _, err := h.worker.RunOnce(context.Background()); err != nil {
+		t.Fatalf("outbox: %v", err)
+	}
+	return h.pushed
+}
+
+// writeMessage prints a message the way transcripts show it.
+func writeMessage(out *strings.Builder, prefix, text string) {
+	out.WriteString(prefix + strings.ReplaceAll(text, "\n", "\n  ") + "\n")
+}
+
 // Send implements channels.Sender for every channel: pushes go into the transcript.
 func (h *harness) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
 	h.pushed = append(h.pushed, out)
@@ -197,22 +212,19 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 		if err != nil {
 			fmt.Fprintf(&out, "! error: %v\n", err)
 		}
-		h.pushed = nil
-		if _, err := h.worker.RunOnce(context.Background()); err != nil {
-			t.Fatalf("outbox: %v", err)
-		}
-		for _, r := range append(replies, h.pushed...) {
+		pushed := h.deliver(t)
+		for _, r := range append(replies, pushed...) {
 			if unrendered.MatchString(r.Text) || strings.Contains(r.Text, "<no value>") {
 				t.Errorf("reply %q is not rendered", r.Text)
 			}
 			prefix := "< "
-			if r.To != in.From || slices.Contains(h.pushed, r) {
+			if r.To != in.From || slices.Contains(pushed, r) {
 				prefix = "<" + r.To + "> "
 			}
 			if quietly {
 				continue
 			}
-			out.WriteString(prefix + strings.ReplaceAll(r.Text, "\n", "\n  ") + "\n")
+			writeMessage(&out, prefix, r.Text)
 		}
 		h.advance(time.Minute)
 	}
@@ -286,30 +298,22 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 				fmt.Fprintf(&out, "= filed %s (Kec. %s, %s)\n", cases[0].Ticket, cases[0].Kecamatan, cases[0].Desa)
 				// The new-case notices went out with the last turn; show them.
 				for _, p := range h.pushed {
-					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+					writeMessage(&out, "<"+p.To+"> ", p.Text)
 				}
 			case "/retry":
 				n := h.engine.RetryPendingFilings(context.Background())
-				h.pushed = nil
-				if _, err := h.worker.RunOnce(context.Background()); err != nil {
-					t.Fatal(err)
-				}
 				fmt.Fprintf(&out, "= filed %d on retry\n", n)
-				for _, p := range h.pushed {
-					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+				for _, p := range h.deliver(t) {
+					writeMessage(&out, "<"+p.To+"> ", p.Text)
 				}
 			case "/escalate":
 				n, err := h.engine.Escalate(context.Background(), 24*time.Hour)
 				if err != nil {
 					t.Fatal(err)
 				}
-				h.pushed = nil
-				if _, err := h.worker.RunOnce(context.Background()); err != nil {
-					t.Fatal(err)
-				}
 				fmt.Fprintf(&out, "= escalated %d\n", n)
-				for _, p := range h.pushed {
-					out.WriteString("<" + p.To + "> " + strings.ReplaceAll(p.Text, "\n", "\n  ") + "\n")
+				for _, p := range h.deliver(t) {
+					writeMessage(&out, "<"+p.To+"> ", p.Text)
 				}
 			default:
 				t.Fatalf("unknown directive %q", line)
