@@ -119,12 +119,6 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends to receive messages")
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
-	// Pushes: outbox workers deliver status changes, officer replies and notices through
-	// the senders of their channels, at most sendRate per second per channel.
-	workersDone := startOutbox(ctx, cfg, env, db, senders, log)
-	go escalateEvery(ctx, engine, cfg.EscalateAfter, log)
-	go engine.RetryFilingsEvery(ctx, 30*time.Second)
-
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyHandler(ready))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -144,6 +138,22 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
 		"database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
+
+	// Background work starts once nothing can fail any more, and stops before we return:
+	// outbox workers deliver status changes, officer replies and notices (at most
+	// SILAKSO_SEND_RATE per second per channel); untaken cases escalate; parked intakes
+	// are filed.
+	bg, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	workersDone := startOutbox(bg, cfg, env, db, senders, log)
+	background.Add(2)
+	go func() { defer background.Done(); escalateEvery(bg, engine, cfg.EscalateAfter, log) }()
+	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, 30*time.Second) }()
+	defer func() {
+		stopBackground()
+		background.Wait()
+		<-workersDone
+	}()
 
 	if addr := env("SILAKSO_DEBUG_ADDR"); addr != "" {
 		// Profiling (go tool pprof http://ADDR/debug/pprof/profile) on its own listener,
@@ -177,7 +187,6 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if dispatcher != nil {
 		dispatcher.Close()
 	}
-	<-workersDone
 	log.Info("stopped")
 	return nil
 }
