@@ -321,7 +321,13 @@ func (d *Intake) confirm(st *State, in Input) (Result, error) {
 	if d.kw.isYes(in.Text) {
 		return Result{Submit: true}, nil
 	}
-	if line, ok := d.kw.parseEdit(in.Text); ok {
+	line, ok := d.kw.parseEdit(in.Text)
+	if !ok && IsNumber(in.Text) {
+		// The summary lines are numbered: a keypad user replying "5" after the hint
+		// "UBAH dan nomor baris" means line 5.
+		line, ok = in.Text, true
+	}
+	if ok {
 		if line == "" {
 			return Result{}, reject("intake.edit_how")
 		}
