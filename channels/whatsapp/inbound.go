@@ -1,0 +1,248 @@
+package whatsapp
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Adapter turns whatsmeow events into turns of the bot. Register HandleEvent with
+// (*whatsmeow.Client).AddEventHandlerWithSuccessStatus and set SynchronousAck on the
+// client: a message is then acknowledged to WhatsApp only after its turn has run, so a
+// crash mid-turn means WhatsApp delivers it again (and the bot's de-duplication by
+// message id keeps a turn from running twice).
+//
+// whatsmeow hands events over one at a time, so turns run one after another: plenty
+// for one office's number (a turn takes milliseconds), and the order of a resident's
+// messages is kept without further work.
+type Adapter struct {
+	handler channels.Handler
+	replies Replier
+	records Recorder
+	lids    LIDs
+	metrics Metrics
+	log     *slog.Logger
+	now     func() time.Time
+	// TurnTimeout bounds one turn, so a slow backend cannot stall every later message
+	// (default 10 s).
+	TurnTimeout time.Duration
+
+	connected atomic.Bool
+	loggedOut atomic.Bool
+	closed    atomic.Bool
+}
+
+// NewAdapter makes an adapter that runs turns on handler and queues replies on replies.
+// lids may be nil (then senders known only by LID are not served).
+func NewAdapter(handler channels.Handler, replies Replier, records Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	return &Adapter{handler: handler, replies: replies, records: records, lids: lids, metrics: metrics, log: log,
+		now: time.Now, TurnTimeout: 10 * time.Second}
+}
+
+// Close makes the adapter refuse further messages without acknowledging them, so that
+// WhatsApp delivers them again to the next process. Call it before shutting down.
+func (a *Adapter) Close() { a.closed.Store(true) }
+
+// Ready reports whether the device is connected and still linked.
+func (a *Adapter) Ready() error {
+	switch {
+	case a.loggedOut.Load():
+		return errLoggedOut
+	case !a.connected.Load():
+		return errNotConnected
+	}
+	return nil
+}
+
+type readyError string
+
+func (e readyError) Error() string { return string(e) }
+
+const (
+	errLoggedOut    = readyError("the WhatsApp number unlinked this device: run silakso whatsapp link")
+	errNotConnected = readyError("not connected to WhatsApp")
+)
+
+// HandleEvent handles one whatsmeow event. It returns false only for a message it did
+// not process (adapter closed), which whatsmeow then leaves unacknowledged.
+func (a *Adapter) HandleEvent(evt any) bool {
+	switch e := evt.(type) {
+	case *events.Message:
+		if a.closed.Load() {
+			return false
+		}
+		a.message(e)
+	case *events.Receipt:
+		a.receipt(e)
+	case *events.Connected:
+		a.connected.Store(true)
+		a.loggedOut.Store(false)
+		a.log.Info("whatsapp connected")
+	case *events.Disconnected:
+		a.connected.Store(false)
+		a.log.Warn("whatsapp disconnected; reconnecting")
+	case *events.LoggedOut:
+		a.connected.Store(false)
+		a.loggedOut.Store(true)
+		a.log.Error("whatsapp device unlinked from the phone: run silakso whatsapp link", "reason", e.Reason.String())
+	case *events.StreamReplaced:
+		a.connected.Store(false)
+		a.log.Error("another program connected with this WhatsApp device; only one silakso serve may run the WhatsApp channel")
+	case *events.TemporaryBan:
+		a.log.Error("whatsapp temporarily banned this number", "code", e.Code.String(), "expires", e.Expire.String())
+	case *events.ClientOutdated:
+		a.log.Error("whatsapp refused this client version: update go.mau.fi/whatsmeow")
+	}
+	return true
+}
+
+// message runs one resident's or officer's message through the bot.
+func (a *Adapter) message(e *events.Message) {
+	in, ok := a.inbound(e)
+	if !ok {
+		a.metrics.Inbound(Channel, "ignored")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.TurnTimeout)
+	defer cancel()
+	replies, err := a.handler.Handle(ctx, in)
+	result := "accepted"
+	switch {
+	case err != nil:
+		// The engine has already chosen what to tell the resident (try again later).
+		result = "failed"
+		a.log.Error("turn failed", "channel", Channel, "from", channels.MaskPhone(in.From), "id", in.ID, "err", err)
+	case len(replies) == 0:
+		result = "duplicate"
+	}
+	a.metrics.Inbound(Channel, result)
+	qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer qcancel()
+	if a.records != nil {
+		if err := a.records.Add(qctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
+			Peer: in.From, Status: "received", At: in.Time}); err != nil {
+			a.log.Warn("message record dropped", "err", err)
+		}
+	}
+	for _, out := range replies {
+		if err := a.replies.Enqueue(qctx, out); err != nil {
+			a.log.Error("reply not queued", "to", channels.MaskPhone(out.To), "err", err)
+		}
+	}
+}
+
+// inbound normalises a message event; ok is false for what is not a resident writing to
+// the office: our own messages, groups, status updates, reactions, edits, deletions and
+// other protocol traffic.
+func (a *Adapter) inbound(e *events.Message) (channels.Inbound, bool) {
+	info := e.Info
+	if info.IsFromMe || info.IsGroup || info.Chat.Server == types.BroadcastServer || e.IsEdit || e.Message == nil {
+		return channels.Inbound{}, false
+	}
+	text, media, ok := content(e.Message)
+	if !ok {
+		return channels.Inbound{}, false
+	}
+	from, ok := a.phone(info.MessageSource)
+	if !ok {
+		a.log.Warn("whatsapp message from a sender without a phone number ignored", "id", info.ID)
+		return channels.Inbound{}, false
+	}
+	at := info.Timestamp
+	if at.IsZero() {
+		at = a.now()
+	}
+	return channels.Inbound{Channel: Channel, ID: info.ID, From: from, Text: text, Media: media, Time: at}, true
+}
+
+// content is a message's text (or caption) and its number of attachments; ok is false
+// for messages that carry nothing a person wrote or sent.
+func content(m *waE2E.Message) (text string, media int, ok bool) {
+	switch {
+	case m.Conversation != nil:
+		return m.GetConversation(), 0, true
+	case m.ExtendedTextMessage != nil:
+		return m.GetExtendedTextMessage().GetText(), 0, true
+	case m.ImageMessage != nil:
+		return m.GetImageMessage().GetCaption(), 1, true
+	case m.VideoMessage != nil:
+		return m.GetVideoMessage().GetCaption(), 1, true
+	case m.DocumentMessage != nil:
+		return m.GetDocumentMessage().GetCaption(), 1, true
+	case m.AudioMessage != nil, m.StickerMessage != nil, m.LocationMessage != nil, m.LiveLocationMessage != nil,
+		m.ContactMessage != nil, m.ContactsArrayMessage != nil:
+		return "", 1, true
+	case m.ButtonsResponseMessage != nil:
+		return m.GetButtonsResponseMessage().GetSelectedDisplayText(), 0, true
+	case m.ListResponseMessage != nil:
+		return m.GetListResponseMessage().GetTitle(), 0, true
+	}
+	return "", 0, false
+}
+
+// phone is the sender's number in E.164. WhatsApp may address a sender by LID (a
+// hidden id) instead of the number; the number then comes with the message
+// (SenderAlt) or from the device store's LID map.
+func (a *Adapter) phone(src types.MessageSource) (string, bool) {
+	jid := src.Sender.ToNonAD()
+	if jid.Server == types.HiddenUserServer {
+		switch {
+		case src.SenderAlt.Server == types.DefaultUserServer:
+			jid = src.SenderAlt.ToNonAD()
+		case a.lids != nil:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			pn, err := a.lids.GetPNForLID(ctx, jid)
+			cancel()
+			if err != nil || pn.IsEmpty() {
+				return "", false
+			}
+			jid = pn.ToNonAD()
+		}
+	}
+	if jid.Server != types.DefaultUserServer || jid.User == "" {
+		return "", false
+	}
+	return "+" + jid.User, true
+}
+
+// receipt records delivery reports for messages we sent.
+func (a *Adapter) receipt(e *events.Receipt) {
+	var status string
+	switch e.Type {
+	case types.ReceiptTypeDelivered:
+		status = "delivered"
+	case types.ReceiptTypeRead, types.ReceiptTypePlayed:
+		status = "read"
+	case types.ReceiptTypeServerError:
+		status = "failed"
+	default:
+		return // our own devices' receipts, retries and others say nothing about delivery
+	}
+	if e.IsFromMe || e.IsGroup {
+		return
+	}
+	peer, _ := a.phone(e.MessageSource)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, id := range e.MessageIDs {
+		a.metrics.Status(status)
+		if a.records == nil {
+			continue
+		}
+		if err := a.records.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: id,
+			Peer: peer, Status: status, At: e.Timestamp}); err != nil {
+			a.log.Warn("status record dropped", "err", err)
+		}
+	}
+}
