@@ -33,6 +33,11 @@ type config struct {
 	EscalateAfter time.Duration
 	// Instances is how many serve processes the operator runs side by side.
 	Instances int
+	// WhatsApp switches on the direct WhatsApp channel (a linked device).
+	WhatsApp bool
+	// WhatsAppStore is where the linked device's keys live: the case database when it
+	// is PostgreSQL, else a SQLite file next to the case database.
+	WhatsAppStore string
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -85,6 +90,17 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "silakso.db")
 	}
+	switch v := env("SILAKSO_WHATSAPP"); strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		c.WhatsApp = true
+	case "", "off", "false", "0", "no":
+	default:
+		return c, fmt.Errorf("SILAKSO_WHATSAPP=%q: use on or off", v)
+	}
+	c.WhatsAppStore = c.DatabaseURL
+	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+		c.WhatsAppStore = "sqlite:" + filepath.Join(filepath.Dir(path), "whatsapp.db")
+	}
 	if lvl := env("SILAKSO_LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			return c, fmt.Errorf("SILAKSO_LOG_LEVEL=%q: use debug, info, warn or error", lvl)
@@ -122,7 +138,7 @@ func floatEnv(env func(string) string, key string, def float64) (float64, error)
 // twilioEnabled reports whether the Twilio channel is configured (by its auth token).
 func (c config) twilioEnabled() bool { return c.Twilio.AuthToken != "" }
 
-// checkServe checks what only serve needs: a Twilio channel that is switched on must be
+// checkServe checks what only serve needs: a channel that is switched on must be
 // complete, or residents would write into a void.
 func (c config) checkServe() error {
 	// Several instances must share their state: in-process sessions would split one
@@ -132,6 +148,11 @@ func (c config) checkServe() error {
 	}
 	if c.Instances > 1 && strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		return fmt.Errorf("SILAKSO_INSTANCES=%d needs SILAKSO_DATABASE_URL=postgres://...: a SQLite file cannot be shared between instances", c.Instances)
+	}
+	// A linked device has one connection to WhatsApp; a second process using it would
+	// take the connection away from the first, back and forth.
+	if c.Instances > 1 && c.WhatsApp {
+		return fmt.Errorf("SILAKSO_WHATSAPP=on with SILAKSO_INSTANCES=%d: a linked WhatsApp number keeps one connection; run one instance, or use Twilio's WhatsApp sender (TWILIO_WHATSAPP_FROM) for several", c.Instances)
 	}
 	if !c.twilioEnabled() {
 		return nil

@@ -15,24 +15,26 @@ import (
 const usage = `silakso: SMS and WhatsApp front door of the DinsosPMD Bangka Tengah SLRT.
 
 Usage:
-  silakso serve                   run the HTTP service: Twilio webhooks, health, metrics
+  silakso serve                   run the service: Twilio webhooks, WhatsApp, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
   silakso officer add|list|disable|enable   manage officers (silakso officer for details)
+  silakso whatsapp link|status|unlink       the office's linked WhatsApp number
 
 Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
 SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_HTTP_ADDR,
 SILAKSO_PUBLIC_URL, SILAKSO_LOG_LEVEL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM,
-TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_SID, TWILIO_API_BASE_URL.
+TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_SID, TWILIO_API_BASE_URL, SILAKSO_WHATSAPP.
 `
 
 // commands maps a subcommand to its entry point; each takes its own flags after the
 // command name.
 var commands = map[string]func(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error{
-	"chat":    runChat,
-	"migrate": runMigrate,
-	"serve":   runServe,
-	"officer": runOfficer,
+	"chat":     runChat,
+	"migrate":  runMigrate,
+	"serve":    runServe,
+	"officer":  runOfficer,
+	"whatsapp": runWhatsApp,
 }
 
 func main() {

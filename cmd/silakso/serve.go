@@ -18,11 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.mau.fi/whatsmeow"
 	"golang.org/x/time/rate"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
+	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/redis"
@@ -97,26 +99,56 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	mux := http.NewServeMux()
 	var dispatcher *channels.Dispatcher
 	senders := map[string]channels.Sender{}
+	var twilioSender *twilio.Sender
 	if cfg.twilioEnabled() {
-		sender, err := twilio.NewSender(cfg.Twilio, window, records, m, log)
+		twilioSender, err = twilio.NewSender(cfg.Twilio, window, records, m, log)
 		if err != nil {
 			return err
 		}
-		sender.OptOuts = db
+		twilioSender.OptOuts = db
 		if cfg.Twilio.SMSFrom != "" {
-			senders[twilio.ChannelSMS] = sender
+			senders[twilio.ChannelSMS] = twilioSender
 		}
 		if cfg.Twilio.WhatsAppFrom != "" {
-			senders[twilio.ChannelWhatsApp] = sender
+			senders[twilio.ChannelWhatsApp] = twilioSender
 		}
+	}
+	var wa *whatsmeow.Client
+	if cfg.WhatsApp {
+		client, devices, err := openWhatsApp(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer devices.Close()
+		if client.Store.ID == nil {
+			return errors.New("SILAKSO_WHATSAPP=on but no WhatsApp number is linked: run silakso whatsapp link first")
+		}
+		// Acknowledge a message only after its turn ran (a crash mid-turn means WhatsApp
+		// delivers it again), and keep trying when WhatsApp is unreachable at start.
+		client.SynchronousAck = true
+		client.InitialAutoReconnect = true
+		senders[whatsapp.Channel] = whatsapp.NewSender(client, records, m, log)
+		wa = client
+	}
+	if len(senders) > 0 {
 		// 32 queues keep each resident's replies in order while 32 sends run at once.
 		dispatcher = channels.NewDispatcher(senders, 32, 256, 4, 500*time.Millisecond, log)
+	}
+	if cfg.twilioEnabled() {
 		webhook := twilio.NewWebhook(cfg.Twilio, engine, dispatcher, records, db, window, m, log)
 		webhook.TurnTimeout = turnTimeout
 		webhook.Register(mux)
 		ready["twilio"] = func(context.Context) error { return nil }
-	} else {
-		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends to receive messages")
+	}
+	var waAdapter *whatsapp.Adapter
+	if wa != nil {
+		waAdapter = whatsapp.NewAdapter(engine, dispatcher, records, wa.Store.LIDs, m, log)
+		waAdapter.TurnTimeout = turnTimeout
+		wa.AddEventHandlerWithSuccessStatus(waAdapter.HandleEvent)
+		ready["whatsapp"] = func(context.Context) error { return waAdapter.Ready() }
+	}
+	if len(senders) == 0 {
+		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, or SILAKSO_WHATSAPP=on, to receive messages")
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -136,7 +168,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		return fmt.Errorf("SILAKSO_HTTP_ADDR=%q: %v", cfg.HTTPAddr, err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
-		"database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
+		"whatsapp", cfg.WhatsApp, "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
 
 	// Background work starts once nothing can fail any more, and stops before we return:
@@ -170,6 +202,13 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		}()
 	}
 
+	if wa != nil {
+		if err := wa.Connect(); err != nil {
+			return fmt.Errorf("connect to WhatsApp: %v", oneLine(err))
+		}
+		defer wa.Disconnect()
+	}
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -183,6 +222,11 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Error("shutdown", "err", err)
+	}
+	if waAdapter != nil {
+		// Messages arriving from now on stay unacknowledged, and WhatsApp delivers them
+		// to the next process; the replies already queued still go out below.
+		waAdapter.Close()
 	}
 	if dispatcher != nil {
 		dispatcher.Close()

@@ -188,6 +188,10 @@ func TestServeConfigErrors(t *testing.T) {
 		{"no sender", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL}, "set TWILIO_FROM"},
 		{"bad api base", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": "AC1", "SILAKSO_PUBLIC_URL": testURL, "TWILIO_FROM": "+6281100001111", "TWILIO_API_BASE_URL": "localhost"}, "TWILIO_API_BASE_URL"},
 		{"port taken", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_HTTP_ADDR": "256.0.0.1:1"}, "SILAKSO_HTTP_ADDR"},
+		{"whatsapp not linked", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_WHATSAPP": "on"}, "no WhatsApp number is linked: run silakso whatsapp link first"},
+		{"bad whatsapp switch", map[string]string{"SILAKSO_WHATSAPP": "maybe"}, `SILAKSO_WHATSAPP="maybe": use on or off`},
+		{"whatsapp on several instances", map[string]string{"SILAKSO_WHATSAPP": "on", "SILAKSO_INSTANCES": "2", "SILAKSO_REDIS_URL": "redis://127.0.0.1:6379/0",
+			"SILAKSO_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}, "a linked WhatsApp number keeps one connection"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

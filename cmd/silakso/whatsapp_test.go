@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
+	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/memory"
+)
+
+// The whole loop on the direct WhatsApp channel, through the real engine and stores,
+// wired as serve wires them: a resident files by WhatsApp, an officer registered on
+// WhatsApp gets the new-case notice and works the case from WhatsApp, and every reply
+// and push reaches the right number through the WhatsApp sender. Only the WhatsApp
+// network is a stand-in.
+func TestWhatsAppWholeLoop(t *testing.T) {
+	const resident, officer = "+6281234567890", "+6281100000001"
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi",
+		"--role", "petugas", "--kecamatan", "Koba", "--channel", "whatsapp"); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx := context.Background()
+	cfg, err := loadConfig(func(k string) string { return env[k] }, slog.LevelWarn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := openCases(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine, err := newEngine(memory.NewSessions(store.SessionOptions{}, time.Now), db, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := whatsapptest.NewClient(resident, officer)
+	senders := map[string]channels.Sender{whatsapp.Channel: whatsapp.NewSender(client, nil, nil, log)}
+	dispatcher := channels.NewDispatcher(senders, 4, 64, 2, time.Millisecond, log)
+	adapter := whatsapp.NewAdapter(engine, dispatcher, nil, nil, nil, log)
+	pushes := &bot.OutboxWorker{Outbox: db, Senders: senders, OptedOut: db.OptedOut, Owner: "test", Log: log}
+
+	n := 0
+	say := func(from, text string) {
+		n++
+		adapter.HandleEvent(whatsapptest.Text(from, fmt.Sprintf("3EB0IN%04d", n), text, time.Now()))
+		if _, err := pushes.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, text := range []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"} {
+		say(resident, text)
+	}
+	dispatcher.Close() // all replies out before reading them
+	ticket := regexp.MustCompile(`CEK (\d+)`).FindStringSubmatch(transcript(client.Sent(), resident))
+	if ticket == nil {
+		t.Fatalf("no ticket in the replies:\n%s", transcript(client.Sent(), resident))
+	}
+	c, err := db.CaseByTicket(ctx, ticket[1])
+	if err != nil || c.Channel != whatsapp.Channel || c.Filer != resident {
+		t.Fatalf("case %+v, %v; want one filed from %s on %s", c, err, resident, whatsapp.Channel)
+	}
+
+	dispatcher = channels.NewDispatcher(senders, 4, 64, 2, time.Millisecond, log)
+	adapter = whatsapp.NewAdapter(engine, dispatcher, nil, nil, nil, log)
+	for _, text := range []string{"KASUS", "AMBIL " + ticket[1], "BALAS " + ticket[1] + " Kami datang hari Senin.", "UBAH " + ticket[1] + " selesai"} {
+		say(officer, text)
+	}
+	dispatcher.Close()
+	for who, wants := range map[string][]string{
+		officer: {"Kasus baru " + ticket[1] + ": Nibung", "Tiket " + ticket[1] + " sekarang Anda tangani"},
+		resident: {"Tiket " + ticket[1] + ": sedang diproses", "Pesan petugas untuk tiket " + ticket[1] + ":\nKami datang hari Senin.",
+			"Tiket " + ticket[1] + " selesai ditangani"},
+	} {
+		got := transcript(client.Sent(), who)
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s did not get %q; got:\n%s", who, want, got)
+			}
+		}
+	}
+}
+
+// transcript is every text sent to one number, in order.
+func transcript(sent []whatsapptest.Sent, e164 string) string {
+	var b strings.Builder
+	for _, s := range sent {
+		if "+"+s.To.User == e164 {
+			b.WriteString(s.Text + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestWhatsAppCommand(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	for _, tt := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"whatsapp"}, 2, "silakso whatsapp link"},
+		{[]string{"whatsapp", "status"}, 0, "not linked: run silakso whatsapp link"},
+		{[]string{"whatsapp", "unlink"}, 0, "not linked"},
+		{[]string{"whatsapp", "link", "--phone", "12"}, 2, `--phone "12"`},
+		{[]string{"whatsapp", "fly"}, 2, "silakso whatsapp status"},
+	} {
+		code, out, errOut := runCmd(t, env, "", tt.args...)
+		if code != tt.code || !strings.Contains(out+errOut, tt.out) {
+			t.Errorf("%v: exit %d, out %q, err %q; want %d and %q", tt.args, code, out, errOut, tt.code, tt.out)
+		}
+	}
+}
