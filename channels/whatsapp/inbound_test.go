@@ -19,6 +19,7 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
+	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -250,5 +251,25 @@ func TestReadiness(t *testing.T) {
 	a.HandleEvent(&events.StreamReplaced{})
 	if a.Ready() == nil {
 		t.Fatal("ready after another program took the connection")
+	}
+}
+
+// nopTurn answers every message at once, so the benchmark measures the adapter alone.
+type nopTurn struct{}
+
+func (nopTurn) Handle(_ context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, nil
+}
+
+func (nopTurn) Enqueue(context.Context, channels.Outbound) error { return nil }
+
+// BenchmarkInbound is the adapter's own cost per message: event to Inbound, the turn
+// (here free), the reply queued.
+func BenchmarkInbound(b *testing.B) {
+	a := whatsapp.NewAdapter(nopTurn{}, nopTurn{}, nil, nil, nil, quiet)
+	at := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a.HandleEvent(whatsapptest.Text("+6281234567890", "3EB0BENCH", "halo", at))
 	}
 }

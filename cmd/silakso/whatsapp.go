@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -90,6 +93,11 @@ func openWhatsApp(ctx context.Context, cfg config, log *slog.Logger) (*whatsmeow
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
 	wlog := log.With("component", "whatsmeow")
+	if path, ok := strings.CutPrefix(cfg.WhatsAppStore, "sqlite:"); ok {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("create the data folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
+		}
+	}
 	devices, err := whatsapp.OpenDevices(ctx, cfg.WhatsAppStore, whatsapp.Logger(wlog))
 	if err != nil {
 		return nil, nil, fmt.Errorf("WhatsApp device store %s: %v", redact(cfg.WhatsAppStore), oneLine(err))
