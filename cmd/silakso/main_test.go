@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -34,10 +35,10 @@ func TestChatScriptedIntakeAndStatusInNewRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "Untuk cek status kirim: CEK 2600017") {
+	if !strings.Contains(out, "Untuk cek status kirim: CEK "+firstTicket) {
 		t.Fatalf("no ticket in:\n%s", out)
 	}
-	code, out, _ = runCmd(t, env, "CEK 2600017\n/from 085211112222\nCEK 2600017\n", "chat", "--from", "0812-3456-7890")
+	code, out, _ = runCmd(t, env, "CEK "+firstTicket+"\n/from 085211112222\nCEK "+firstTicket+"\n", "chat", "--from", "0812-3456-7890")
 	if code != 0 || !strings.Contains(out, "Petugas akan memeriksa permohonan Anda") {
 		t.Fatalf("filer's status (exit %d):\n%s", code, out)
 	}
@@ -132,7 +133,7 @@ func TestChatOnPostgresAndRedis(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT ticket, desa, no_nik FROM cases`).Scan(&ticket, &desa, &noNIK); err != nil {
 		t.Fatal(err)
 	}
-	if ticket != "2600017" || desa != "Kerantai" || !noNIK {
+	if ticket != firstTicket || desa != "Kerantai" || !noNIK {
 		t.Fatalf("case in PostgreSQL: %s %s %v", ticket, desa, noNIK)
 	}
 }
@@ -179,17 +180,17 @@ func TestChatWholeLoop(t *testing.T) {
 	}
 	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
 		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA",
-		"/from 081100000001", "KASUS", "AMBIL 2600017", "BALAS 2600017 Kami datang hari Senin.", "UBAH 2600017 selesai"}, "\n") + "\n"
+		"/from 081100000001", "KASUS", "AMBIL " + firstTicket, "BALAS " + firstTicket + " Kami datang hari Senin.", "UBAH " + firstTicket + " selesai"}, "\n") + "\n"
 	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
 	for _, want := range []string{
-		"<+6281100000001> Kasus baru 2600017: Nibung",
-		"< Tiket 2600017 sekarang Anda tangani",
-		"<+6281234567890> Tiket 2600017: sedang diproses",
-		"<+6281234567890> Pesan petugas untuk tiket 2600017:\n  Kami datang hari Senin.",
-		"<+6281234567890> Tiket 2600017 selesai ditangani",
+		"<+6281100000001> Kasus baru " + firstTicket + ": Nibung",
+		"< Tiket " + firstTicket + " sekarang Anda tangani",
+		"<+6281234567890> Tiket " + firstTicket + ": sedang diproses",
+		"<+6281234567890> Pesan petugas untuk tiket " + firstTicket + ":\n  Kami datang hari Senin.",
+		"<+6281234567890> Tiket " + firstTicket + " selesai ditangani",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
@@ -234,3 +235,6 @@ func TestRedisWrongPassword(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
 }
+
+// firstTicket is the ticket of the first case filed in a fresh database this year.
+var firstTicket = store.NewTicket(time.Now(), 1)

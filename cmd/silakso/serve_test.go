@@ -101,7 +101,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for ticketReply == "" && time.Now().Before(deadline) {
 		for _, m := range api.Messages() {
-			if strings.Contains(m.Form.Get("Body"), "CEK 2600017") {
+			if strings.Contains(m.Form.Get("Body"), "CEK "+firstTicket) {
 				ticketReply = m.Form.Get("Body")
 				if m.Form.Get("To") != "whatsapp:+6281234567890" || m.Form.Get("From") != "whatsapp:+6281100002222" ||
 					m.Form.Get("StatusCallback") != testURL+"/twilio/status" {
@@ -124,7 +124,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if notice != "Kasus baru 2600017: Nibung, Bantuan pangan/sembako. Balas AMBIL 2600017" {
+	if notice != "Kasus baru "+firstTicket+": Nibung, Bantuan pangan/sembako. Balas AMBIL "+firstTicket {
 		t.Fatalf("officer notice %q", notice)
 	}
 	if n := len(api.Messages()); n != len(script)+1 {
@@ -140,7 +140,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT ticket, channel FROM cases`).Scan(&ticket, &channel); err != nil {
 		t.Fatal(err)
 	}
-	if ticket != "2600017" || channel != "twilio-whatsapp" {
+	if ticket != firstTicket || channel != "twilio-whatsapp" {
 		t.Fatalf("case %s on %s", ticket, channel)
 	}
 
