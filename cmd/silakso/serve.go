@@ -273,11 +273,18 @@ func startOutbox(ctx context.Context, cfg config, env func(string) string, db da
 	if !canListen {
 		n, poll = 1, time.Second
 	}
+	// A push for a channel that is not running here (the WhatsApp number was unlinked,
+	// a channel was switched off) still reaches the resident's phone by SMS when an SMS
+	// sender is configured, instead of failing.
+	var fallback channels.Sender
+	if sms, ok := senders[twilio.ChannelSMS]; ok {
+		fallback = asSMS{sms: sms, limit: limiters[twilio.ChannelSMS]}
+	}
 	var workers []*bot.OutboxWorker
 	var wg sync.WaitGroup
 	for i := range n {
 		w := &bot.OutboxWorker{
-			Outbox: db, Senders: senders, OptedOut: db.OptedOut, Limiters: limiters,
+			Outbox: db, Senders: senders, Fallback: fallback, OptedOut: db.OptedOut, Limiters: limiters,
 			Owner: fmt.Sprintf("%s-%d-%d", host, os.Getpid(), i), Log: log,
 		}
 		workers = append(workers, w)
@@ -298,6 +305,21 @@ func startOutbox(ctx context.Context, cfg config, env func(string) string, db da
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// asSMS sends a message by SMS whatever channel it was meant for, so the SMS sender
+// shapes and counts it as SMS, within the SMS send rate.
+type asSMS struct {
+	sms   channels.Sender
+	limit *rate.Limiter
+}
+
+func (f asSMS) Send(ctx context.Context, out channels.Outbound) (channels.Receipt, error) {
+	if err := f.limit.Wait(ctx); err != nil {
+		return channels.Receipt{}, &channels.SendError{Err: err}
+	}
+	out.Channel = twilio.ChannelSMS
+	return f.sms.Send(ctx, out)
 }
 
 // escalateEvery sends cases nobody took within after to the supervisors, checking

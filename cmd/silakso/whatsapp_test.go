@@ -12,10 +12,12 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
 // The whole loop on the direct WhatsApp channel, through the real engine and stores,
@@ -122,4 +124,49 @@ func TestWhatsAppCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, out %q, err %q; want %d and %q", tt.args, code, out, errOut, tt.code, tt.out)
 		}
 	}
+}
+
+// sendTo hands every message it is asked to send to a channel.
+type sendTo chan channels.Outbound
+
+func (c sendTo) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
+	c <- out
+	return channels.Receipt{ProviderID: "SM1"}, nil
+}
+
+// A push for a channel that does not run in this process (the WhatsApp number was
+// unlinked and serve restarted without it) reaches the resident by SMS, not nowhere.
+func TestPushForAbsentChannelGoesBySMS(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(getenv, slog.LevelWarn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := openCases(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := storetest.Filing("intake-1")
+	f.Channel = whatsapp.Channel
+	if _, _, err := db.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
+		return []store.OutboxMessage{{Channel: whatsapp.Channel, To: c.Filer, Text: "Tiket " + c.Ticket + " selesai ditangani."}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sms := make(sendTo, 1)
+	done := startOutbox(ctx, cfg, getenv, db, map[string]channels.Sender{twilio.ChannelSMS: sms}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	select {
+	case out := <-sms:
+		if out.Channel != twilio.ChannelSMS || out.To != f.Filer || !strings.Contains(out.Text, "selesai ditangani") {
+			t.Errorf("sent %+v; want the push as SMS to %s", out, f.Filer)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the push for the absent channel was not sent by SMS")
+	}
+	cancel()
+	<-done
 }
