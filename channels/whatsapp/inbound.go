@@ -210,10 +210,24 @@ func (a *Adapter) phone(src types.MessageSource) (string, bool) {
 			jid = pn.ToNonAD()
 		}
 	}
-	if jid.Server != types.DefaultUserServer || jid.User == "" {
+	if jid.Server != types.DefaultUserServer || !isE164Digits(jid.User) {
 		return "", false
 	}
 	return "+" + jid.User, true
+}
+
+// isE164Digits reports whether s can be the digits of an E.164 number (8 to 15 digits,
+// no leading zero); anything else is not a person's phone.
+func isE164Digits(s string) bool {
+	if len(s) < 8 || len(s) > 15 || s[0] == '0' {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // receipt records delivery reports for messages we sent.
