@@ -34,11 +34,6 @@ const maxWebhookBody = 64 << 10
 // API, so that each has a provider id and delivery reports.
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
-// Replier queues replies for sending (channels.Dispatcher).
-type Replier interface {
-	Enqueue(ctx context.Context, out channels.Outbound) error
-}
-
 // OptOuts records numbers that told Twilio to stop (store.MessageLog).
 type OptOuts interface {
 	SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error
@@ -49,7 +44,7 @@ type Webhook struct {
 	cfg       Config
 	validator client.RequestValidator
 	handler   channels.Handler
-	replies   Replier
+	replies   channels.Replier
 	records   Recorder
 	optOuts   OptOuts
 	window    WindowStore
@@ -63,7 +58,7 @@ type Webhook struct {
 
 // NewWebhook makes the webhook endpoints. Without an auth token they refuse every
 // request: an unsigned endpoint would let anyone speak for any resident.
-func NewWebhook(cfg Config, handler channels.Handler, replies Replier, records Recorder, optOuts OptOuts,
+func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records Recorder, optOuts OptOuts,
 	window WindowStore, metrics Metrics, log *slog.Logger) *Webhook {
 	if metrics == nil {
 		metrics = NopMetrics{}
@@ -146,32 +141,14 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 			w.log.Warn("whatsapp window not recorded", "err", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), w.TurnTimeout)
-	defer cancel()
-	replies, err := w.handler.Handle(ctx, in)
-	result := "accepted"
-	switch {
-	case err != nil:
-		// The engine has already chosen what to tell the resident (try again later).
-		result = "failed"
-		w.log.Error("turn failed", "channel", channel, "from", channels.MaskPhone(from), "sid", sid, "err", err)
-	case len(replies) == 0:
-		result = "duplicate"
-	}
-	w.metrics.Inbound(channel, result)
-	// The turn's context may have run out (that is when the resident is told to try
-	// again); queuing the reply and the record gets its own short deadline.
-	qctx, qcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-	defer qcancel()
+	w.metrics.Inbound(channel, channels.RunTurn(r.Context(), w.handler, w.replies, in, w.TurnTimeout, w.log))
 	if w.records != nil {
-		if err := w.records.Add(qctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
+		// The request's context may have run out with the turn; the record gets its own.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		if err := w.records.Add(rctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
 			Peer: from, Segments: segments, Status: "received", At: now}); err != nil {
 			w.log.Warn("message record dropped", "err", err)
-		}
-	}
-	for _, out := range replies {
-		if err := w.replies.Enqueue(qctx, out); err != nil {
-			w.log.Error("reply not queued", "to", channels.MaskPhone(out.To), "err", err)
 		}
 	}
 	rw.Header().Set("Content-Type", "text/xml")

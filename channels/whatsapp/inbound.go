@@ -25,7 +25,7 @@ import (
 // messages is kept without further work.
 type Adapter struct {
 	handler channels.Handler
-	replies Replier
+	replies channels.Replier
 	records Recorder
 	lids    LIDs
 	metrics Metrics
@@ -42,7 +42,7 @@ type Adapter struct {
 
 // NewAdapter makes an adapter that runs turns on handler and queues replies on replies.
 // lids may be nil (then senders known only by LID are not served).
-func NewAdapter(handler channels.Handler, replies Replier, records Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
+func NewAdapter(handler channels.Handler, replies channels.Replier, records Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}
@@ -114,30 +114,13 @@ func (a *Adapter) message(e *events.Message) {
 		a.metrics.Inbound(Channel, "ignored")
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.TurnTimeout)
-	defer cancel()
-	replies, err := a.handler.Handle(ctx, in)
-	result := "accepted"
-	switch {
-	case err != nil:
-		// The engine has already chosen what to tell the resident (try again later).
-		result = "failed"
-		a.log.Error("turn failed", "channel", Channel, "from", channels.MaskPhone(in.From), "id", in.ID, "err", err)
-	case len(replies) == 0:
-		result = "duplicate"
-	}
-	a.metrics.Inbound(Channel, result)
-	qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer qcancel()
+	a.metrics.Inbound(Channel, channels.RunTurn(context.Background(), a.handler, a.replies, in, a.TurnTimeout, a.log))
 	if a.records != nil {
-		if err := a.records.Add(qctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.records.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
 			Peer: in.From, Status: "received", At: in.Time}); err != nil {
 			a.log.Warn("message record dropped", "err", err)
-		}
-	}
-	for _, out := range replies {
-		if err := a.replies.Enqueue(qctx, out); err != nil {
-			a.log.Error("reply not queued", "to", channels.MaskPhone(out.To), "err", err)
 		}
 	}
 }

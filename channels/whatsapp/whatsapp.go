@@ -15,7 +15,6 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -34,11 +33,6 @@ var _ Client = (*whatsmeow.Client)(nil)
 // LIDs finds the phone number behind a WhatsApp LID (the device store's LID map).
 type LIDs interface {
 	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
-}
-
-// Replier queues replies for sending (channels.Dispatcher).
-type Replier interface {
-	Enqueue(ctx context.Context, out channels.Outbound) error
 }
 
 // Recorder takes message records (store.Batcher writes them in batches).
