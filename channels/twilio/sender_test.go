@@ -89,8 +89,8 @@ func TestSendFormFields(t *testing.T) {
 					t.Errorf("%s sent: %q", k, msgs[0].Form.Get(k))
 				}
 			}
-			if len(r.records) != 1 || r.records[0].ProviderID != receipt.ProviderID || r.records[0].Status != "queued" {
-				t.Fatalf("records %+v", r.records)
+			if len(r.Records) != 1 || r.Records[0].ProviderID != receipt.ProviderID || r.Records[0].Status != "queued" {
+				t.Fatalf("records %+v", r.Records)
 			}
 		})
 	}
@@ -161,11 +161,11 @@ func TestSendErrors(t *testing.T) {
 			}
 			// Permanent refusals are recorded with a readable reason; retryable ones are not
 			// (yet) failures.
-			if tt.permanent != (len(r.records) == 1) {
-				t.Fatalf("records %+v", r.records)
+			if tt.permanent != (len(r.Records) == 1) {
+				t.Fatalf("records %+v", r.Records)
 			}
-			if tt.permanent && (r.records[0].Status != "failed" || r.records[0].ErrorCode != tt.code || r.records[0].Error == "") {
-				t.Fatalf("record %+v", r.records[0])
+			if tt.permanent && (r.Records[0].Status != "failed" || r.Records[0].ErrorCode != tt.code || r.Records[0].Error == "") {
+				t.Fatalf("record %+v", r.Records[0])
 			}
 			if (tt.code == "21610") != (len(r.optedOut) == 1) {
 				t.Fatalf("opted out %v", r.optedOut)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/channelstest"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -27,42 +28,11 @@ const (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// fakes of the narrow interfaces the webhook depends on (none of them is a database).
+// recorded adds the opt-out store to the shared fake.
 type recorded struct {
+	channelstest.Recorder
 	mu       sync.Mutex
-	inbound  []channels.Inbound
-	replies  []channels.Outbound
-	records  []store.MessageRecord
 	optedOut []string
-}
-
-func (r *recorded) Handle(_ context.Context, in channels.Inbound) ([]channels.Outbound, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, seen := range r.inbound {
-		if seen.ID == in.ID { // what the engine does with a retried webhook
-			return nil, nil
-		}
-	}
-	r.inbound = append(r.inbound, in)
-	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, nil
-}
-
-func (r *recorded) Enqueue(ctx context.Context, out channels.Outbound) error {
-	if err := ctx.Err(); err != nil {
-		return err // as the dispatcher would, given a context that is already done
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.replies = append(r.replies, out)
-	return nil
-}
-
-func (r *recorded) Add(_ context.Context, rec store.MessageRecord) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.records = append(r.records, rec)
-	return nil
 }
 
 func (r *recorded) SetOptOut(_ context.Context, phone string, stopped bool, _ time.Time) error {
@@ -151,15 +121,15 @@ func TestInboundWebhook(t *testing.T) {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.wantCode)
 			}
 			if tt.want == nil {
-				if len(r.inbound) != 0 || len(r.records) != 0 {
-					t.Fatalf("rejected webhook was processed: %+v", r.inbound)
+				if len(r.Inbound) != 0 || len(r.Records) != 0 {
+					t.Fatalf("rejected webhook was processed: %+v", r.Inbound)
 				}
 				return
 			}
-			if len(r.inbound) != 1 {
-				t.Fatalf("%d messages handled", len(r.inbound))
+			if len(r.Inbound) != 1 {
+				t.Fatalf("%d messages handled", len(r.Inbound))
 			}
-			got := r.inbound[0]
+			got := r.Inbound[0]
 			got.Time = time.Time{}
 			if got != *tt.want {
 				t.Fatalf("inbound %+v\nwant %+v", got, *tt.want)
@@ -167,11 +137,11 @@ func TestInboundWebhook(t *testing.T) {
 			if resp.Header.Get("Content-Type") != "text/xml" {
 				t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
 			}
-			if len(r.replies) != 1 || r.replies[0].Channel != tt.want.Channel || r.replies[0].To != tt.want.From {
-				t.Fatalf("replies %+v", r.replies)
+			if len(r.Replies) != 1 || r.Replies[0].Channel != tt.want.Channel || r.Replies[0].To != tt.want.From {
+				t.Fatalf("replies %+v", r.Replies)
 			}
-			if len(r.records) != 1 || r.records[0].Direction != store.Inbound || r.records[0].ProviderID != tt.want.ID {
-				t.Fatalf("records %+v", r.records)
+			if len(r.Records) != 1 || r.Records[0].Direction != store.Inbound || r.Records[0].ProviderID != tt.want.ID {
+				t.Fatalf("records %+v", r.Records)
 			}
 			open, _ := window.Open(context.Background(), tt.want.From, time.Now())
 			if open != (tt.want.Channel == twilio.ChannelWhatsApp) {
@@ -189,8 +159,8 @@ func TestReplayedWebhookIsProcessedOnce(t *testing.T) {
 			t.Fatalf("replay answered %d; Twilio would keep retrying", resp.StatusCode)
 		}
 	}
-	if len(r.inbound) != 1 || len(r.replies) != 1 {
-		t.Fatalf("replayed webhook handled %d times, %d replies", len(r.inbound), len(r.replies))
+	if len(r.Inbound) != 1 || len(r.Replies) != 1 {
+		t.Fatalf("replayed webhook handled %d times, %d replies", len(r.Inbound), len(r.Replies))
 	}
 }
 
@@ -198,8 +168,8 @@ func TestWebhooksOffWithoutAuthToken(t *testing.T) {
 	r := &recorded{}
 	srv := serve(t, twilio.Config{PublicURL: publicURL}, r, nil)
 	resp := post(t, srv, "/twilio/messages", payload(t, "sms.form"), publicURL+"/twilio/messages", "")
-	if resp.StatusCode != http.StatusNotFound || len(r.inbound) != 0 {
-		t.Fatalf("status %d, %d handled", resp.StatusCode, len(r.inbound))
+	if resp.StatusCode != http.StatusNotFound || len(r.Inbound) != 0 {
+		t.Fatalf("status %d, %d handled", resp.StatusCode, len(r.Inbound))
 	}
 }
 
@@ -219,8 +189,8 @@ func TestMalformedWebhooks(t *testing.T) {
 			}
 		})
 	}
-	if len(r.inbound) != 0 {
-		t.Fatalf("%d malformed webhooks handled", len(r.inbound))
+	if len(r.Inbound) != 0 {
+		t.Fatalf("%d malformed webhooks handled", len(r.Inbound))
 	}
 }
 
@@ -246,10 +216,10 @@ func TestStatusCallbacks(t *testing.T) {
 			if resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			if len(r.records) != 1 {
-				t.Fatalf("%d records", len(r.records))
+			if len(r.Records) != 1 {
+				t.Fatalf("%d records", len(r.Records))
 			}
-			rec := r.records[0]
+			rec := r.Records[0]
 			if rec.Status != tt.status || rec.ErrorCode != tt.code || rec.ProviderID != "SM9f8e7d6c5b4a39281706f5e4d3c2b1a0" ||
 				rec.Direction != store.Outbound || rec.Peer != "+6281234567890" {
 				t.Fatalf("record %+v", rec)
@@ -263,7 +233,7 @@ func TestStatusCallbacks(t *testing.T) {
 			// Forged and unsigned callbacks change nothing.
 			post(t, srv, "/twilio/status", payload(t, tt.file), publicURL+"/twilio/status", "ffffffffffffffffffffffffffffffff")
 			post(t, srv, "/twilio/status", payload(t, tt.file), "", authToken)
-			if len(r.records) != 1 {
+			if len(r.Records) != 1 {
 				t.Fatalf("forged callback recorded")
 			}
 		})
@@ -289,7 +259,7 @@ func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	resp := post(t, srv, "/twilio/messages", payload(t, "sms.form"), publicURL+"/twilio/messages", authToken)
-	if resp.StatusCode != 200 || len(h.replies) != 1 {
-		t.Fatalf("status %d, replies %+v", resp.StatusCode, h.replies)
+	if resp.StatusCode != 200 || len(h.Replies) != 1 {
+		t.Fatalf("status %d, replies %+v", resp.StatusCode, h.Replies)
 	}
 }

@@ -45,7 +45,7 @@ func FuzzInbound(f *testing.F) {
 			MessageSource: types.MessageSource{Chat: s, Sender: s, SenderAlt: a}, ID: "3EB0FUZZ", Timestamp: time.Now(),
 		}, RawMessage: msg}).UnwrapRaw()
 		ad.HandleEvent(evt)
-		for _, in := range r.inbound {
+		for _, in := range r.Inbound {
 			if in.Channel != whatsapp.Channel || !e164.MatchString(in.From) {
 				t.Fatalf("inbound %+v", in)
 			}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/channelstest"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -25,40 +25,8 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// recorded fakes the narrow interfaces the adapter depends on (none is a database).
-type recorded struct {
-	mu      sync.Mutex
-	inbound []channels.Inbound
-	replies []channels.Outbound
-	records []store.MessageRecord
-	fail    error
-}
-
-func (r *recorded) Handle(_ context.Context, in channels.Inbound) ([]channels.Outbound, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, seen := range r.inbound {
-		if seen.ID == in.ID { // what the engine does with a message delivered twice
-			return nil, nil
-		}
-	}
-	r.inbound = append(r.inbound, in)
-	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, r.fail
-}
-
-func (r *recorded) Enqueue(_ context.Context, out channels.Outbound) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.replies = append(r.replies, out)
-	return nil
-}
-
-func (r *recorded) Add(_ context.Context, rec store.MessageRecord) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.records = append(r.records, rec)
-	return nil
-}
+// recorded is the bot, reply queue and record writer the adapter talks to.
+type recorded = channelstest.Recorder
 
 // lidMap is the device store's LID map, with one known resident.
 type lidMap map[string]string
@@ -156,24 +124,24 @@ func TestInboundMessages(t *testing.T) {
 				t.Fatal("HandleEvent reported failure; the message would not be acknowledged")
 			}
 			if tt.from == "" {
-				if len(r.inbound) != 0 || len(r.replies) != 0 {
-					t.Fatalf("ignored message reached the bot: %+v", r.inbound)
+				if len(r.Inbound) != 0 || len(r.Replies) != 0 {
+					t.Fatalf("ignored message reached the bot: %+v", r.Inbound)
 				}
 				return
 			}
-			if len(r.inbound) != 1 {
-				t.Fatalf("turns = %d, want 1", len(r.inbound))
+			if len(r.Inbound) != 1 {
+				t.Fatalf("turns = %d, want 1", len(r.Inbound))
 			}
-			in := r.inbound[0]
+			in := r.Inbound[0]
 			want := channels.Inbound{Channel: whatsapp.Channel, ID: evt.Info.ID, From: tt.from, Text: tt.text, Media: tt.media, Time: evt.Info.Timestamp}
 			if in != want {
 				t.Errorf("inbound =\n %+v\nwant\n %+v", in, want)
 			}
-			if len(r.replies) != 1 || r.replies[0].To != tt.from || r.replies[0].Channel != whatsapp.Channel {
-				t.Errorf("replies = %+v", r.replies)
+			if len(r.Replies) != 1 || r.Replies[0].To != tt.from || r.Replies[0].Channel != whatsapp.Channel {
+				t.Errorf("replies = %+v", r.Replies)
 			}
-			if len(r.records) != 1 || r.records[0].Status != "received" || r.records[0].ProviderID != evt.Info.ID || r.records[0].Peer != tt.from {
-				t.Errorf("records = %+v", r.records)
+			if len(r.Records) != 1 || r.Records[0].Status != "received" || r.Records[0].ProviderID != evt.Info.ID || r.Records[0].Peer != tt.from {
+				t.Errorf("records = %+v", r.Records)
 			}
 		})
 	}
@@ -184,19 +152,19 @@ func TestDuplicateDeliveryIsOneTurn(t *testing.T) {
 	a := whatsapp.NewAdapter(r, r, r, nil, nil, quiet)
 	a.HandleEvent(event(t, "text"))
 	a.HandleEvent(event(t, "text"))
-	if len(r.inbound) != 1 || len(r.replies) != 1 {
-		t.Fatalf("turns %d, replies %d; want 1 and 1", len(r.inbound), len(r.replies))
+	if len(r.Inbound) != 1 || len(r.Replies) != 1 {
+		t.Fatalf("turns %d, replies %d; want 1 and 1", len(r.Inbound), len(r.Replies))
 	}
 }
 
 func TestFailedTurnStillSendsTheEnginesReply(t *testing.T) {
-	r := &recorded{fail: errors.New("database unreachable")}
+	r := &recorded{Fail: errors.New("database unreachable")}
 	a := whatsapp.NewAdapter(r, r, r, nil, nil, quiet)
 	if !a.HandleEvent(event(t, "text")) {
 		t.Fatal("a turn that ran must be acknowledged")
 	}
-	if len(r.replies) != 1 {
-		t.Fatalf("replies = %+v; the engine's 'try again' reply must go out", r.replies)
+	if len(r.Replies) != 1 {
+		t.Fatalf("replies = %+v; the engine's 'try again' reply must go out", r.Replies)
 	}
 }
 
@@ -207,7 +175,7 @@ func TestClosedAdapterLeavesMessagesUnacknowledged(t *testing.T) {
 	if a.HandleEvent(event(t, "text")) {
 		t.Fatal("a closed adapter acknowledged a message it did not process")
 	}
-	if len(r.inbound) != 0 {
+	if len(r.Inbound) != 0 {
 		t.Fatal("a closed adapter ran a turn")
 	}
 }
@@ -222,7 +190,7 @@ func TestReceiptsAreRecorded(t *testing.T) {
 		a.HandleEvent(&events.Receipt{MessageSource: src, MessageIDs: []types.MessageID{"3EB0OUT1", "3EB0OUT2"}, Timestamp: at, Type: typ})
 	}
 	var got []string
-	for _, rec := range r.records {
+	for _, rec := range r.Records {
 		if rec.Direction != store.Outbound || rec.Peer != "+6281234567890" || rec.Channel != whatsapp.Channel {
 			t.Errorf("record %+v", rec)
 		}

@@ -33,8 +33,8 @@ func TestSendText(t *testing.T) {
 	if c.Lookups() != 1 {
 		t.Errorf("looked the number up %d times; want once", c.Lookups())
 	}
-	if len(r.records) != 2 || r.records[0].Status != "sent" || r.records[0].ProviderID == "" || r.records[0].Peer != out.To {
-		t.Errorf("records %+v", r.records)
+	if len(r.Records) != 2 || r.Records[0].Status != "sent" || r.Records[0].ProviderID == "" || r.Records[0].Peer != out.To {
+		t.Errorf("records %+v", r.Records)
 	}
 }
 
@@ -66,9 +66,9 @@ func TestSendErrors(t *testing.T) {
 			if se.Permanent != tt.permanent || se.Code != tt.code {
 				t.Errorf("permanent %v code %q; want %v %q (%v)", se.Permanent, se.Code, tt.permanent, tt.code, err)
 			}
-			failed := len(r.records) == 1 && r.records[0].Status == "failed" && r.records[0].Error != ""
+			failed := len(r.Records) == 1 && r.Records[0].Status == "failed" && r.Records[0].Error != ""
 			if failed != tt.permanent {
-				t.Errorf("records %+v; a permanent failure (only) is recorded with its reason", r.records)
+				t.Errorf("records %+v; a permanent failure (only) is recorded with its reason", r.Records)
 			}
 		})
 	}
