@@ -29,6 +29,12 @@ type MessageRecord struct {
 	At    time.Time
 }
 
+// Recorder takes message records as channel adapters produce them; Batcher is one,
+// writing them in batches.
+type Recorder interface {
+	Add(ctx context.Context, r MessageRecord) error
+}
+
 // statusRank orders delivery states so that a late callback never moves a message
 // backwards ("sent" arriving after "delivered").
 var statusRank = map[string]int{

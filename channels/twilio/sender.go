@@ -26,7 +26,7 @@ type Sender struct {
 	cfg      Config
 	api      *openapi.ApiService
 	window   WindowStore
-	records  Recorder
+	records  store.Recorder
 	metrics  Metrics
 	log      *slog.Logger
 	now      func() time.Time
@@ -36,7 +36,7 @@ type Sender struct {
 }
 
 // NewSender makes a sender for cfg. Records of sent messages go to records.
-func NewSender(cfg Config, window WindowStore, records Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg Config, window WindowStore, records store.Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
 	if cfg.HTTPTimeout == 0 {
 		cfg.HTTPTimeout = 10 * time.Second
 	}

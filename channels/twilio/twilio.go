@@ -6,12 +6,9 @@
 package twilio
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
-
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Channel names, as stored with each case so that pushes go back the same way.
@@ -43,11 +40,6 @@ type Config struct {
 	WhatsAppTemplateSID string
 	// HTTPTimeout bounds each REST call (default 10 s); twilio-go takes no context.
 	HTTPTimeout time.Duration
-}
-
-// Recorder takes message records (store.Batcher writes them in batches).
-type Recorder interface {
-	Add(ctx context.Context, r store.MessageRecord) error
 }
 
 // Metrics is what the channel reports; silakso serve exports it to Prometheus.

@@ -45,7 +45,7 @@ type Webhook struct {
 	validator client.RequestValidator
 	handler   channels.Handler
 	replies   channels.Replier
-	records   Recorder
+	records   store.Recorder
 	optOuts   OptOuts
 	window    WindowStore
 	metrics   Metrics
@@ -58,7 +58,7 @@ type Webhook struct {
 
 // NewWebhook makes the webhook endpoints. Without an auth token they refuse every
 // request: an unsigned endpoint would let anyone speak for any resident.
-func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records Recorder, optOuts OptOuts,
+func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records store.Recorder, optOuts OptOuts,
 	window WindowStore, metrics Metrics, log *slog.Logger) *Webhook {
 	if metrics == nil {
 		metrics = NopMetrics{}

@@ -26,7 +26,7 @@ import (
 type Adapter struct {
 	handler channels.Handler
 	replies channels.Replier
-	records Recorder
+	records store.Recorder
 	lids    LIDs
 	metrics Metrics
 	log     *slog.Logger
@@ -42,7 +42,7 @@ type Adapter struct {
 
 // NewAdapter makes an adapter that runs turns on handler and queues replies on replies.
 // lids may be nil (then senders known only by LID are not served).
-func NewAdapter(handler channels.Handler, replies channels.Replier, records Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
+func NewAdapter(handler channels.Handler, replies channels.Replier, records store.Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}

@@ -24,7 +24,7 @@ const knownLimit = 100_000
 // Sender sends text messages from the linked number. It implements channels.Sender.
 type Sender struct {
 	client  Client
-	records Recorder
+	records store.Recorder
 	metrics Metrics
 	log     *slog.Logger
 	now     func() time.Time
@@ -34,7 +34,7 @@ type Sender struct {
 }
 
 // NewSender makes a sender over client (a connected *whatsmeow.Client).
-func NewSender(client Client, records Recorder, metrics Metrics, log *slog.Logger) *Sender {
+func NewSender(client Client, records store.Recorder, metrics Metrics, log *slog.Logger) *Sender {
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}

@@ -14,8 +14,6 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
-
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Channel is the name stored with each case that came in on this channel, so that pushes
@@ -33,11 +31,6 @@ var _ Client = (*whatsmeow.Client)(nil)
 // LIDs finds the phone number behind a WhatsApp LID (the device store's LID map).
 type LIDs interface {
 	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
-}
-
-// Recorder takes message records (store.Batcher writes them in batches).
-type Recorder interface {
-	Add(ctx context.Context, r store.MessageRecord) error
 }
 
 // Metrics is what the channel reports; silakso serve exports it to Prometheus. It is a
