@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -65,13 +66,9 @@ func (a *Adapter) Ready() error {
 	return nil
 }
 
-type readyError string
-
-func (e readyError) Error() string { return string(e) }
-
-const (
-	errLoggedOut    = readyError("the WhatsApp number unlinked this device: run silakso whatsapp link")
-	errNotConnected = readyError("not connected to WhatsApp")
+var (
+	errLoggedOut    = errors.New("the WhatsApp number unlinked this device: run silakso whatsapp link")
+	errNotConnected = errors.New("not connected to WhatsApp")
 )
 
 // HandleEvent handles one whatsmeow event. It returns false only for a message it did

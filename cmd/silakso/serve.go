@@ -99,9 +99,8 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	mux := http.NewServeMux()
 	var dispatcher *channels.Dispatcher
 	senders := map[string]channels.Sender{}
-	var twilioSender *twilio.Sender
 	if cfg.twilioEnabled() {
-		twilioSender, err = twilio.NewSender(cfg.Twilio, window, records, m, log)
+		twilioSender, err := twilio.NewSender(cfg.Twilio, window, records, m, log)
 		if err != nil {
 			return err
 		}
