@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -74,22 +75,36 @@ func (b *Batcher) run() {
 // flush writes a batch, retrying a few times with a pause: a database that is down for
 // a moment costs a delay, not records.
 func (b *Batcher) flush(batch []MessageRecord) []MessageRecord {
-	if len(batch) == 0 {
-		return batch
+	if len(batch) > 0 {
+		b.write(MergeRecords(batch))
 	}
-	merged := MergeRecords(batch)
+	return batch[:0]
+}
+
+// write stores recs. A batch the database refuses (ErrInvalid) is split in halves until
+// the refused record is found and dropped alone, so one bad record never costs the
+// others.
+func (b *Batcher) write(recs []MessageRecord) {
 	var err error
 	for attempt := range 5 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = b.log.RecordMessages(ctx, merged)
+		err = b.log.RecordMessages(ctx, recs)
 		cancel()
 		if err == nil {
-			return batch[:0]
+			return
+		}
+		if errors.Is(err, ErrInvalid) {
+			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 	}
-	if b.onError != nil {
-		b.onError(err, len(merged))
+	if errors.Is(err, ErrInvalid) && len(recs) > 1 {
+		half := len(recs) / 2
+		b.write(recs[:half])
+		b.write(recs[half:])
+		return
 	}
-	return batch[:0]
+	if b.onError != nil {
+		b.onError(err, len(recs))
+	}
 }

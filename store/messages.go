@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Direction of a message record.
@@ -48,12 +50,14 @@ func StatusRank(status string) int { return statusRank[status] }
 
 // MergeRecords folds records about the same message into one, keeping the most
 // advanced status and every field that is known. Storage writes a batch in one
-// statement, which must not touch a row twice.
+// statement, which must not touch a row twice. Text fields come from providers and the
+// network; they are cleaned of what a database cannot store (NUL bytes, invalid UTF-8).
 func MergeRecords(recs []MessageRecord) []MessageRecord {
 	type key struct{ dir, id string }
 	index := make(map[key]int, len(recs))
 	out := make([]MessageRecord, 0, len(recs))
 	for _, r := range recs {
+		r = r.clean()
 		k := key{r.Direction, r.ProviderID}
 		i, ok := index[k]
 		if !ok {
@@ -77,6 +81,23 @@ func MergeRecords(recs []MessageRecord) []MessageRecord {
 		m.Segments = max(m.Segments, r.Segments)
 	}
 	return out
+}
+
+// clean returns r with every text field storable.
+func (r MessageRecord) clean() MessageRecord {
+	for _, f := range []*string{&r.Channel, &r.Direction, &r.ProviderID, &r.Peer, &r.Status, &r.ErrorCode, &r.Error} {
+		*f = CleanText(*f)
+	}
+	return r
+}
+
+// CleanText drops what no database column should hold: NUL bytes and invalid UTF-8
+// (PostgreSQL refuses both in text).
+func CleanText(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
 
 // MessageLog keeps message records and opt-outs.

@@ -25,6 +25,10 @@ var (
 	// ErrLockLost: the turn took longer than the lock lasts and another turn of the
 	// same sender may have run; nothing was saved and the message may be processed again.
 	ErrLockLost = errors.New("store: sender lock expired before commit")
+	// ErrInvalid: the database refused the data itself (a value it cannot store), so
+	// trying the same write again cannot help. Other errors mean the database could
+	// not be reached or was too slow, and a later try may succeed.
+	ErrInvalid = errors.New("store: data refused by the database")
 )
 
 // Arrival is the inbound message a turn is for.
@@ -59,9 +63,13 @@ type SessionOptions struct {
 	// DedupeTTL is how long a processed message id is remembered (default 24 h).
 	DedupeTTL time.Duration
 	// LockTTL is how long a turn may hold its sender's lock before another turn may
-	// take over, so a crashed instance cannot block a resident (default 30 s; keep it
+	// take over, so a crashed instance cannot block a resident (default 15 s; keep it
 	// above the engine's turn timeout).
 	LockTTL time.Duration
+	// CallTimeout bounds each call to a networked store (default 1 s), so that a server
+	// that hangs fails one call in time for the turn to answer, instead of using up the
+	// turn.
+	CallTimeout time.Duration
 	// RateLimit is how many messages one sender may send per RateWindow (default 30 per
 	// minute; a negative value turns the limit off).
 	RateLimit  int
@@ -74,7 +82,10 @@ func (o SessionOptions) WithDefaults() SessionOptions {
 		o.DedupeTTL = 24 * time.Hour
 	}
 	if o.LockTTL == 0 {
-		o.LockTTL = 30 * time.Second
+		o.LockTTL = 15 * time.Second
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = time.Second
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = 30

@@ -69,6 +69,10 @@ func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions,
 	// go-redis reports connection trouble on its own global logger; route it into ours
 	// so stderr stays one JSON line per event.
 	goredis.SetLogger(redisLogger{log})
+	// A call's deadline (each session call has its own, see store.SessionOptions) must
+	// bound its network I/O too, or a stalled Redis holds a turn for the whole read
+	// timeout.
+	ropts.ContextTimeoutEnabled = true
 	rdb := goredis.NewClient(ropts)
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()

@@ -84,7 +84,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		return nil
 	})
 	if err != nil {
-		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
+		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", refused(err))
 	}
 	if !created {
 		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
@@ -186,7 +186,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	case errors.Is(err, store.ErrNotFound):
 		return c, err
 	case err != nil:
-		return c, fmt.Errorf("postgres: update case: %w", err)
+		return c, fmt.Errorf("postgres: update case: %w", refused(err))
 	}
 	return c, nil
 }

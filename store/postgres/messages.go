@@ -38,7 +38,7 @@ func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) err
 		seg[i], rank[i], at[i] = int32(r.Segments), int32(store.StatusRank(r.Status)), r.At
 	}
 	if _, err := d.pool.Exec(ctx, upsertMessages, dir, id, ch, peer, seg, status, rank, code, msg, at); err != nil {
-		return fmt.Errorf("postgres: record messages: %w", err)
+		return fmt.Errorf("postgres: record messages: %w", refused(err))
 	}
 	return nil
 }

@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +38,7 @@ func enqueue(ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time
 // Enqueue implements store.Outbox.
 func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) error {
 	if err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return enqueue(ctx, tx, msgs, at) }); err != nil {
-		return fmt.Errorf("postgres: outbox: %w", err)
+		return fmt.Errorf("postgres: outbox: %w", refused(err))
 	}
 	return nil
 }
@@ -53,16 +55,24 @@ func scanOutbox(row pgx.Row) (store.OutboxMessage, error) {
 	return m, err
 }
 
-// Claim implements store.Outbox: workers in any number of instances take disjoint
-// messages (FOR UPDATE SKIP LOCKED) and hold them under a lease.
+// claimOutbox leases due messages, the oldest first, at most one per recipient: a
+// message is due only when nothing older of the same recipient is still pending
+// (leased to a worker, or waiting for a retry), so each resident gets their messages in
+// order whichever worker in whichever instance sends them. Workers take disjoint
+// messages (FOR UPDATE SKIP LOCKED).
+const claimOutbox = `
+UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+WHERE id IN (
+	SELECT o.id FROM outbox o
+	WHERE o.state = 'pending' AND o.next_at <= $3 AND (o.lease_until IS NULL OR o.lease_until <= $3)
+		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient = o.recipient AND p.state = 'pending' AND p.id < o.id)
+	ORDER BY o.next_at, o.id LIMIT $4
+	FOR UPDATE SKIP LOCKED)
+RETURNING ` + outboxColumns
+
+// Claim implements store.Outbox.
 func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.OutboxMessage, error) {
-	rows, err := d.pool.Query(ctx, `UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
-		WHERE id IN (
-			SELECT id FROM outbox
-			WHERE state = 'pending' AND next_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
-			ORDER BY next_at, id LIMIT $4
-			FOR UPDATE SKIP LOCKED)
-		RETURNING `+outboxColumns, owner, now.Add(lease), now, limit)
+	rows, err := d.pool.Query(ctx, claimOutbox, owner, now.Add(lease), now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim: %w", err)
 	}
@@ -70,7 +80,34 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim: %w", err)
 	}
+	// RETURNING gives rows in no particular order; workers take them oldest first.
+	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
+		return cmp.Or(a.NextAt.Compare(b.NextAt), cmp.Compare(a.ID, b.ID))
+	})
 	return msgs, nil
+}
+
+// Extend implements store.Outbox.
+func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+	rows, err := d.pool.Query(ctx, `UPDATE outbox SET lease_until = $1
+		WHERE id = ANY($2) AND lease_owner = $3 AND state = 'pending' AND lease_until IS NOT NULL RETURNING id`, until, ids, owner)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: extend leases: %w", err)
+	}
+	held, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: extend leases: %w", err)
+	}
+	return held, nil
+}
+
+// Release implements store.Outbox.
+func (d *DB) Release(ctx context.Context, owner string, ids []int64) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE outbox SET lease_until = NULL, lease_owner = '', attempts = GREATEST(attempts - 1, 0)
+		WHERE id = ANY($1) AND lease_owner = $2 AND state = 'pending' AND lease_until IS NOT NULL`, ids, owner); err != nil {
+		return fmt.Errorf("postgres: release leases: %w", err)
+	}
+	return nil
 }
 
 func (d *DB) finish(ctx context.Context, id int64, owner, set string, args ...any) error {

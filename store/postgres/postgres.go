@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 //go:embed migrations/*.sql
@@ -88,6 +90,17 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil
+}
+
+// refused marks errors where PostgreSQL refused the data itself (class 22, data
+// exception, such as a NUL byte in text; class 23, integrity violation) as
+// store.ErrInvalid: the same write would fail again, unlike a database that is down.
+func refused(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
 }
 
 // Ping checks the database answers (readiness).

@@ -18,6 +18,8 @@ func (s *Sessions) Park(ctx context.Context, f store.Filing) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
 	if err := s.rdb.HSet(ctx, s.parkingKey(), f.IntakeID, b).Err(); err != nil {
 		return fmt.Errorf("redis: park filing: %w", err)
 	}
@@ -26,6 +28,8 @@ func (s *Sessions) Park(ctx context.Context, f store.Filing) error {
 
 // Parked implements store.Parking.
 func (s *Sessions) Parked(ctx context.Context, limit int) ([]store.Filing, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
 	vals, _, err := s.rdb.HScan(ctx, s.parkingKey(), 0, "", int64(limit)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redis: parked filings: %w", err)
@@ -44,6 +48,8 @@ func (s *Sessions) Parked(ctx context.Context, limit int) ([]store.Filing, error
 
 // Unpark implements store.Parking.
 func (s *Sessions) Unpark(ctx context.Context, intakeID string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
 	if err := s.rdb.HDel(ctx, s.parkingKey(), intakeID).Err(); err != nil {
 		return fmt.Errorf("redis: unpark filing: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -35,13 +36,33 @@ func (s *Sessions) base(sender string) string { return s.prefix + "{" + sender +
 
 // Poll intervals while another turn of the same sender runs: short at first (most
 // turns take a few milliseconds), then backing off so a queue of waiters does not load
-// Redis.
+// Redis. A waiter proves it is alive at every poll; one that has not for waiterTTL
+// (its instance died) loses its place.
 const (
-	minPoll = time.Millisecond
-	maxPoll = 25 * time.Millisecond
+	minPoll   = time.Millisecond
+	maxPoll   = 25 * time.Millisecond
+	waiterTTL = 2 * time.Second
 )
 
-// Begin implements store.Sessions.
+// clockMargin is how far Redis's clock may be behind ours before it refuses a request
+// whose caller has not given up yet (see scripts.go); a request that runs late within
+// the margin is undone by the caller's release.
+const clockMargin = time.Second
+
+// giveUpBy is the time, in unix ms for a script, after which the caller of a call with
+// this deadline no longer waits for its answer.
+func giveUpBy(ctx context.Context) int64 {
+	d, _ := ctx.Deadline()
+	return d.Add(clockMargin).UnixMilli()
+}
+
+// errGone: Redis says this turn was given up (see releaseScript).
+var errGone = errors.New("redis: turn already given up")
+
+// Begin implements store.Sessions. Every call to Redis has its own deadline
+// (SessionOptions.CallTimeout), so a stalled Redis fails the turn in time for the
+// caller to answer; a turn that fails or times out is given up in Redis, so that no
+// lock is left held for a caller who has gone.
 func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, error) {
 	base := s.base(a.Sender)
 	t := &turn{s: s, base: base, token: newToken(), arrival: a}
@@ -49,15 +70,16 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 	score := strconv.FormatInt(a.At.UnixMicro(), 10)
 	lockMS := strconv.FormatInt(s.opts.LockTTL.Milliseconds(), 10)
 	windowMS := strconv.FormatInt(s.opts.RateWindow.Milliseconds(), 10)
+	waiterMS := strconv.FormatInt(waiterTTL.Milliseconds(), 10)
 	first := "1"
 	poll := minPoll
 	for {
-		res, err := beginScript.Run(ctx, s.rdb, keys, t.token, score, lockMS, base, a.MessageID,
-			first, s.opts.RateLimit, windowMS).Slice()
+		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+		res, err := beginScript.Run(cctx, s.rdb, keys, t.token, score, lockMS, base, a.MessageID,
+			first, s.opts.RateLimit, windowMS, waiterMS, giveUpBy(cctx)).Slice()
+		cancel()
 		if err != nil {
-			if first == "0" {
-				t.giveUp()
-			}
+			t.giveUp()
 			return nil, fmt.Errorf("redis: begin turn: %w", err)
 		}
 		first = "0"
@@ -73,6 +95,8 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 			return nil, store.ErrSlowDown
 		case "drop":
 			return nil, store.ErrThrottled
+		case "gone":
+			return nil, errGone
 		}
 		// "wait": another turn of this sender runs.
 		timer := time.NewTimer(poll/2 + rand.N(poll/2+1))
@@ -90,6 +114,8 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 // Queued implements store.Sessions.
 func (s *Sessions) Queued(ctx context.Context, sender string) (int, error) {
 	base := s.base(sender)
+	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
 	n, err := queuedScript.Run(ctx, s.rdb, []string{base + "h", base + "q"}).Int()
 	if err != nil {
 		return 0, fmt.Errorf("redis: queued: %w", err)
@@ -126,9 +152,16 @@ func (t *turn) Commit(ctx context.Context, session []byte, ttl time.Duration) er
 	if session == nil {
 		del = "1"
 	}
+	ctx, cancel := context.WithTimeout(ctx, t.s.opts.CallTimeout)
+	defer cancel()
 	ok, err := commitScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "s"},
-		t.token, t.base, t.arrival.MessageID, session, ttl.Milliseconds(), t.s.opts.DedupeTTL.Milliseconds(), del).Int()
+		t.token, t.base, t.arrival.MessageID, session, ttl.Milliseconds(), t.s.opts.DedupeTTL.Milliseconds(), del,
+		giveUpBy(ctx)).Int()
 	if err != nil {
+		// The commit may still be run by Redis later; the release makes sure it then
+		// finds the turn gone instead of saving over a newer turn.
+		t.done = true
+		t.giveUp()
 		return fmt.Errorf("redis: commit turn: %w", err)
 	}
 	t.done = true
@@ -145,10 +178,28 @@ func (t *turn) Release() {
 	}
 }
 
-// giveUp leaves the queue, with its own short deadline: the caller's context may be the
-// reason for giving up. If Redis cannot be reached the entry expires with its alive key.
+// giveUp leaves the queue and marks the turn gone. It is tried at once with its own
+// deadline (the caller's context may be why it gives up), then again in the background
+// until Redis takes it or the lock would have expired anyway: a Redis that stalled may
+// run a late request for this turn when it wakes, and the release must come after it.
 func (t *turn) giveUp() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if t.release() == nil {
+		return
+	}
+	go func() {
+		end := time.Now().Add(t.s.opts.LockTTL)
+		for time.Now().Before(end) {
+			time.Sleep(250 * time.Millisecond)
+			if t.release() == nil {
+				return
+			}
+		}
+	}()
+}
+
+func (t *turn) release() error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.s.opts.CallTimeout)
 	defer cancel()
-	_ = releaseScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "q"}, t.token, t.base).Err()
+	return releaseScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "q"}, t.token, t.base,
+		t.s.opts.LockTTL.Milliseconds()).Err()
 }

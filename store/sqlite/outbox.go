@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -50,8 +53,10 @@ func scanOutbox(row scanner) (store.OutboxMessage, error) {
 	return m, err
 }
 
-// Claim implements store.Outbox. SQLite has one writer at a time, so a plain
-// transaction is enough to keep two workers from claiming the same message.
+// Claim implements store.Outbox: the oldest due messages, at most one per recipient
+// and only when nothing older of theirs is pending, as on PostgreSQL. SQLite has one
+// writer at a time, so a plain transaction keeps two workers from claiming the same
+// message.
 func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.OutboxMessage, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -59,7 +64,11 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ? AND lease_until <= ? ORDER BY id LIMIT ?)
+		WHERE id IN (
+			SELECT o.id FROM outbox o
+			WHERE o.state = 'pending' AND o.next_at <= ? AND o.lease_until <= ?
+				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient = o.recipient AND p.state = 'pending' AND p.id < o.id)
+			ORDER BY o.next_at, o.id LIMIT ?)
 		RETURNING `+outboxColumns, owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
@@ -77,7 +86,57 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
+	// RETURNING gives rows in no particular order; workers take them oldest first.
+	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
+		return cmp.Or(a.NextAt.Compare(b.NextAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
+}
+
+// idList is ids as SQL parameters and their placeholders.
+func idList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// Extend implements store.Outbox.
+func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	marks, args := idList(ids)
+	rows, err := d.db.QueryContext(ctx, `UPDATE outbox SET lease_until = ?
+		WHERE id IN (`+marks+`) AND lease_owner = ? AND state = 'pending' AND lease_until > 0 RETURNING id`,
+		append(append([]any{until.UnixMilli()}, args...), owner)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: extend leases: %w", err)
+	}
+	defer rows.Close()
+	var held []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: extend leases: %w", err)
+		}
+		held = append(held, id)
+	}
+	return held, rows.Err()
+}
+
+// Release implements store.Outbox.
+func (d *DB) Release(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	marks, args := idList(ids)
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET lease_until = 0, lease_owner = '', attempts = MAX(attempts - 1, 0)
+		WHERE id IN (`+marks+`) AND lease_owner = ? AND state = 'pending' AND lease_until > 0`, append(args, owner)...); err != nil {
+		return fmt.Errorf("sqlite: release leases: %w", err)
+	}
+	return nil
 }
 
 func (d *DB) finish(ctx context.Context, id int64, owner, query string, args ...any) error {

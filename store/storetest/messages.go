@@ -101,4 +101,20 @@ func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 			t.Fatal("still opted out")
 		}
 	})
+
+	t.Run("ids and peers from the network are stored clean", func(t *testing.T) {
+		s := open(t)
+		bad := out("SM\x00bad\xff", "sent", 0)
+		bad.Peer = "+62811\x001"
+		good := out("SM2", "sent", 0)
+		must(t, s.RecordMessages(ctx, []store.MessageRecord{bad, good}))
+		got, err := s.Message(ctx, store.Outbound, "SMbad")
+		must(t, err)
+		if got.Peer != "+628111" || got.Status != "sent" {
+			t.Fatalf("got %+v", got)
+		}
+		if _, err := s.Message(ctx, store.Outbound, "SM2"); err != nil {
+			t.Fatalf("the clean record of the same batch: %v", err)
+		}
+	})
 }

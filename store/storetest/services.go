@@ -37,6 +37,8 @@ func Redis(t testing.TB) (*goredis.Client, string) {
 	if err != nil {
 		t.Fatalf("SILAKSO_TEST_REDIS_URL: %v", err)
 	}
+	// As silakso does: a call's deadline is the deadline of its network I/O.
+	opts.ContextTimeoutEnabled = true
 	rdb := goredis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -1,0 +1,75 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/sqlite"
+)
+
+// refusing is the real SQLite message log made to refuse every batch that holds a
+// record whose peer is "refuse", as a database refuses a value it cannot store.
+type refusing struct {
+	store.MessageLog
+	mu      sync.Mutex
+	batches int
+}
+
+func (r *refusing) RecordMessages(ctx context.Context, recs []store.MessageRecord) error {
+	r.mu.Lock()
+	r.batches++
+	r.mu.Unlock()
+	for _, rec := range recs {
+		if rec.Peer == "refuse" {
+			return fmt.Errorf("test: %w", store.ErrInvalid)
+		}
+	}
+	return r.MessageLog.RecordMessages(ctx, recs)
+}
+
+// One record the database refuses costs that record, not its batch.
+func TestBatcherDropsOnlyTheRefusedRecord(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log := &refusing{MessageLog: db}
+	var lost []string
+	b := store.NewBatcher(log, 100, time.Hour, func(err error, n int) {
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("lost %d records: %v", n, err)
+		}
+		lost = append(lost, fmt.Sprint(n))
+	})
+	ctx := context.Background()
+	for i := range 40 {
+		peer := fmt.Sprintf("+62811%04d", i)
+		if i == 17 {
+			peer = "refuse"
+		}
+		if err := b.Add(ctx, store.MessageRecord{Direction: store.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: peer, Status: "received", At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Close()
+	if strings.Join(lost, ",") != "1" {
+		t.Fatalf("lost batches of %v records, want one record", lost)
+	}
+	for i := range 40 {
+		_, err := db.Message(ctx, store.Inbound, fmt.Sprint("SM", i))
+		if (err == nil) == (i == 17) {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	if log.batches > 2*6+1 {
+		t.Fatalf("%d writes to find one record among 40", log.batches)
+	}
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// ParkingCopies keeps every parked filing in several stores at once: typically the
+// instance's own spool, which no restart of Redis or of the process loses, and the
+// session store, which every instance sees (so another instance files it if this one
+// never comes back). Filing is idempotent, so a filing found in two copies is filed once.
+type ParkingCopies struct {
+	Copies []Parking
+	// OnError, if set, hears of a copy that failed while another succeeded.
+	OnError func(err error)
+}
+
+// Park implements Parking: it succeeds when at least one copy holds the filing.
+func (p ParkingCopies) Park(ctx context.Context, f Filing) error {
+	var errs []error
+	for _, c := range p.Copies {
+		if err := c.Park(ctx, f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return p.outcome(errs)
+}
+
+// Parked implements Parking: the filings of every copy that answers, each once.
+func (p ParkingCopies) Parked(ctx context.Context, limit int) ([]Filing, error) {
+	var out []Filing
+	seen := map[string]bool{}
+	var errs []error
+	for _, c := range p.Copies {
+		fs, err := c.Parked(ctx, limit)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, f := range fs {
+			if !seen[f.IntakeID] && len(out) < limit {
+				seen[f.IntakeID] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out, p.outcome(errs)
+}
+
+// Unpark implements Parking; every copy must forget the filing (a copy that failed
+// brings it back next time, and it is found filed).
+func (p ParkingCopies) Unpark(ctx context.Context, intakeID string) error {
+	var errs []error
+	for _, c := range p.Copies {
+		if err := c.Unpark(ctx, intakeID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// outcome is an error only when every copy failed.
+func (p ParkingCopies) outcome(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	if len(errs) == len(p.Copies) {
+		return errors.Join(errs...)
+	}
+	if p.OnError != nil {
+		p.OnError(errors.Join(errs...))
+	}
+	return nil
+}
