@@ -29,8 +29,12 @@ type Config struct {
 	// resuming instead of taking the next message as an answer (default 30 minutes).
 	ResumeAfter time.Duration
 	// TurnTimeout bounds one turn, including the wait for the sender's previous turn
-	// (default 20 seconds).
+	// (default 8 s, so that a turn that fails still answers the provider in time for a
+	// retry within Twilio's 15 s). The wait takes at most 40 % of it; every call to the
+	// case database takes at most CallTimeout.
 	TurnTimeout time.Duration
+	// CallTimeout bounds each call to the case database within a turn (default 3 s).
+	CallTimeout time.Duration
 	// MaxText is the longest message read, in characters; longer ones are cut before
 	// processing (default 16,000; SMS and WhatsApp stop well before, this bounds the work a forged request can cause).
 	MaxText int
@@ -46,7 +50,10 @@ func (c Config) withDefaults() Config {
 		c.ResumeAfter = 30 * time.Minute
 	}
 	if c.TurnTimeout == 0 {
-		c.TurnTimeout = 20 * time.Second
+		c.TurnTimeout = 8 * time.Second
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = 3 * time.Second
 	}
 	if c.MaxText == 0 {
 		c.MaxText = 16000
@@ -61,6 +68,7 @@ func (c Config) withDefaults() Config {
 type Engine struct {
 	sessions store.Sessions
 	cases    store.Cases
+	parking  store.Parking
 	catalog  *locales.Catalog
 	intake   *dialogs.Intake
 	keywords *dialogs.Keywords
@@ -99,8 +107,11 @@ func (nopMetrics) CaseFiled(string)                   {}
 type Deps struct {
 	Sessions store.Sessions
 	Cases    store.Cases
-	Catalog  *locales.Catalog
-	Regions  *dialogs.Regions
+	// Parking keeps confirmed intakes the case database could not take, until they are
+	// filed; without it the resident is asked to confirm again later.
+	Parking store.Parking
+	Catalog *locales.Catalog
+	Regions *dialogs.Regions
 	// Now is the clock (time.Now unless a test drives time).
 	Now func() time.Time
 	Log *slog.Logger
@@ -126,16 +137,20 @@ func New(d Deps, cfg Config) *Engine {
 		d.Metrics = nopMetrics{}
 	}
 	kw := dialogs.NewKeywords(d.Catalog)
+	cfg = cfg.withDefaults()
 	e := &Engine{
-		sessions: d.Sessions, cases: d.Cases, catalog: d.Catalog,
+		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg.withDefaults(), now: d.Now, log: d.Log, metrics: d.Metrics, optOuts: d.OptOuts,
+		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics,
+	}
+	if d.OptOuts != nil {
+		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
 	}
 	if d.Officers != nil {
 		if d.OfficerCacheTTL == 0 {
 			d.OfficerCacheTTL = 30 * time.Second
 		}
-		e.officers = &officerCache{src: d.Officers, ttl: d.OfficerCacheTTL, now: d.Now}
+		e.officers = &officerCache{src: d.Officers, ttl: d.OfficerCacheTTL, now: d.Now, timeout: cfg.CallTimeout, log: d.Log}
 	}
 	return e
 }
@@ -169,11 +184,15 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	if at.IsZero() {
 		at = e.now()
 	}
-	turn, err := e.sessions.Begin(ctx, store.Arrival{Sender: in.From, MessageID: in.Channel + ":" + in.ID, At: at})
+	// Waiting for the sender's previous turn may take part of the turn, never all of
+	// it: what is left must be enough to work, park a filing and save.
+	wait, cancelWait := context.WithTimeout(ctx, e.cfg.TurnTimeout*4/10)
+	turn, err := e.sessions.Begin(wait, store.Arrival{Sender: in.From, MessageID: in.Channel + ":" + in.ID, At: at})
+	cancelWait()
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
 		log.Info("duplicate message dropped")
-		return nil, "duplicate", nil
+		return nil, "duplicate", channels.ErrDuplicate
 	case errors.Is(err, store.ErrSlowDown):
 		log.Warn("sender over the rate limit")
 		return e.render(in, locales.Default, locales.M("error.slow_down")), "throttled", nil
@@ -199,7 +218,13 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	if isNew {
 		s = session{Lang: locales.Default}
 	}
-	msgs := e.turn(ctx, &s, in, isNew)
+	msgs, err := e.turn(ctx, &s, in, isNew)
+	if err != nil {
+		// Nothing is saved: the provider delivers the message again, and that delivery
+		// runs the turn afresh.
+		log.Error("turn not processed", "err", err)
+		return e.render(in, s.Lang, locales.M("error.system")), "error", err
+	}
 	s.Seen = e.now()
 
 	saved, err := json.Marshal(s)
@@ -222,8 +247,9 @@ func (e *Engine) render(in channels.Inbound, lang string, msgs ...locales.Msg) [
 	return out
 }
 
-// turn decides the replies and updates s.
-func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNew bool) []locales.Msg {
+// turn decides the replies and updates s. An error means the turn cannot be run now
+// (who is writing cannot be told); nothing of it may be saved.
+func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNew bool) ([]locales.Msg, error) {
 	text := in.Text
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
 		text = string([]rune(text)[:e.cfg.MaxText])
@@ -232,12 +258,16 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 
 	officer, isOfficer, err := e.officers.active(ctx, in.From)
 	if err != nil {
-		e.log.Error("officer registry unavailable", "err", err)
-		return []locales.Msg{locales.M("error.system")}
+		return nil, fmt.Errorf("bot: officer registry: %w", err)
 	}
 	if isOfficer {
-		return e.officerTurn(ctx, s, text, officer)
+		return e.officerTurn(ctx, s, text, officer), nil
 	}
+	return e.residentTurn(ctx, s, in, text, isNew), nil
+}
+
+// residentTurn answers a resident.
+func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbound, text string, isNew bool) []locales.Msg {
 
 	// Writing again is how a resident who sent BERHENTI asks for messages again.
 	if s.Stopped && e.optOuts != nil {
@@ -267,7 +297,7 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 
 	// Free text at the menu may be an answer to an officer's message.
 	if st.Step == dialogs.StepMenu && !dialogs.IsNumber(text) {
-		if msgs, ok := e.threadReply(ctx, in.From, text); ok {
+		if msgs, ok := e.threadReply(ctx, in, s.Lang, text); ok {
 			return msgs
 		}
 	}
@@ -340,9 +370,13 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 	return nil
 }
 
-// file stores the confirmed intake. When the case store fails the answers stay at the
-// summary and the resident is asked to send YA again; filing the same intake twice
-// returns the first case, so a retry never makes a second one.
+// file stores the confirmed intake. The confirmation with the ticket is written in the
+// same transaction as the case and sent by the outbox, so a crash, a provider outage or
+// a restart delays it but never loses it; the turn itself replies nothing more. When
+// the case database fails, the filing is parked (and filed with a push of the ticket
+// once the database is back) and the answers stay at the summary, so YA again files it
+// too; filing the same intake twice returns the first case, so a retry never makes a
+// second one.
 func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
 	st := &s.Dialog
 	a := st.Answers
@@ -352,11 +386,23 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
 	}
-	c, created, err := e.cases.FileCase(ctx, f, e.newCaseNotices(ctx))
+	notices := e.newCaseNotices(ctx)
+	c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
+		shown := *st // Filed changes the state it is given; the real one changes below
+		var msgs []store.OutboxMessage
+		for _, m := range e.intake.Filed(&shown, c.Ticket).Replies {
+			msgs = append(msgs, store.OutboxMessage{Channel: in.Channel, To: in.From, Text: e.catalog.Text(s.Lang, m), CaseID: c.ID})
+		}
+		return append(msgs, notices(c)...)
+	})
 	if err != nil {
-		e.log.Error("case not filed, answers kept for a retry", "from", channels.MaskPhone(in.From), "err", err)
-		if err := e.sessions.Park(ctx, f); err != nil {
-			e.log.Error("filing not parked; the session keeps the answers", "err", err)
+		e.log.Error("case not filed", "from", channels.MaskPhone(in.From), "err", err)
+		if e.parking == nil {
+			return e.intake.FileRetry(st).Replies
+		}
+		if err := e.parking.Park(ctx, f); err != nil {
+			e.log.Error("filing not parked either; the session keeps the answers for YA again", "err", err)
+			return e.intake.FileRetry(st).Replies
 		}
 		return e.intake.FileFailed(st).Replies
 	}
@@ -364,7 +410,10 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		e.metrics.CaseFiled(in.Channel)
 	}
 	e.log.Info("case filed", "ticket", c.Ticket, "created", created, "kecamatan", c.Kecamatan, "no_nik", c.NoNIK)
-	return e.intake.Filed(st, c.Ticket).Replies
+	// Whether this filing made the case or an earlier one did (a retried YA, a parked
+	// filing filed meanwhile), the confirmation is in the outbox already.
+	e.intake.Filed(st, c.Ticket)
+	return nil
 }
 
 // filedIntake finds the case filed for an intake, among the filer's latest cases.

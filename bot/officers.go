@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -11,32 +12,55 @@ import (
 // officerCache answers "is this number an officer?" on every turn without a database
 // round trip: the registry is small and read whole, again after ttl. An officer added
 // or disabled is seen by every instance within ttl.
+//
+// A database that is down or hangs must not slow turns that do not need it: a reload is
+// bounded by timeout, only one turn reloads at a time (the others use the copy they
+// have), and after a failed reload the last good copy serves for retryAfter before the
+// next try. Only an instance that never loaded the registry has to fail the turn.
 type officerCache struct {
-	src store.Officers
-	ttl time.Duration
-	now func() time.Time
+	src     store.Officers
+	ttl     time.Duration
+	now     func() time.Time
+	timeout time.Duration
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	loaded  time.Time
+	retryAt time.Time
+	loading bool
 	byPhone map[string]store.Officer
 	all     []store.Officer
 }
 
+// retryAfter is how long a failed reload leaves the last good copy in use.
+const retryAfter = 5 * time.Second
+
 func (c *officerCache) load(ctx context.Context) error {
 	c.mu.Lock()
-	fresh := !c.loaded.IsZero() && c.now().Sub(c.loaded) < c.ttl
-	c.mu.Unlock()
-	if fresh {
+	now := c.now()
+	have := c.byPhone != nil
+	if have && (now.Sub(c.loaded) < c.ttl || c.loading || now.Before(c.retryAt)) {
+		c.mu.Unlock()
 		return nil
 	}
+	c.loading = true
+	c.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	list, err := c.src.ListOfficers(ctx)
+	cancel()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loading = false
 	if err != nil {
-		c.mu.Lock()
-		stale := c.byPhone != nil
-		c.mu.Unlock()
-		if stale {
-			// Better yesterday's registry than treating an officer as a resident while
-			// the database is away; their command will get its own clear answer.
+		c.retryAt = c.now().Add(retryAfter)
+		if have {
+			// Better the last registry than treating an officer as a resident while the
+			// database is away; their command will get its own clear answer.
+			if c.log != nil {
+				c.log.Warn("officer registry not reloaded; using the last copy", "err", err)
+			}
 			return nil
 		}
 		return err
@@ -45,9 +69,7 @@ func (c *officerCache) load(ctx context.Context) error {
 	for _, o := range list {
 		byPhone[o.Phone] = o
 	}
-	c.mu.Lock()
 	c.byPhone, c.all, c.loaded = byPhone, list, c.now()
-	c.mu.Unlock()
 	return nil
 }
 

@@ -2,11 +2,9 @@ package bot_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -14,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
@@ -24,251 +22,29 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
-// fakeSender stands in for a provider: it fails as told and counts what it delivered.
-type fakeSender struct {
-	mu        sync.Mutex
-	failFirst int  // retryable failures before the first success
-	permanent bool // every send fails permanently
-	calls     int  // sends tried
-	delivered map[string]int
-}
-
-func (f *fakeSender) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	if f.permanent {
-		return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "21211", Err: errors.New("invalid number")}
-	}
-	if f.calls <= f.failFirst {
-		return channels.Receipt{}, &channels.SendError{Code: "20500", Err: errors.New("provider down")}
-	}
-	if f.delivered == nil {
-		f.delivered = map[string]int{}
-	}
-	f.delivered[out.Text]++
-	return channels.Receipt{ProviderID: fmt.Sprint("SM", f.calls)}, nil
-}
-
-type outboxDB interface {
-	store.Outbox
-	store.Cases
-}
-
-// backends opens a fresh SQLite and a fresh PostgreSQL database.
-func backends(t *testing.T) map[string]outboxDB {
-	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "outbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	pg, err := postgres.Open(context.Background(), storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]outboxDB{"sqlite": lite, "postgres": pg}
-}
-
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func worker(db store.Outbox, s channels.Sender, owner string, now func() time.Time) *bot.OutboxWorker {
-	return &bot.OutboxWorker{Outbox: db, Senders: map[string]channels.Sender{"sms": s}, Owner: owner,
-		Backoff: time.Second, MaxBackoff: time.Minute, MaxAttempts: 6, Now: now, Log: quietLog}
-}
-
-func TestOutboxDelivery(t *testing.T) {
-	ctx := context.Background()
-	start := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	for name, db := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			// enqueue queues one message and finds its id with a claim that leases nothing
-			// (1 ns); that claim counts as an attempt.
-			enqueue := func(text string) int64 {
-				if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628111", Text: text}}, start); err != nil {
-					t.Fatal(err)
-				}
-				msgs, err := db.Claim(ctx, "peek", 1000, time.Nanosecond, start)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return msgs[len(msgs)-1].ID
-			}
-
-			t.Run("fails three times, then delivered once", func(t *testing.T) {
-				id := enqueue("retry me")
-				s := &fakeSender{failFirst: 3}
-				clock := start.Add(time.Second)
-				w := worker(db, s, "w1", func() time.Time { return clock })
-				for range 10 {
-					if _, err := w.RunOnce(ctx); err != nil {
-						t.Fatal(err)
-					}
-					clock = clock.Add(2 * time.Minute) // past any backoff
-				}
-				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxSent || s.delivered["retry me"] != 1 || s.calls != 4 || m.Attempts != 5 {
-					// attempts counts the peek claim too
-					t.Fatalf("state %s, delivered %d, calls %d, attempts %d", m.State, s.delivered["retry me"], s.calls, m.Attempts)
-				}
-			})
-
-			t.Run("permanent failure is not retried", func(t *testing.T) {
-				id := enqueue("invalid")
-				s := &fakeSender{permanent: true}
-				clock := start.Add(time.Second)
-				w := worker(db, s, "w1", func() time.Time { return clock })
-				for range 3 {
-					w.RunOnce(ctx)
-					clock = clock.Add(time.Hour)
-				}
-				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxFailed || s.calls != 1 || !strings.Contains(m.LastError, "invalid number") {
-					t.Fatalf("state %s, calls %d, error %q", m.State, s.calls, m.LastError)
-				}
-			})
-
-			t.Run("gives up after the last attempt", func(t *testing.T) {
-				id := enqueue("never")
-				s := &fakeSender{failFirst: 1000}
-				clock := start.Add(time.Second)
-				w := worker(db, s, "w1", func() time.Time { return clock })
-				for range 20 {
-					w.RunOnce(ctx)
-					clock = clock.Add(time.Hour)
-				}
-				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxFailed || s.calls != 5 {
-					t.Fatalf("state %s after %d calls", m.State, s.calls)
-				}
-			})
-
-			t.Run("a worker killed mid-send: redelivered after the lease", func(t *testing.T) {
-				id := enqueue("crash")
-				// The first worker claims the message, sends it, and dies before recording it.
-				claimed, err := db.Claim(ctx, "killed", 10, time.Minute, start.Add(time.Second))
-				if err != nil || len(claimed) != 1 || claimed[0].ID != id {
-					t.Fatalf("claim: %v %+v", err, claimed)
-				}
-				s := &fakeSender{}
-				clock := start.Add(30 * time.Second)
-				w := worker(db, s, "survivor", func() time.Time { return clock })
-				w.RunOnce(ctx)
-				if s.calls != 0 {
-					t.Fatal("sent while another worker's lease holds")
-				}
-				clock = start.Add(2 * time.Minute)
-				w.RunOnce(ctx)
-				m, _ := db.OutboxMessageByID(ctx, id)
-				if s.delivered["crash"] != 1 || m.State != store.OutboxSent {
-					t.Fatalf("after the lease: delivered %d, state %s", s.delivered["crash"], m.State)
-				}
-			})
-		})
-	}
-}
-
-// Two workers on one PostgreSQL with 1,000 queued messages: each is sent exactly once.
-func TestOutboxTwoWorkersPostgres(t *testing.T) {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, storetest.PostgresDatabase(t))
-	if err != nil {
+// pushes delivers what is due in db's outbox and returns the messages sent.
+func pushes(t *testing.T, db store.Outbox) []channels.Outbound {
+	t.Helper()
+	p := &collect{}
+	c := delivery.New(delivery.Config{}, delivery.Deps{Fallback: p, Outbox: db, Owner: "test", Log: quietLog})
+	if _, err := c.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	now := time.Now()
-	var msgs []store.OutboxMessage
-	for i := range 1000 {
-		msgs = append(msgs, store.OutboxMessage{Channel: "sms", To: "+628111", Text: fmt.Sprint("m", i)})
-	}
-	if err := db.Enqueue(ctx, msgs, now); err != nil {
-		t.Fatal(err)
-	}
-	s := &fakeSender{}
-	var wg sync.WaitGroup
-	for w := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wk := worker(db, s, fmt.Sprint("w", w), time.Now)
-			wk.Batch = 10
-			if _, err := wk.RunOnce(ctx); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if len(s.delivered) != 1000 {
-		t.Fatalf("%d of 1000 delivered", len(s.delivered))
-	}
-	for text, n := range s.delivered {
-		if n != 1 {
-			t.Fatalf("%s delivered %d times", text, n)
-		}
-	}
+	return p.sent
 }
 
-// proxy is a TCP connection to PostgreSQL that the test can cut and restore, to make
-// the database unreachable for a while.
-type proxy struct {
-	target string
-	ln     net.Listener
-	mu     sync.Mutex
-	conns  []net.Conn
-	addr   string
+type collect struct {
+	mu   sync.Mutex
+	sent []channels.Outbound
 }
 
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{target: target}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *proxy) serve(ln net.Listener) {
-	p.ln = ln
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// cut refuses new connections and breaks the open ones.
-func (p *proxy) cut() {
-	p.ln.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-}
-
-func (p *proxy) restore(t *testing.T) {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.serve(ln)
+func (c *collect) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent = append(c.sent, out)
+	return channels.Receipt{ProviderID: fmt.Sprint("P", len(c.sent))}, nil
 }
 
 // While PostgreSQL is unreachable an officer's status change is refused with a clear
@@ -284,8 +60,8 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer direct.Close()
-	p := newProxy(t, u.Host)
-	u.Host = p.addr
+	p := storetest.NewProxy(t, u.Host)
+	u.Host = p.Addr()
 	q := u.Query()
 	q.Set("connect_timeout", "1")
 	u.RawQuery = q.Encode()
@@ -315,7 +91,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	if got := say("AMBIL " + c.Ticket); !strings.Contains(got, "Anda tangani") {
 		t.Fatalf("AMBIL: %s", got)
 	}
-	p.cut()
+	p.Refuse()
 	if got := say("UBAH " + c.Ticket + " selesai"); !strings.Contains(got, "perubahan belum disimpan") {
 		t.Fatalf("while down: %q", got)
 	}
@@ -327,7 +103,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	if after.Status != store.StatusInProcess || len(events) != 3 { // filed, assign, status
 		t.Fatalf("half-written: status %s, %d events", after.Status, len(events))
 	}
-	p.restore(t)
+	p.Restore(t)
 	if got := say("UBAH " + c.Ticket + " selesai"); !strings.Contains(got, "diproses -> selesai") {
 		t.Fatalf("after the database is back: %q", got)
 	}
@@ -363,16 +139,13 @@ func TestParkedFilingFiledByAnotherInstance(t *testing.T) {
 	if err != nil || len(cases) != 1 {
 		t.Fatalf("cases %v %v", cases, err)
 	}
-	s := &fakeSender{}
-	if _, err := worker(db, s, "w", time.Now).RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sent := pushes(t, db)
 	want := "Permohonan Anda sudah terkirim. Nomor tiket: " + cases[0].Ticket
 	found := false
-	for text := range s.delivered {
-		found = found || strings.HasPrefix(text, want)
+	for _, m := range sent {
+		found = found || (m.To == residentPhone(1) && strings.HasPrefix(m.Text, want))
 	}
 	if !found {
-		t.Fatalf("resident not told the ticket; sent %v", s.delivered)
+		t.Fatalf("resident not told the ticket; sent %v", sent)
 	}
 }

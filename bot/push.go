@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -79,19 +80,22 @@ const threadWindow = 7 * 24 * time.Hour
 const maxForwarded = maxOfficerText
 
 // threadReply adds a resident's free text to the open case an officer recently wrote
-// about, forwards it to the officer handling the case, and tells the resident. It
-// returns false when there is no such case.
-func (e *Engine) threadReply(ctx context.Context, from, text string) ([]locales.Msg, bool) {
-	c, err := e.cases.LatestRepliedCase(ctx, from, e.now().Add(-threadWindow))
+// about, forwards it to the officer handling it, and tells the resident, in one
+// transaction: the resident is told their message was passed on exactly when it was.
+// It returns false when there is no such case.
+func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, text string) ([]locales.Msg, bool) {
+	c, err := e.cases.LatestRepliedCase(ctx, in.From, e.now().Add(-threadWindow))
 	if err != nil {
 		return nil, false
 	}
 	handler, ok, _ := e.officers.active(ctx, c.AssignedTo)
 	_, err = e.cases.UpdateCase(ctx, c.Ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
-		u := store.CaseUpdate{Events: []store.Event{{Actor: from, Kind: "resident_message", Note: text}}}
+		u := store.CaseUpdate{Events: []store.Event{{Actor: in.From, Kind: "resident_message", Note: text}},
+			Messages: []store.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
+				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}
 		if ok {
-			u.Messages = []store.OutboxMessage{e.toOfficer(handler, c.ID,
-				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(text, maxForwarded)))}
+			u.Messages = append(u.Messages, e.toOfficer(handler, c.ID,
+				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(text, maxForwarded))))
 		}
 		return u, nil
 	})
@@ -99,5 +103,5 @@ func (e *Engine) threadReply(ctx context.Context, from, text string) ([]locales.
 		e.log.Error("resident message not added to the case", "ticket", c.Ticket, "err", err)
 		return []locales.Msg{locales.M("error.system")}, true
 	}
-	return []locales.Msg{locales.M("push.passed_on", "Ticket", c.Ticket)}, true
+	return nil, true
 }

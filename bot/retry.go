@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -20,9 +22,14 @@ const retryBatch = 100
 
 // RetryPendingFilings files parked intakes and returns how many are filed now. A case
 // filed here (not already filed by the resident's own YA) is announced to the resident
-// with its ticket, through the outbox.
+// with its ticket, through the outbox. A filing the database refuses as such (it would
+// fail every time) is logged and skipped, so it never holds up the others; a database
+// that is unreachable ends the round, to be tried again in the next.
 func (e *Engine) RetryPendingFilings(ctx context.Context) int {
-	parked, err := e.sessions.Parked(ctx, retryBatch)
+	if e.parking == nil {
+		return 0
+	}
+	parked, err := e.parking.Parked(ctx, retryBatch)
 	if err != nil {
 		e.log.Error("parked filings unavailable", "err", err)
 		return 0
@@ -33,10 +40,15 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 		c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))
 		})
-		if err != nil {
-			return filed // still down; next round
+		if errors.Is(err, store.ErrInvalid) {
+			e.log.Error("parked filing refused by the database; it stays parked for an operator", "from", channels.MaskPhone(f.Filer), "err", err)
+			continue
 		}
-		if err := e.sessions.Unpark(ctx, f.IntakeID); err != nil {
+		if err != nil {
+			e.log.Warn("parked filings wait: case database unavailable", "parked", len(parked)-filed, "err", err)
+			return filed
+		}
+		if err := e.parking.Unpark(ctx, f.IntakeID); err != nil {
 			e.log.Error("filed intake not unparked; it will be found filed next time", "err", err)
 		}
 		filed++

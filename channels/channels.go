@@ -39,11 +39,22 @@ type Outbound struct {
 	Text string
 }
 
-// Handler processes one inbound message and returns the replies to send to its sender
-// (and possibly to others). It is safe for concurrent use.
+// Handler processes one inbound message and returns the replies to send to its sender.
+// It is safe for concurrent use.
+//
+// An error means the message was not processed and nothing of it was saved: the
+// adapter makes the provider deliver it again (an HTTP status the provider retries, a
+// message left unacknowledged), and a delivery of the same message is processed, not
+// dropped as a duplicate. The replies returned with an error say what to tell the
+// sender if no delivery will come again. ErrDuplicate is not a failure: the message was
+// processed before.
 type Handler interface {
 	Handle(ctx context.Context, in Inbound) ([]Outbound, error)
 }
+
+// ErrDuplicate: the message was already processed (a provider's retry); there is
+// nothing to send.
+var ErrDuplicate = errors.New("channels: message already processed")
 
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, in Inbound) ([]Outbound, error)

@@ -168,6 +168,12 @@ func (d *Intake) FileFailed(st *State) Result {
 	return reply(locales.M("intake.file_failed"))
 }
 
+// FileRetry tells the resident the case store is down and the intake could not be kept
+// for later either; the answers stay at the summary and the next YA files them.
+func (d *Intake) FileRetry(st *State) Result {
+	return reply(locales.M("intake.file_retry"))
+}
+
 // Handle takes the answer to the current question.
 func (d *Intake) Handle(st *State, in Input) Result {
 	if st.Step == "" {

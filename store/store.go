@@ -52,9 +52,6 @@ type Sessions interface {
 	// Queued is the number of turns of sender running or waiting, for monitoring and
 	// tests.
 	Queued(ctx context.Context, sender string) (int, error)
-	// Parking keeps intakes that could not be filed, beside the sessions that hold
-	// their answers.
-	Parking
 	Close() error
 }
 
@@ -215,8 +212,9 @@ type Cases interface {
 	Close() error
 }
 
-// Parking keeps confirmed intakes that could not be filed (the case database was down),
-// where every instance can see them, until one of them files it.
+// Parking keeps confirmed intakes that could not be filed (the case database was down)
+// until they are filed. The session stores keep a copy every instance can see;
+// store/spool keeps one that no restart loses; ParkingCopies keeps both.
 type Parking interface {
 	// Park keeps f until Unpark; parking the same intake again replaces it.
 	Park(ctx context.Context, f Filing) error

@@ -10,28 +10,39 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-// Recorder records every turn, queued reply and message record. Like the bot it drops a
-// message whose id it has seen, and it answers every other message with one "ok" (and
-// Fail, when set). Read the fields once the adapter is done.
+// Recorder records every turn, queued reply and message record. Like the bot it
+// answers a message it processed before with channels.ErrDuplicate, and every other
+// message with one "ok"; while Fail is set (for the first FailTimes turns, if that is
+// not 0) it fails the turn instead, answering "try again" with the error, and the
+// message counts as not processed. Read the fields once the adapter is done.
 type Recorder struct {
-	mu      sync.Mutex
-	Inbound []channels.Inbound
-	Replies []channels.Outbound
-	Records []store.MessageRecord
-	Fail    error
+	mu        sync.Mutex
+	Inbound   []channels.Inbound
+	Replies   []channels.Outbound
+	Records   []store.MessageRecord
+	Fail      error
+	FailTimes int
+	failed    int
+	processed map[string]bool
 }
 
 // Handle implements channels.Handler.
 func (r *Recorder) Handle(_ context.Context, in channels.Inbound) ([]channels.Outbound, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, seen := range r.Inbound {
-		if seen.ID == in.ID {
-			return nil, nil
-		}
+	if r.processed[in.ID] {
+		return nil, channels.ErrDuplicate
 	}
 	r.Inbound = append(r.Inbound, in)
-	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, r.Fail
+	if r.Fail != nil && (r.FailTimes == 0 || r.failed < r.FailTimes) {
+		r.failed++
+		return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "try again"}}, r.Fail
+	}
+	if r.processed == nil {
+		r.processed = map[string]bool{}
+	}
+	r.processed[in.ID] = true
+	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok"}}, nil
 }
 
 // Enqueue implements channels.Replier; like the dispatcher it refuses a context that is

@@ -34,6 +34,8 @@ type Console struct {
 	// AfterTurn, if set, runs after each message's replies are printed; silakso chat
 	// delivers the pushes the turn queued, so they print in order.
 	AfterTurn func(ctx context.Context)
+
+	sent int
 }
 
 // maxLine is the longest input line read; longer lines are an error, not a hang.
@@ -102,17 +104,11 @@ func (c *Console) print(r channels.Outbound) {
 	fmt.Fprintln(c.Out, prefix+strings.ReplaceAll(r.Text, "\n", "\n  "))
 }
 
-// Printer is a channels.Sender that prints pushes with their address, for every
-// channel: in the terminal all messages to other people are shown, whatever channel
-// they would use.
-type Printer struct {
-	Out io.Writer
-	n   int
-}
-
-// Send implements channels.Sender.
-func (p *Printer) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
-	p.n++
-	fmt.Fprintln(p.Out, "<"+out.To+"> "+strings.ReplaceAll(out.Text, "\n", "\n  "))
-	return channels.Receipt{ProviderID: fmt.Sprintf("console-push-%d", p.n)}, nil
+// Send implements channels.Sender for what the outbox delivers (tickets, status
+// changes, officer messages, notices), printed like replies: in the terminal every
+// message is shown, whatever channel it would use.
+func (c *Console) Send(_ context.Context, out channels.Outbound) (channels.Receipt, error) {
+	c.sent++
+	c.print(out)
+	return channels.Receipt{ProviderID: fmt.Sprintf("console-push-%d", c.sent)}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
@@ -216,13 +217,16 @@ func TestDispatcherRetries(t *testing.T) {
 				return nil
 			}
 			s := newSender(t, twilio.Config{SMSFrom: "+6281100001111", APIBaseURL: base}, nil, nil)
-			d := channels.NewDispatcher(map[string]channels.Sender{twilio.ChannelSMS: s}, 2, 8, 4, time.Millisecond, quiet)
 			var result error
-			d.OnResult = func(_ channels.Outbound, _ channels.Receipt, err error) { result = err }
+			d := delivery.New(delivery.Config{QuickRetries: 3, QuickBackoff: time.Millisecond}, delivery.Deps{
+				Senders:  map[string]channels.Sender{twilio.ChannelSMS: s},
+				OnResult: func(_ channels.Outbound, _ channels.Receipt, err error) { result = err },
+				Log:      quiet,
+			})
 			if err := d.Enqueue(context.Background(), channels.Outbound{Channel: twilio.ChannelSMS, To: "+6281234567890", Text: "x"}); err != nil {
 				t.Fatal(err)
 			}
-			d.Close()
+			d.Close(context.Background())
 			sent, attempts := api.Count()
 			if attempts != tt.wantAttempts || (sent == 1) != tt.wantSent || (result == nil) != tt.wantSent {
 				t.Fatalf("attempts %d sent %d result %v; want %d attempts, sent %v", attempts, sent, result, tt.wantAttempts, tt.wantSent)

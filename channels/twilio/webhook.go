@@ -1,6 +1,7 @@
 package twilio
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -23,12 +24,42 @@ const (
 	StatusPath   = "/twilio/status"
 )
 
+// sideCallTimeout bounds the bookkeeping calls around a turn (opt-ins, the WhatsApp
+// window), so a store that hangs cannot use up the time the turn needs.
+const sideCallTimeout = time.Second
+
 // optInKeywords are the words with which a resident undoes a STOP at Twilio
 // (Twilio's default opt-in keywords).
 var optInKeywords = map[string]bool{"START": true, "UNSTOP": true, "YES": true}
 
-// maxWebhookBody bounds what a request may make us read; Twilio's are a few KB.
-const maxWebhookBody = 64 << 10
+// Limits checked before a webhook's signature, so that a forged request costs little:
+// Twilio's are a few KB with a few dozen parameters (a WhatsApp message with ten media
+// has about fifty), and the signature check's work grows with the square of the
+// parameter count.
+const (
+	maxWebhookBody   = 64 << 10
+	maxWebhookParams = 128
+)
+
+// FallbackQuery marks the URL set as the number's fallback ("Primary handler fails"):
+// Twilio calls it after the primary URL failed (and its retries, see the README), so
+// nothing will deliver the message again. A turn that fails there is answered 200 and
+// the resident is told to write again later.
+const FallbackQuery = "fallback"
+
+// sidPattern is a Twilio message SID: two letters and 32 hex digits. A message id is
+// stored and used as a key; anything else is refused before it gets that far.
+func validSID(sid string) bool {
+	if len(sid) != 34 || sid[0] < 'A' || sid[0] > 'Z' || sid[1] < 'A' || sid[1] > 'Z' {
+		return false
+	}
+	for _, c := range sid[2:] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // emptyTwiML answers a webhook without a TwiML reply: replies go out through the REST
 // API, so that each has a provider id and delivery reports.
@@ -89,6 +120,10 @@ func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values,
 		w.reject(rw, r, "bad_request", http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
+	if bytes.Count(body, []byte("&"))+1 > maxWebhookParams {
+		w.reject(rw, r, "bad_request", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
 	signature := r.Header.Get("X-Twilio-Signature")
 	if signature == "" {
 		w.reject(rw, r, "no_signature", http.StatusForbidden)
@@ -121,7 +156,7 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 	}
 	sid := form.Get("MessageSid")
 	channel, from, okFrom := parseAddress(form.Get("From"))
-	if sid == "" || !okFrom {
+	if !validSID(sid) || !okFrom {
 		w.reject(rw, r, "bad_request", http.StatusBadRequest)
 		return
 	}
@@ -130,18 +165,22 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 	segments, _ := strconv.Atoi(form.Get("NumSegments"))
 	in := channels.Inbound{Channel: channel, ID: sid, From: from, Text: form.Get("Body"), Media: media, Time: now}
 
+	side, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
 	// Twilio's own opt-in keywords lift a STOP (error 21610) at Twilio; lift ours too.
 	if w.optOuts != nil && optInKeywords[strings.ToUpper(strings.TrimSpace(in.Text))] {
-		if err := w.optOuts.SetOptOut(r.Context(), from, false, now); err != nil {
+		if err := w.optOuts.SetOptOut(side, from, false, now); err != nil {
 			w.log.Error("opt-in not recorded", "from", channels.MaskPhone(from), "err", err)
 		}
 	}
 	if channel == ChannelWhatsApp && w.window != nil {
-		if err := w.window.Touch(r.Context(), from, now); err != nil {
+		if err := w.window.Touch(side, from, now); err != nil {
 			w.log.Warn("whatsapp window not recorded", "err", err)
 		}
 	}
-	w.metrics.Inbound(channel, channels.RunTurn(r.Context(), w.handler, w.replies, in, w.TurnTimeout, w.log))
+	cancel()
+	last := r.URL.Query().Has(FallbackQuery)
+	result := channels.RunTurn(r.Context(), w.handler, w.replies, in, w.TurnTimeout, last, w.log)
+	w.metrics.Inbound(channel, result)
 	if w.records != nil {
 		// The request's context may have run out with the turn; the record gets its own.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
@@ -150,6 +189,12 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 			Peer: from, Segments: segments, Status: "received", At: now}); err != nil {
 			w.log.Warn("message record dropped", "err", err)
 		}
+	}
+	if result == channels.ResultFailed && !last {
+		// Not processed: Twilio retries (with the connection overrides the README
+		// gives) and then calls the fallback URL; that delivery runs the turn afresh.
+		http.Error(rw, "turn failed; deliver again", http.StatusServiceUnavailable)
+		return
 	}
 	rw.Header().Set("Content-Type", "text/xml")
 	io.WriteString(rw, emptyTwiML)
@@ -169,14 +214,16 @@ func (w *Webhook) status(rw http.ResponseWriter, r *http.Request) {
 	code := form.Get("ErrorCode")
 	now := w.now()
 	w.metrics.Status(status)
+	ctx, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
+	defer cancel()
 	if w.records != nil {
-		if err := w.records.Add(r.Context(), store.MessageRecord{Direction: store.Outbound, ProviderID: sid,
+		if err := w.records.Add(ctx, store.MessageRecord{Direction: store.Outbound, ProviderID: sid,
 			Peer: to, Status: status, ErrorCode: code, Error: Reason(code), At: now}); err != nil {
 			w.log.Warn("status record dropped", "err", err)
 		}
 	}
 	if code == strconv.Itoa(codeOptedOut) && to != "" && w.optOuts != nil {
-		if err := w.optOuts.SetOptOut(r.Context(), to, true, now); err != nil {
+		if err := w.optOuts.SetOptOut(ctx, to, true, now); err != nil {
 			w.log.Error("opt-out not recorded", "to", channels.MaskPhone(to), "err", err)
 			http.Error(rw, "opt-out not recorded", http.StatusServiceUnavailable)
 			return

@@ -2,6 +2,7 @@ package twilio_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -177,10 +178,14 @@ func TestMalformedWebhooks(t *testing.T) {
 	r := &recorded{}
 	srv := serve(t, twilio.Config{AuthToken: authToken, PublicURL: publicURL}, r, nil)
 	for name, body := range map[string]string{
-		"no MessageSid":  "From=%2B6281234567890&Body=halo",
-		"no From":        "MessageSid=SM1&Body=halo",
-		"From not E.164": "MessageSid=SM1&From=081234567890&Body=halo",
-		"huge body":      "MessageSid=SM1&From=%2B6281234567890&Body=" + strings.Repeat("a", 70<<10),
+		"no MessageSid":     "From=%2B6281234567890&Body=halo",
+		"no From":           "MessageSid=SM1&Body=halo",
+		"From not E.164":    "MessageSid=SM1&From=081234567890&Body=halo",
+		"huge body":         "MessageSid=SM1&From=%2B6281234567890&Body=" + strings.Repeat("a", 70<<10),
+		"NUL in MessageSid": "MessageSid=SM0000000000000000000000000000000%00&From=%2B6281234567890&Body=halo",
+		"short MessageSid":  "MessageSid=SM1&From=%2B6281234567890&Body=halo",
+		"too many parameters": "MessageSid=SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&From=%2B6281234567890&Body=halo" +
+			strings.Repeat("&x=1", 200),
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp := post(t, srv, "/twilio/messages", body, publicURL+"/twilio/messages", authToken)
@@ -191,6 +196,61 @@ func TestMalformedWebhooks(t *testing.T) {
 	}
 	if len(r.Inbound) != 0 {
 		t.Fatalf("%d malformed webhooks handled", len(r.Inbound))
+	}
+}
+
+// forged is a webhook with a bogus signature and as many parameters as fit the body
+// limit: what an attacker sends to make each rejection expensive.
+func forged(n int) string {
+	var b strings.Builder
+	b.WriteString("MessageSid=SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&From=%2B6281234567890&Body=halo")
+	for i := range n {
+		b.WriteString("&p")
+		b.WriteString(strings.Repeat("x", i%5))
+		b.WriteString("=1")
+	}
+	return b.String()
+}
+
+// A forged webhook with 10,000 parameters is refused before its signature is computed:
+// it never reaches the bot, and (BenchmarkForgedWebhook) costs about what a small one
+// does.
+func TestForgedWebhookWithManyParameters(t *testing.T) {
+	r := &recorded{}
+	srv := serve(t, twilio.Config{AuthToken: authToken, PublicURL: publicURL}, r, nil)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/twilio/messages", strings.NewReader(forged(10000)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", "bogus")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || len(r.Inbound) != 0 {
+		t.Fatalf("status %d, %d handled", resp.StatusCode, len(r.Inbound))
+	}
+}
+
+// BenchmarkForgedWebhook measures what refusing a forged webhook costs the server, with
+// a handful of parameters and with as many as fit 64 KB.
+func BenchmarkForgedWebhook(b *testing.B) {
+	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL}, &recorded{}, &recorded{}, &recorded{}, &recorded{}, nil, nil, quiet)
+	mux := http.NewServeMux()
+	w.Register(mux)
+	for _, n := range []int{10, 10000} {
+		body := forged(n)
+		b.Run(fmt.Sprintf("params=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/twilio/messages", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Twilio-Signature", "bogus")
+				rec := httptest.NewRecorder()
+				mux.ServeHTTP(rec, req)
+				if rec.Code != http.StatusForbidden && rec.Code != http.StatusRequestEntityTooLarge {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
 	}
 }
 
@@ -248,8 +308,10 @@ func (h *slowHandler) Handle(ctx context.Context, in channels.Inbound) ([]channe
 	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "try again later"}}, ctx.Err()
 }
 
-// A hanging backend does not hold the webhook past the turn timeout: Twilio gets its
-// answer and the resident is told to try again.
+// A hanging backend does not hold the webhook past the turn timeout. On the primary URL
+// the failed turn answers 503, so that Twilio delivers the message again, and tells the
+// resident nothing yet; on the fallback URL (Twilio's last delivery) it answers 200 and
+// the resident is told to try again.
 func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
 	h := &slowHandler{}
 	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL}, h, h, h, h, nil, nil, quiet)
@@ -259,7 +321,11 @@ func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	resp := post(t, srv, "/twilio/messages", payload(t, "sms.form"), publicURL+"/twilio/messages", authToken)
+	if resp.StatusCode != http.StatusServiceUnavailable || len(h.Replies) != 0 {
+		t.Fatalf("primary: status %d, replies %+v", resp.StatusCode, h.Replies)
+	}
+	resp = post(t, srv, "/twilio/messages?fallback=1", payload(t, "sms.form"), publicURL+"/twilio/messages?fallback=1", authToken)
 	if resp.StatusCode != 200 || len(h.Replies) != 1 {
-		t.Fatalf("status %d, replies %+v", resp.StatusCode, h.Replies)
+		t.Fatalf("fallback: status %d, replies %+v", resp.StatusCode, h.Replies)
 	}
 }

@@ -35,6 +35,10 @@ type Adapter struct {
 	// TurnTimeout bounds one turn, so a slow backend cannot stall every later message
 	// (default 10 s).
 	TurnTimeout time.Duration
+	// RetryPauses are the waits before a failed turn is run again here (default 1 s,
+	// then 3 s): WhatsApp delivers an unacknowledged message again only after the next
+	// reconnect, which may be hours away, so the adapter tries a few times itself.
+	RetryPauses []time.Duration
 
 	connected atomic.Bool
 	loggedOut atomic.Bool
@@ -48,7 +52,7 @@ func NewAdapter(handler channels.Handler, replies channels.Replier, records stor
 		metrics = NopMetrics{}
 	}
 	return &Adapter{handler: handler, replies: replies, records: records, lids: lids, metrics: metrics, log: log,
-		now: time.Now, TurnTimeout: 10 * time.Second}
+		now: time.Now, TurnTimeout: 10 * time.Second, RetryPauses: []time.Duration{time.Second, 3 * time.Second}}
 }
 
 // Close makes the adapter refuse further messages without acknowledging them, so that
@@ -79,7 +83,7 @@ func (a *Adapter) HandleEvent(evt any) bool {
 		if a.closed.Load() {
 			return false
 		}
-		a.message(e)
+		return a.message(e)
 	case *events.Receipt:
 		a.receipt(e)
 	case *events.Connected:
@@ -104,14 +108,30 @@ func (a *Adapter) HandleEvent(evt any) bool {
 	return true
 }
 
-// message runs one resident's or officer's message through the bot.
-func (a *Adapter) message(e *events.Message) {
+// message runs one resident's or officer's message through the bot. It returns false
+// only when the message was not processed and the adapter is closing: it stays
+// unacknowledged, and WhatsApp delivers it to the next process.
+func (a *Adapter) message(e *events.Message) bool {
 	in, ok := a.inbound(e)
 	if !ok {
 		a.metrics.Inbound(Channel, "ignored")
-		return
+		return true
 	}
-	a.metrics.Inbound(Channel, channels.RunTurn(context.Background(), a.handler, a.replies, in, a.TurnTimeout, a.log))
+	var result string
+	for attempt := 0; ; attempt++ {
+		// The last try is the one after which nothing delivers the message again: if
+		// it fails too, the resident is told to write again later.
+		last := attempt == len(a.RetryPauses)
+		result = channels.RunTurn(context.Background(), a.handler, a.replies, in, a.TurnTimeout, last, a.log)
+		if result != channels.ResultFailed || last || a.closed.Load() {
+			break
+		}
+		time.Sleep(a.RetryPauses[attempt])
+	}
+	a.metrics.Inbound(Channel, result)
+	if result == channels.ResultFailed && a.closed.Load() {
+		return false
+	}
 	if a.records != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -120,6 +140,7 @@ func (a *Adapter) message(e *events.Message) {
 			a.log.Warn("message record dropped", "err", err)
 		}
 	}
+	return true
 }
 
 // inbound normalises a message event; ok is false for what is not a resident writing to

@@ -157,14 +157,30 @@ func TestDuplicateDeliveryIsOneTurn(t *testing.T) {
 	}
 }
 
-func TestFailedTurnStillSendsTheEnginesReply(t *testing.T) {
+// A turn that fails is run again here a few times; a retry that works answers alone.
+func TestFailedTurnRunsAgain(t *testing.T) {
+	r := &recorded{Fail: errors.New("session store unreachable"), FailTimes: 1}
+	a := whatsapp.NewAdapter(r, r, r, nil, nil, quiet)
+	a.RetryPauses = []time.Duration{time.Millisecond, time.Millisecond}
+	if !a.HandleEvent(event(t, "text")) {
+		t.Fatal("a message processed on its retry must be acknowledged")
+	}
+	if len(r.Inbound) != 2 || len(r.Replies) != 1 || r.Replies[0].Text != "ok" {
+		t.Fatalf("turns %d, replies %+v; want 2 turns and only the retry's answer", len(r.Inbound), r.Replies)
+	}
+}
+
+// When every try fails, nothing will deliver the message again: the resident gets the
+// engine's "try again later", and the message is acknowledged.
+func TestFailedTurnAfterItsRetries(t *testing.T) {
 	r := &recorded{Fail: errors.New("database unreachable")}
 	a := whatsapp.NewAdapter(r, r, r, nil, nil, quiet)
+	a.RetryPauses = []time.Duration{time.Millisecond, time.Millisecond}
 	if !a.HandleEvent(event(t, "text")) {
-		t.Fatal("a turn that ran must be acknowledged")
+		t.Fatal("a message whose resident was told to write again must be acknowledged")
 	}
-	if len(r.Replies) != 1 {
-		t.Fatalf("replies = %+v; the engine's 'try again' reply must go out", r.Replies)
+	if len(r.Inbound) != 3 || len(r.Replies) != 1 || r.Replies[0].Text != "try again" {
+		t.Fatalf("turns %d, replies %+v; want 3 tries and the engine's 'try again' reply", len(r.Inbound), r.Replies)
 	}
 }
 

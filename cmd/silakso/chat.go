@@ -11,11 +11,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels/console"
+	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
+	"github.com/dinsospmd-bateng/silakso/store/spool"
 )
 
 func runChat(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -72,25 +73,29 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		saveSessions = func() error { return saveSnapshot(snapshot, ms) }
 	}
 
-	engine, err := newEngine(sessions, db, log, nil)
+	parking, err := spool.Open(cfg.SpoolDir())
+	if err != nil {
+		return fmt.Errorf("parked filings folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
+	}
+	engine, err := newEngine(sessions, parking, db, log, nil)
 	if err != nil {
 		return err
 	}
-	// Pushes (status changes, officer replies, new-case notices) are delivered after each
-	// line and printed with the address they go to, whatever channel that would be.
-	pushes := &bot.OutboxWorker{
-		Outbox: db, Fallback: &console.Printer{Out: stdout}, OptedOut: db.OptedOut,
-		Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
-	}
+	// What the outbox holds (tickets, status changes, officer replies, new-case notices)
+	// is delivered after each line and printed with the address it goes to, whatever
+	// channel that would be.
 	c := &console.Console{
 		Handler: engine, In: stdin, Out: stdout, From: sender,
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
-		AfterTurn: func(ctx context.Context) {
-			engine.RetryPendingFilings(ctx)
-			if _, err := pushes.RunOnce(ctx); err != nil {
-				log.Error("pushes not delivered", "err", err)
-			}
-		},
+	}
+	pushes := delivery.New(delivery.Config{}, delivery.Deps{
+		Outbox: db, Fallback: c, OptedOut: db.OptedOut, Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
+	})
+	c.AfterTurn = func(ctx context.Context) {
+		engine.RetryPendingFilings(ctx)
+		if _, err := pushes.Flush(ctx); err != nil {
+			log.Error("pushes not delivered", "err", err)
+		}
 	}
 	if !c.Echo {
 		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, Ctrl-D to end.\n", sender)

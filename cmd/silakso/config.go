@@ -25,9 +25,9 @@ type config struct {
 	HTTPAddr  string
 	PublicURL string
 	Twilio    twilio.Config
-	// OutboxWorkers deliver pushes (PostgreSQL; SQLite uses one).
-	OutboxWorkers int
-	// SendRate caps pushes per second per channel.
+	// SendConcurrency is how many sends may be in flight at once.
+	SendConcurrency int
+	// SendRate caps sends per second per channel (0: no cap).
 	SendRate float64
 	// EscalateAfter is how long a new case may wait untaken before supervisors hear.
 	EscalateAfter time.Duration
@@ -59,11 +59,11 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	}
 	c.PublicURL = strings.TrimSuffix(env("SILAKSO_PUBLIC_URL"), "/")
 	var err error
-	if c.OutboxWorkers, err = intEnv(env, "SILAKSO_OUTBOX_WORKERS", 4); err != nil || c.OutboxWorkers < 1 {
-		return c, fmt.Errorf("SILAKSO_OUTBOX_WORKERS=%q: use a number of workers, e.g. 4", env("SILAKSO_OUTBOX_WORKERS"))
+	if c.SendConcurrency, err = intEnv(env, "SILAKSO_SEND_CONCURRENCY", 64); err != nil || c.SendConcurrency < 1 {
+		return c, fmt.Errorf("SILAKSO_SEND_CONCURRENCY=%q: use how many messages may be sent at once, e.g. 64", env("SILAKSO_SEND_CONCURRENCY"))
 	}
-	if c.SendRate, err = floatEnv(env, "SILAKSO_SEND_RATE", 10); err != nil || c.SendRate <= 0 {
-		return c, fmt.Errorf("SILAKSO_SEND_RATE=%q: use messages per second per channel, e.g. 10", env("SILAKSO_SEND_RATE"))
+	if c.SendRate, err = floatEnv(env, "SILAKSO_SEND_RATE", 0); err != nil || c.SendRate < 0 {
+		return c, fmt.Errorf("SILAKSO_SEND_RATE=%q: use messages per second per channel, e.g. 10, or 0 for no cap", env("SILAKSO_SEND_RATE"))
 	}
 	if c.Instances, err = intEnv(env, "SILAKSO_INSTANCES", 1); err != nil || c.Instances < 1 {
 		return c, fmt.Errorf("SILAKSO_INSTANCES=%q: use the number of silakso serve instances, e.g. 2", env("SILAKSO_INSTANCES"))
@@ -158,6 +158,8 @@ func (c config) checkServe() error {
 		return nil
 	}
 	switch {
+	case !alphanumeric(c.Twilio.AuthToken):
+		return fmt.Errorf("TWILIO_AUTH_TOKEN: not an auth token (it is letters and digits only; copy it again from the Twilio console)")
 	case c.Twilio.AccountSID == "":
 		return fmt.Errorf("TWILIO_ACCOUNT_SID is not set (TWILIO_AUTH_TOKEN is): both come from the Twilio console")
 	case c.PublicURL == "":
@@ -169,6 +171,20 @@ func (c config) checkServe() error {
 	}
 	return nil
 }
+
+// alphanumeric reports whether s is letters and digits only, as Twilio's credentials
+// are (twilio-go refuses anything else on every send).
+func alphanumeric(s string) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// SpoolDir is where this instance keeps parked filings.
+func (c config) SpoolDir() string { return filepath.Join(c.DataDir, "parked") }
 
 // redact hides the password of a URL for error messages.
 func redact(raw string) string {

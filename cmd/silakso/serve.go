@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,21 +20,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.mau.fi/whatsmeow"
-	"golang.org/x/time/rate"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/redis"
+	"github.com/dinsospmd-bateng/silakso/store/spool"
 )
 
-// Limits of the HTTP server. A turn is cut off at turnTimeout, inside Twilio's 15 s.
+// Limits of the HTTP server. A turn is cut off at turnTimeout, inside Twilio's 15 s
+// (the engine itself gives up at 8 s, so a failed turn answers in time for a retry).
+// On SIGTERM the turns in flight finish, then the courier sends what it holds until
+// shutdownGrace has passed since the signal; what is left then waits in the outbox for
+// the next process.
 const (
 	turnTimeout   = 10 * time.Second
 	shutdownGrace = 25 * time.Second
+	// handOffTime is kept at the end of the grace for writing what is unsent to the
+	// outbox.
+	handOffTime = 3 * time.Second
 )
 
 // readyFunc checks one dependency for /readyz.
@@ -84,7 +93,19 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
 
-	engine, err := newEngine(sessions, db, log, m)
+	// Parked filings (confirmed while the case database was down) are kept on this
+	// instance's disk, which no restart loses, and in Redis, where any instance can file
+	// them.
+	spooled, err := spool.Open(cfg.SpoolDir())
+	if err != nil {
+		return fmt.Errorf("parked filings folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
+	}
+	parking := store.ParkingCopies{Copies: []store.Parking{spooled},
+		OnError: func(err error) { log.Error("parked filing copy failed; another copy holds it", "err", err) }}
+	if p, ok := sessions.(store.Parking); ok && cfg.RedisURL != "" {
+		parking.Copies = append(parking.Copies, p)
+	}
+	engine, err := newEngine(sessions, parking, db, log, m)
 	if err != nil {
 		return err
 	}
@@ -97,7 +118,6 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	defer records.Close()
 
 	mux := http.NewServeMux()
-	var dispatcher *channels.Dispatcher
 	senders := map[string]channels.Sender{}
 	if cfg.twilioEnabled() {
 		twilioSender, err := twilio.NewSender(cfg.Twilio, window, records, m, log)
@@ -122,26 +142,26 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		if client.Store.ID == nil {
 			return errors.New("SILAKSO_WHATSAPP=on but no WhatsApp number is linked: run silakso whatsapp link first")
 		}
-		// Acknowledge a message only after its turn ran (a crash mid-turn means WhatsApp
-		// delivers it again), and keep trying when WhatsApp is unreachable at start.
+		// Acknowledge a message only after its turn ran, so a crash mid-turn means
+		// WhatsApp delivers it again; keep what was decrypted until then, since a
+		// message cannot be decrypted twice; and keep trying when WhatsApp is
+		// unreachable at start.
 		client.SynchronousAck = true
+		client.EnableDecryptedEventBuffer = true
 		client.InitialAutoReconnect = true
 		senders[whatsapp.Channel] = whatsapp.NewSender(client, records, m, log)
 		wa = client
 	}
-	if len(senders) > 0 {
-		// 32 queues keep each resident's replies in order while 32 sends run at once.
-		dispatcher = channels.NewDispatcher(senders, 32, 256, 4, 500*time.Millisecond, log)
-	}
+	courier := newCourier(cfg, db, senders, log)
 	if cfg.twilioEnabled() {
-		webhook := twilio.NewWebhook(cfg.Twilio, engine, dispatcher, records, db, window, m, log)
+		webhook := twilio.NewWebhook(cfg.Twilio, engine, courier, records, db, window, m, log)
 		webhook.TurnTimeout = turnTimeout
 		webhook.Register(mux)
 		ready["twilio"] = func(context.Context) error { return nil }
 	}
 	var waAdapter *whatsapp.Adapter
 	if wa != nil {
-		waAdapter = whatsapp.NewAdapter(engine, dispatcher, records, wa.Store.LIDs, m, log)
+		waAdapter = whatsapp.NewAdapter(engine, courier, records, wa.Store.LIDs, m, log)
 		waAdapter.TurnTimeout = turnTimeout
 		wa.AddEventHandlerWithSuccessStatus(waAdapter.HandleEvent)
 		ready["whatsapp"] = func(context.Context) error { return waAdapter.Ready() }
@@ -171,19 +191,42 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
 
 	// Background work starts once nothing can fail any more, and stops before we return:
-	// outbox workers deliver status changes, officer replies and notices (at most
-	// SILAKSO_SEND_RATE per second per channel); untaken cases escalate; parked intakes
-	// are filed.
+	// the courier delivers the outbox (status changes, officer replies, notices,
+	// tickets), woken by LISTEN/NOTIFY on PostgreSQL; untaken cases escalate; parked
+	// intakes are filed.
 	bg, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
-	workersDone := startOutbox(bg, cfg, env, db, senders, log)
+	if len(senders) > 0 {
+		// Without a channel, pushes wait in the outbox rather than fail for good.
+		background.Add(1)
+		go func() { defer background.Done(); courier.Run(bg) }()
+	}
 	background.Add(2)
 	go func() { defer background.Done(); escalateEvery(bg, engine, cfg.EscalateAfter, log) }()
 	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, 30*time.Second) }()
-	defer func() {
+	if l, ok := db.(interface {
+		ListenOutbox(ctx context.Context, wake func())
+	}); ok {
+		background.Add(1)
+		go func() { defer background.Done(); l.ListenOutbox(bg, courier.Wake) }()
+	}
+	stopped := false
+	stop := func(deadline context.Context) {
+		if stopped {
+			return
+		}
+		stopped = true
 		stopBackground()
 		background.Wait()
-		<-workersDone
+		if err := courier.Close(deadline); err != nil {
+			log.Warn("shutdown", "err", err)
+		}
+	}
+	defer func() {
+		// A start-up failure after this point: nothing was received, stop at once.
+		ctx, cancel := context.WithTimeout(context.Background(), handOffTime)
+		defer cancel()
+		stop(ctx)
 	}()
 
 	if addr := env("SILAKSO_DEBUG_ADDR"); addr != "" {
@@ -215,21 +258,23 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		return err
 	case <-ctx.Done():
 	}
-	// Stop accepting, let the turns in flight finish, then send their queued replies.
+	// Stop accepting, let the turns in flight finish, then send what the courier holds
+	// until the grace is used up; the rest waits in the outbox for the next process.
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Error("shutdown", "err", err)
-	}
+	graceEnd := time.Now().Add(shutdownGrace)
 	if waAdapter != nil {
 		// Messages arriving from now on stay unacknowledged, and WhatsApp delivers them
-		// to the next process; the replies already queued still go out below.
+		// to the next process.
 		waAdapter.Close()
 	}
-	if dispatcher != nil {
-		dispatcher.Close()
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), turnTimeout+2*time.Second)
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Error("shutdown", "err", err)
 	}
+	cancelDrain()
+	sendCtx, cancelSend := context.WithDeadline(context.Background(), graceEnd.Add(-handOffTime))
+	stop(sendCtx)
+	cancelSend()
 	log.Info("stopped")
 	return nil
 }
@@ -256,67 +301,38 @@ func readyHandler(checks map[string]readyFunc) http.HandlerFunc {
 	}
 }
 
-// startOutbox runs the outbox workers until ctx is done; the returned channel closes
-// when they have stopped. On PostgreSQL they are woken by LISTEN/NOTIFY the moment a
-// push is queued, and poll every 5 s besides; on SQLite one worker polls every second.
-func startOutbox(ctx context.Context, cfg config, env func(string) string, db database, senders map[string]channels.Sender, log *slog.Logger) <-chan struct{} {
-	limiters := map[string]*rate.Limiter{}
-	for ch := range senders {
-		limiters[ch] = rate.NewLimiter(rate.Limit(cfg.SendRate), max(1, int(cfg.SendRate)))
+// newCourier makes the send path: every reply and push goes through it, at most
+// SILAKSO_SEND_CONCURRENCY at once and SILAKSO_SEND_RATE per second per channel.
+func newCourier(cfg config, db database, senders map[string]channels.Sender, log *slog.Logger) *delivery.Courier {
+	rates := map[string]float64{}
+	if cfg.SendRate > 0 {
+		for ch := range senders {
+			rates[ch] = cfg.SendRate
+		}
 	}
-	host, _ := os.Hostname()
-	n, poll := cfg.OutboxWorkers, 5*time.Second
-	listener, canListen := db.(interface {
-		ListenOutbox(ctx context.Context, wake func())
-	})
-	if !canListen {
-		n, poll = 1, time.Second
-	}
+	d := delivery.Deps{Senders: senders, Outbox: db, OptedOut: db.OptedOut, Owner: instanceName(), Log: log}
 	// A push for a channel that is not running here (the WhatsApp number was unlinked,
 	// a channel was switched off) still reaches the resident's phone by SMS when an SMS
 	// sender is configured, instead of failing.
-	var fallback channels.Sender
 	if sms, ok := senders[twilio.ChannelSMS]; ok {
-		fallback = asSMS{sms: sms, limit: limiters[twilio.ChannelSMS]}
+		d.Fallback, d.FallbackChannel = asSMS{sms}, twilio.ChannelSMS
 	}
-	var workers []*bot.OutboxWorker
-	var wg sync.WaitGroup
-	for i := range n {
-		w := &bot.OutboxWorker{
-			Outbox: db, Senders: senders, Fallback: fallback, OptedOut: db.OptedOut, Limiters: limiters,
-			Owner: fmt.Sprintf("%s-%d-%d", host, os.Getpid(), i), Log: log,
-		}
-		workers = append(workers, w)
-		wg.Add(1)
-		go func() { defer wg.Done(); w.Run(ctx, poll) }()
-	}
-	if canListen {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			listener.ListenOutbox(ctx, func() {
-				for _, w := range workers {
-					w.Wake()
-				}
-			})
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	return done
+	return delivery.New(delivery.Config{Concurrency: cfg.SendConcurrency, Rates: rates}, d)
+}
+
+// instanceName names this process in outbox leases.
+func instanceName() string {
+	host, _ := os.Hostname()
+	var b [3]byte
+	_, _ = crand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }
 
 // asSMS sends a message by SMS whatever channel it was meant for, so the SMS sender
-// shapes and counts it as SMS, within the SMS send rate.
-type asSMS struct {
-	sms   channels.Sender
-	limit *rate.Limiter
-}
+// shapes and counts it as SMS.
+type asSMS struct{ sms channels.Sender }
 
 func (f asSMS) Send(ctx context.Context, out channels.Outbound) (channels.Receipt, error) {
-	if err := f.limit.Wait(ctx); err != nil {
-		return channels.Receipt{}, &channels.SendError{Err: err}
-	}
 	out.Channel = twilio.ChannelSMS
 	return f.sms.Send(ctx, out)
 }

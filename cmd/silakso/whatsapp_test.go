@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
@@ -43,21 +43,25 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := newEngine(memory.NewSessions(store.SessionOptions{}, time.Now), db, log, nil)
+	sessions := memory.NewSessions(store.SessionOptions{}, time.Now)
+	engine, err := newEngine(sessions, sessions, db, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := whatsapptest.NewClient(resident, officer)
 	senders := map[string]channels.Sender{whatsapp.Channel: whatsapp.NewSender(client, nil, nil, log)}
-	dispatcher := channels.NewDispatcher(senders, 4, 64, 2, time.Millisecond, log)
-	adapter := whatsapp.NewAdapter(engine, dispatcher, nil, nil, nil, log)
-	pushes := &bot.OutboxWorker{Outbox: db, Senders: senders, OptedOut: db.OptedOut, Owner: "test", Log: log}
+	// One courier per phase: closing it waits until every reply is out.
+	newCourier := func() *delivery.Courier {
+		return delivery.New(delivery.Config{}, delivery.Deps{Senders: senders, Outbox: db, OptedOut: db.OptedOut, Owner: "test", Log: log})
+	}
+	courier := newCourier()
+	adapter := whatsapp.NewAdapter(engine, courier, nil, nil, nil, log)
 
 	n := 0
 	say := func(from, text string) {
 		n++
 		adapter.HandleEvent(whatsapptest.Text(from, fmt.Sprintf("3EB0IN%04d", n), text, time.Now()))
-		if _, err := pushes.RunOnce(ctx); err != nil {
+		if _, err := courier.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +69,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"} {
 		say(resident, text)
 	}
-	dispatcher.Close() // all replies out before reading them
+	courier.Close(ctx) // all replies out before reading them
 	ticket := regexp.MustCompile(`CEK (\d+)`).FindStringSubmatch(transcript(client.Sent(), resident))
 	if ticket == nil {
 		t.Fatalf("no ticket in the replies:\n%s", transcript(client.Sent(), resident))
@@ -75,12 +79,12 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 		t.Fatalf("case %+v, %v; want one filed from %s on %s", c, err, resident, whatsapp.Channel)
 	}
 
-	dispatcher = channels.NewDispatcher(senders, 4, 64, 2, time.Millisecond, log)
-	adapter = whatsapp.NewAdapter(engine, dispatcher, nil, nil, nil, log)
+	courier = newCourier()
+	adapter = whatsapp.NewAdapter(engine, courier, nil, nil, nil, log)
 	for _, text := range []string{"KASUS", "AMBIL " + ticket[1], "BALAS " + ticket[1] + " Kami datang hari Senin.", "UBAH " + ticket[1] + " selesai"} {
 		say(officer, text)
 	}
-	dispatcher.Close()
+	courier.Close(ctx)
 	for who, wants := range map[string][]string{
 		officer: {"Kasus baru " + ticket[1] + ": Nibung", "Tiket " + ticket[1] + " sekarang Anda tangani"},
 		resident: {"Tiket " + ticket[1] + ": sedang diproses", "Pesan petugas untuk tiket " + ticket[1] + ":\nKami datang hari Senin.",
@@ -158,7 +162,9 @@ func TestPushForAbsentChannelGoesBySMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	sms := make(sendTo, 1)
-	done := startOutbox(ctx, cfg, getenv, db, map[string]channels.Sender{twilio.ChannelSMS: sms}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	courier := newCourier(cfg, db, map[string]channels.Sender{twilio.ChannelSMS: sms}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() { defer close(done); courier.Run(ctx) }()
 	select {
 	case out := <-sms:
 		if out.Channel != twilio.ChannelSMS || out.To != f.Filer || !strings.Contains(out.Text, "selesai ditangani") {

@@ -87,7 +87,7 @@ func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions,
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // newEngine builds the bot over the given stores.
-func newEngine(sessions store.Sessions, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
+func newEngine(sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func newEngine(sessions store.Sessions, db database, log *slog.Logger, m bot.Met
 		return nil, err
 	}
 	return bot.New(bot.Deps{
-		Sessions: sessions, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
+		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
 		Officers: db, OptOuts: db,
 	}, bot.Config{}), nil
 }

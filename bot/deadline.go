@@ -1,0 +1,69 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// boundedCases gives every call to the case database its own deadline inside the turn:
+// a database that hangs fails that one call in time for the turn to park the filing,
+// save the session and answer, instead of using up the whole turn. (Escalation runs in
+// the background and keeps its caller's deadline.)
+type boundedCases struct {
+	store.Cases
+	d time.Duration
+}
+
+func (b boundedCases) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, b.d)
+}
+
+func (b boundedCases) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.FileCase(ctx, f, notify)
+}
+
+func (b boundedCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.UpdateCase(ctx, ticket, at, decide)
+}
+
+func (b boundedCases) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.OpenCases(ctx, kecamatan, beforeID, limit)
+}
+
+func (b boundedCases) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.LatestRepliedCase(ctx, filer, since)
+}
+
+func (b boundedCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.CaseByTicket(ctx, ticket)
+}
+
+func (b boundedCases) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.CasesByFiler(ctx, filer, limit)
+}
+
+// boundedOptOuts is OptOuts with a deadline per call.
+type boundedOptOuts struct {
+	OptOuts
+	d time.Duration
+}
+
+func (b boundedOptOuts) SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, b.d)
+	defer cancel()
+	return b.OptOuts.SetOptOut(ctx, phone, stopped, at)
+}
