@@ -254,3 +254,34 @@ func TestBurstFromOneSenderInArrivalOrder(t *testing.T) {
 		}
 	}
 }
+
+// bottest.Replies says how many messages each script step brings the resident, replies
+// and outbox messages together; the load command relies on it.
+func TestScriptReplyCounts(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "counts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := newEngine(t, memory.NewSessions(store.SessionOptions{}, time.Now), db)
+	for i := range 70 {
+		want := bottest.Replies(i)
+		for k, text := range residentScript(i) {
+			replies, err := e.Handle(context.Background(), channels.Inbound{
+				Channel: "test", ID: fmt.Sprintf("r%d-m%d", i, k), From: residentPhone(i), Text: text, Time: time.Now(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := len(replies)
+			for _, p := range pushes(t, db) {
+				if p.To == residentPhone(i) {
+					got++
+				}
+			}
+			if got != want[k] {
+				t.Fatalf("resident %d message %d %q: %d messages, bottest.Replies says %d", i, k, text, got, want[k])
+			}
+		}
+	}
+}

@@ -1,16 +1,25 @@
-// Command silakso-load measures a running `silakso serve` the way Twilio would load it:
-// N residents complete the whole intake at once, each message a signed webhook to
-// 127.0.0.1, while a built-in fake of Twilio's REST API absorbs the replies. It reports
-// turns per second, latency percentiles and errors, and checks that every completed
-// intake became exactly one case in the database. It sends nothing beyond loopback and
-// stops by itself.
+// Command silakso-load measures a running `silakso serve` as residents feel it. N
+// virtual residents complete the whole intake, at most C at a time; each message is a
+// signed Twilio webhook to 127.0.0.1, and the resident waits until the replies to it have
+// reached the provider (a built-in fake of Twilio's REST API) before writing the next,
+// as people do. It reports end-to-end latency (message posted to last reply accepted by
+// the provider) and webhook latency separately, then checks that every resident who
+// confirmed has exactly one case and received their ticket.
+//
+// The fake provider can answer slowly (--provider-delay 250ms, Twilio's API as seen
+// from Indonesia) or fail some sends (--provider-errors 0.05); webhooks that fail are
+// delivered again as Twilio does with connection overrides, then to the fallback URL.
+// --echo first runs the same residents against a bare echo webhook in this process
+// (signature check, reply through twilio-go, nothing else) for a ceiling, and prints
+// serve's share of it. It sends nothing beyond loopback and stops by itself.
 //
 //	TWILIO_API_BASE_URL=http://127.0.0.1:8099 ... silakso serve &
-//	silakso-load --residents 2000 --concurrency 64
+//	silakso-load --residents 2000 --concurrency 64 --echo
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,25 +28,28 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
+	"github.com/dinsospmd-bateng/silakso/locales"
 )
 
 type options struct {
-	target      string
-	publicURL   string
-	accountSID  string
-	authToken   string
-	fakeAddr    string
-	databaseURL string
-	residents   int
-	concurrency int
-	maxDuration time.Duration
+	target         string
+	publicURL      string
+	accountSID     string
+	authToken      string
+	fakeAddr       string
+	databaseURL    string
+	residents      int
+	concurrency    int
+	maxDuration    time.Duration
+	providerDelay  time.Duration
+	providerErrors float64
+	replyTimeout   time.Duration
+	webhookRetries int
+	echo           bool
 }
 
 func main() {
@@ -50,7 +62,12 @@ func main() {
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("SILAKSO_DATABASE_URL"), "serve's SILAKSO_DATABASE_URL, to count the cases filed")
 	flag.IntVar(&o.residents, "residents", 2000, "residents who each complete one intake")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "residents writing at the same time")
-	flag.DurationVar(&o.maxDuration, "max-duration", 5*time.Minute, "stop sending after this long")
+	flag.DurationVar(&o.maxDuration, "max-duration", 5*time.Minute, "stop starting residents after this long")
+	flag.DurationVar(&o.providerDelay, "provider-delay", 0, "how long the fake provider takes to answer each send (e.g. 250ms)")
+	flag.Float64Var(&o.providerErrors, "provider-errors", 0, "share of sends the fake provider answers with a 500 (0 to 1)")
+	flag.DurationVar(&o.replyTimeout, "reply-timeout", 30*time.Second, "how long a resident waits for a reply before writing the same again")
+	flag.IntVar(&o.webhookRetries, "webhook-retries", 3, "deliveries of a failed webhook before the fallback URL, as Twilio's rc")
+	flag.BoolVar(&o.echo, "echo", false, "first measure a bare echo webhook in this process, for a ceiling")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -97,10 +114,17 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err := loopback(o.fakeAddr); err != nil {
 		return err
 	}
+	if o.residents < 1 || o.concurrency < 1 || o.providerErrors < 0 || o.providerErrors >= 1 {
+		return errors.New("--residents and --concurrency must be at least 1, --provider-errors between 0 and 1")
+	}
 
-	// The fake Twilio API that serve sends its replies to.
+	// The fake Twilio API that serve (and the echo webhook) sends replies to; every
+	// accepted message goes to the inbox of the resident it is for.
+	box := newInboxes()
 	api := twiliotest.NewAPI(o.accountSID, o.authToken)
 	api.Keep = false
+	api.Delay, api.FailRate = o.providerDelay, o.providerErrors
+	api.Accepted = box.deliver
 	ln, err := net.Listen("tcp", o.fakeAddr)
 	if err != nil {
 		return fmt.Errorf("fake Twilio API on %s: %w", o.fakeAddr, err)
@@ -116,97 +140,47 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			IdleConnTimeout: 30 * time.Second,
 		},
 	}
+	fmt.Fprintf(out, "provider           answers in %v, fails %.0f%% of sends\n", o.providerDelay, 100*o.providerErrors)
+
+	var ceiling *result
+	if o.echo {
+		echo, err := startEcho(o, "http://"+ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		r := newLoad(o, echo.url, client, box, true).run(ctx)
+		echo.close()
+		fmt.Fprintln(out, "== bare echo webhook (same residents, one reply per message): the ceiling")
+		r.print(out)
+		ceiling = &r
+	}
+
 	if err := waitReady(ctx, client, o.target); err != nil {
 		return err
 	}
-
-	run := newRunID()
-	deadline := time.Now().Add(o.maxDuration)
-	jobs := make(chan int)
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		errs      atomic.Int64
-		completed atomic.Int64
-		firstErr  atomic.Value
-	)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range o.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, 1024)
-			for i := range jobs {
-				ok := true
-				for k, text := range script(i) {
-					if ctx.Err() != nil || time.Now().After(deadline) {
-						ok = false
-						break
-					}
-					d, err := sendWebhook(client, o, run, i, k, text)
-					if err != nil {
-						errs.Add(1)
-						firstErr.CompareAndSwap(nil, err.Error())
-						ok = false
-						break
-					}
-					local = append(local, d)
-				}
-				if ok {
-					completed.Add(1)
-				}
-			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			mu.Unlock()
-		}()
+	l := newLoad(o, o.target, client, box, false)
+	r := l.run(ctx)
+	if o.echo {
+		fmt.Fprintln(out, "== silakso serve")
 	}
-	for i := 0; i < o.residents && ctx.Err() == nil && time.Now().Before(deadline); i++ {
-		jobs <- i
+	r.print(out)
+	if ceiling != nil && ceiling.turnsPerSecond() > 0 {
+		fmt.Fprintf(out, "share of ceiling   %.0f%% of the echo webhook's turns/s\n", 100*r.turnsPerSecond()/ceiling.turnsPerSecond())
 	}
-	close(jobs)
-	wg.Wait()
-	elapsed := time.Since(start)
-
-	// Replies leave serve in the background; give the last ones a moment to arrive.
-	time.Sleep(500 * time.Millisecond)
-	replies, _ := api.Count()
-
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
-	}
-	turns := len(latencies)
-	fmt.Fprintf(out, "residents          %d completed of %d started, %d writing at once\n", completed.Load(), o.residents, o.concurrency)
-	fmt.Fprintf(out, "turns              %d in %.2f s = %.0f turns/s\n", turns, elapsed.Seconds(), float64(turns)/elapsed.Seconds())
-	fmt.Fprintf(out, "latency per turn   p50 %.2f ms  p95 %.2f ms  p99 %.2f ms  max %.2f ms\n",
-		ms(pct(.50)), ms(pct(.95)), ms(pct(.99)), ms(pct(1)))
-	fmt.Fprintf(out, "errors             %d\n", errs.Load())
-	if e := firstErr.Load(); e != nil {
-		fmt.Fprintf(out, "first error        %s\n", e)
-	}
-	fmt.Fprintf(out, "replies to Twilio  %d (fake API)\n", replies)
 
 	if o.databaseURL == "" {
 		fmt.Fprintln(out, "cases              not checked (set --database-url or SILAKSO_DATABASE_URL)")
-		return nil
+		return r.check(-1)
 	}
-	cases, err := countCases(ctx, o.databaseURL, run)
+	// A confirmation may still be on its way when the last resident gives up waiting;
+	// cases are in the database once the YA was answered.
+	cases, err := countCases(ctx, o.databaseURL, l.run_)
 	if err != nil {
 		return fmt.Errorf("count cases: %w", err)
 	}
-	fmt.Fprintf(out, "cases filed        %d for %d completed intakes\n", cases, completed.Load())
-	if cases != completed.Load() || errs.Load() > 0 {
-		return fmt.Errorf("check failed: %d cases for %d completed intakes, %d errors", cases, completed.Load(), errs.Load())
-	}
-	return nil
+	fmt.Fprintf(out, "cases filed        %d for %d residents who confirmed, %d of whom received their ticket\n", cases, r.confirmed, r.ticketed)
+	return r.check(cases)
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // waitReady waits (up to 10 s) for serve's /healthz.
 func waitReady(ctx context.Context, c *http.Client, target string) error {
@@ -226,30 +200,27 @@ func waitReady(ctx context.Context, c *http.Client, target string) error {
 	}
 }
 
-// sendWebhook posts one signed inbound SMS and returns how long serve took to answer.
-func sendWebhook(c *http.Client, o options, run string, resident, k int, text string) (time.Duration, error) {
-	form := url.Values{
-		"MessageSid": {messageSID(run, resident, k)}, "AccountSid": {o.accountSID},
-		"From": {phone(run, resident)}, "To": {"+6281100001111"}, "Body": {text},
-		"NumMedia": {"0"}, "NumSegments": {"1"}, "SmsStatus": {"received"}, "ApiVersion": {"2010-04-01"},
-	}
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, o.target+"/twilio/messages", strings.NewReader(body))
+// ticketOpenings are how the two messages that give a resident their ticket begin (at
+// once, or after a parked filing was filed), read from the catalog.
+var ticketOpenings = func() []string {
+	cat, err := locales.Load()
 	if err != nil {
-		return 0, err
+		panic(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(o.authToken, strings.TrimSuffix(o.publicURL, "/")+"/twilio/messages", form))
-	start := time.Now()
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
+	var out []string
+	for _, key := range []string{"intake.submitted", "intake.later.filed"} {
+		text := cat.Text(locales.Default, locales.M(key, "Ticket", "\x00"))
+		out = append(out, text[:strings.IndexByte(text, 0)])
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	d := time.Since(start)
-	if resp.StatusCode != 200 {
-		return d, fmt.Errorf("webhook answered %d", resp.StatusCode)
+	return out
+}()
+
+// hasTicket reports whether a message gives the resident their ticket.
+func hasTicket(body string) bool {
+	for _, p := range ticketOpenings {
+		if strings.HasPrefix(body, p) {
+			return true
+		}
 	}
-	return d, nil
+	return false
 }

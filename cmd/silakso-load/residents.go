@@ -17,7 +17,7 @@ func newRunID() string {
 }
 
 // messageSID is a Twilio-shaped id (SM + 32 hex digits) carrying the run, the resident
-// and the message number.
+// and the message number (a message written again gets a new number).
 func messageSID(run string, resident, k int) string {
 	return fmt.Sprintf("SM%s%016x%08x", run, resident, k)
 }
@@ -29,5 +29,9 @@ func phone(run string, resident int) string {
 	return fmt.Sprintf("+62899%04d%05d", n%10000, resident%100000)
 }
 
-// script is a resident's complete intake: the same varied scripts the tests use.
-var script = bottest.Script
+// script is a resident's complete intake (the same varied scripts the tests use), and
+// replies how many messages each of its steps brings back.
+var (
+	script  = bottest.Script
+	replies = bottest.Replies
+)

@@ -11,11 +11,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Sign computes the X-Twilio-Signature Twilio sends with a POST webhook to fullURL:
@@ -61,6 +63,13 @@ type API struct {
 	Fail func(form url.Values) *Failure
 	// Keep, if false, counts messages without storing them (for load tests).
 	Keep bool
+	// Delay is how long each request takes before it is answered, like the real API
+	// over a long network path (about 250 ms from Indonesia).
+	Delay time.Duration
+	// FailRate is the share of requests answered with a 500, at random.
+	FailRate float64
+	// Accepted, if set, hears of every accepted message when its answer is sent.
+	Accepted func(to, body string)
 
 	mu       sync.Mutex
 	messages []Message
@@ -112,6 +121,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.attempts++
 	a.mu.Unlock()
+	if a.Delay > 0 {
+		time.Sleep(a.Delay)
+	}
+	if a.FailRate > 0 && mrand.Float64() < a.FailRate {
+		writeError(w, &Failure{http.StatusInternalServerError, 20500, "Internal Server Error"})
+		return
+	}
 	if a.Fail != nil {
 		if f := a.Fail(r.PostForm); f != nil {
 			writeError(w, f)
@@ -130,6 +146,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.messages = append(a.messages, Message{SID: sid, Form: r.PostForm})
 	}
 	a.mu.Unlock()
+	if a.Accepted != nil {
+		a.Accepted(to, r.PostForm.Get("Body"))
+	}
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(map[string]any{
 		"sid": sid, "account_sid": a.AccountSID, "to": to, "from": from,
