@@ -178,7 +178,7 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.TurnTimeout)
 	defer cancel()
-	log := e.log.With("channel", in.Channel, "from", channels.MaskPhone(in.From), "id", in.ID)
+	log := turnLogger{e.log, in}
 
 	at := in.Time
 	if at.IsZero() {
@@ -238,6 +238,27 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	log.Debug("turn", "step", s.Dialog.Step, "replies", len(msgs))
 	return e.render(in, s.Lang, msgs...), "ok", nil
 }
+
+// turnLogger logs a turn's lines with its channel, masked sender and message id,
+// formatting them only for lines that are written: slog's JSON handler encodes With
+// attributes at once, which cost every turn an encoding nobody read.
+type turnLogger struct {
+	log *slog.Logger
+	in  channels.Inbound
+}
+
+func (l turnLogger) line(level slog.Level, msg string, args ...any) {
+	ctx := context.Background()
+	if !l.log.Enabled(ctx, level) {
+		return
+	}
+	l.log.Log(ctx, level, msg, append([]any{"channel", l.in.Channel, "from", channels.MaskPhone(l.in.From), "id", l.in.ID}, args...)...)
+}
+
+func (l turnLogger) Debug(msg string, args ...any) { l.line(slog.LevelDebug, msg, args...) }
+func (l turnLogger) Info(msg string, args ...any)  { l.line(slog.LevelInfo, msg, args...) }
+func (l turnLogger) Warn(msg string, args ...any)  { l.line(slog.LevelWarn, msg, args...) }
+func (l turnLogger) Error(msg string, args ...any) { l.line(slog.LevelError, msg, args...) }
 
 func (e *Engine) render(in channels.Inbound, lang string, msgs ...locales.Msg) []channels.Outbound {
 	out := make([]channels.Outbound, len(msgs))

@@ -138,7 +138,7 @@ func newHarness(t *testing.T) *harness {
 		Officers: db,
 		OptOuts:  db,
 	}, bot.Config{})
-	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, OptedOut: db.OptedOut, Owner: "transcript", Now: h.now, Log: quiet})
+	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, Owner: "transcript", Now: h.now, Log: quiet})
 	return h
 }
 

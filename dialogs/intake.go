@@ -7,6 +7,7 @@ package dialogs
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/looplab/fsm"
 
@@ -40,11 +41,24 @@ type Intake struct {
 	regions *Regions
 	kw      *Keywords
 	events  []fsm.EventDesc
+	// machines are built once from events and reused, set to the saved step each time:
+	// building one (its maps of transitions) cost more than the rest of a turn's
+	// dialog step.
+	machines sync.Pool
 }
 
 // NewIntake builds the conversation over the given regions and keywords.
 func NewIntake(regions *Regions, kw *Keywords) *Intake {
-	return &Intake{regions: regions, kw: kw, events: intakeEvents()}
+	d := &Intake{regions: regions, kw: kw, events: intakeEvents()}
+	d.machines.New = func() any { return fsm.NewFSM(StepMenu, d.events, nil) }
+	return d
+}
+
+// machine returns the intake machine at step; give it back with d.machines.Put.
+func (d *Intake) machine(step string) *fsm.FSM {
+	m := d.machines.Get().(*fsm.FSM)
+	m.SetState(step)
+	return m
 }
 
 // intakeEvents is the transition table: "next" and "back" walk the question order,
@@ -78,13 +92,14 @@ func intakeEvents() []fsm.EventDesc {
 	return ev
 }
 
-// fire moves st along the machine. A new machine is built each time from the saved
-// step: the machine is the rulebook, the State is the memory.
+// fire moves st along the machine, set to the saved step: the machine is the rulebook,
+// the State is the memory.
 func (d *Intake) fire(st *State, event string) error {
 	if st.Step == "" {
 		st.Step = StepMenu
 	}
-	m := fsm.NewFSM(st.Step, d.events, nil)
+	m := d.machine(st.Step)
+	defer d.machines.Put(m)
 	if err := m.Event(context.Background(), event); err != nil {
 		var same fsm.NoTransitionError
 		if !errors.As(err, &same) {
@@ -98,7 +113,9 @@ func (d *Intake) fire(st *State, event string) error {
 
 // can reports whether event is allowed from st's step.
 func (d *Intake) can(st *State, event string) bool {
-	return fsm.NewFSM(st.Step, d.events, nil).Can(event)
+	m := d.machine(st.Step)
+	defer d.machines.Put(m)
+	return m.Can(event)
 }
 
 // Welcome greets a first-time sender with who we are, the privacy notice and the menu.

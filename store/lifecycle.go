@@ -111,6 +111,9 @@ type OutboxMessage struct {
 	NextAt     time.Time
 	ProviderID string
 	LastError  string
+	// OptedOut is set by Claim when the recipient asked for no more messages
+	// (BERHENTI, or STOP at the provider): the message is not to be sent.
+	OptedOut bool
 }
 
 // Outbox holds messages until a worker has delivered them. Delivery is at least once: a
@@ -125,7 +128,8 @@ type Outbox interface {
 	// Enqueue stores messages due at at (for messages not tied to a case change).
 	Enqueue(ctx context.Context, msgs []OutboxMessage, at time.Time) error
 	// Claim leases up to limit due messages, at most one per recipient, to owner until
-	// now+lease, counting an attempt.
+	// now+lease, counting an attempt, and says of each whether its recipient opted out
+	// (so a worker needs no second query per message).
 	Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]OutboxMessage, error)
 	// Extend renews owner's leases of ids until until, for messages still being worked
 	// on, and returns the ids owner still holds (a lease that ran out may have gone to

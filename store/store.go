@@ -184,9 +184,10 @@ type Event struct {
 // Cases stores cases and their audit trail.
 type Cases interface {
 	// FileCase stores a new case with status "baru", a "filed" event and a fresh ticket,
-	// and, in the same transaction, the messages notify returns for it (the officers to
-	// tell). It is idempotent on Filing.IntakeID: a second call returns the first case and
-	// created=false, and notify is not called.
+	// and, in the same transaction, the messages notify returns for it (the resident's
+	// confirmation, the officers to tell). It is idempotent on Filing.IntakeID: a second
+	// call returns the first case and created=false, and stores no messages (notify may
+	// still be asked; it must only compute them).
 	FileCase(ctx context.Context, f Filing, notify func(Case) []OutboxMessage) (c Case, created bool, err error)
 	// UpdateCase changes a case in one transaction: decide sees the case as it is (locked
 	// against other changes) and returns the change, its audit events and the messages

@@ -106,9 +106,6 @@ type Deps struct {
 	// Outbox holds pushes, and replies that could not be sent now. Without one, a
 	// reply that keeps failing is dropped after its quick retries (tests only).
 	Outbox store.Outbox
-	// OptedOut, if set, stops pushes to residents who asked for no more messages
-	// (replies answer what they just wrote, and go out).
-	OptedOut func(ctx context.Context, phone string) (bool, error)
 	// Owner names this courier in outbox leases; unique per process.
 	Owner string
 	Now   func() time.Time
@@ -281,17 +278,13 @@ func (c *Courier) deliver(it *item) bool {
 		c.Log.Warn("outbox lease lost; another worker has the message", "id", it.msg.ID)
 		return true
 	}
-	if it.fromOutbox() && c.OptedOut != nil {
-		stopped, err := c.optedOut(it.out.To)
-		if err != nil {
-			return c.retry(it, err)
-		}
-		if stopped {
-			c.outcome(it, func(ctx context.Context) error {
-				return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, "recipient opted out", c.Now())
-			})
-			return true
-		}
+	if it.msg.OptedOut {
+		// Pushes stop for residents who asked for no more messages; replies answer
+		// what they just wrote (which lifts the stop), and go out.
+		c.outcome(it, func(ctx context.Context) error {
+			return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, "recipient opted out", c.Now())
+		})
+		return true
 	}
 	sender, rateKey := c.sender(it.out.Channel)
 	if sender == nil {
@@ -480,12 +473,6 @@ func (c *Courier) outcome(it *item, record func(ctx context.Context) error) {
 		}
 		c.Log.Error("outbox outcome not recorded; the message will be tried again after its lease", "id", it.msg.ID, "err", err)
 	}
-}
-
-func (c *Courier) optedOut(phone string) (bool, error) {
-	ctx, cancel := context.WithTimeout(c.stop, c.cfg.CallTimeout)
-	defer cancel()
-	return c.OptedOut(ctx, phone)
 }
 
 // backoff is the wait before attempt n+1: Backoff * 2^(n-1), capped, with full jitter

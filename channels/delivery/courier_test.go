@@ -382,8 +382,10 @@ func TestPermanentAndOptedOut(t *testing.T) {
 		}
 		return nil
 	}}
-	c := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "c", Log: quiet,
-		OptedOut: func(ctx context.Context, phoneNumber string) (bool, error) { return phoneNumber == phone(1), nil }})
+	if err := db.SetOptOut(ctx, phone(1), true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "c", Log: quiet})
 	if _, err := c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
 	}
 	pushes := delivery.New(delivery.Config{}, delivery.Deps{
-		Outbox: db, Fallback: c, OptedOut: db.OptedOut, Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
+		Outbox: db, Fallback: c, Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
 	})
 	c.AfterTurn = func(ctx context.Context) {
 		engine.RetryPendingFilings(ctx)

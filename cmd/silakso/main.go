@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -38,6 +39,12 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 }
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The heap is small (tens of MB) and short-lived per message; collecting at 5x
+		// the live heap instead of 2x gave serve 20-30 % more turns per CPU second under
+		// load (README, Performance). GOGC in the environment still decides.
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))

@@ -310,7 +310,7 @@ func newCourier(cfg config, db database, senders map[string]channels.Sender, log
 			rates[ch] = cfg.SendRate
 		}
 	}
-	d := delivery.Deps{Senders: senders, Outbox: db, OptedOut: db.OptedOut, Owner: instanceName(), Log: log}
+	d := delivery.Deps{Senders: senders, Outbox: db, Owner: instanceName(), Log: log}
 	// A push for a channel that is not running here (the WhatsApp number was unlinked,
 	// a channel was switched off) still reaches the resident's phone by SMS when an SMS
 	// sender is configured, instead of failing.

@@ -52,7 +52,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 	senders := map[string]channels.Sender{whatsapp.Channel: whatsapp.NewSender(client, nil, nil, log)}
 	// One courier per phase: closing it waits until every reply is out.
 	newCourier := func() *delivery.Courier {
-		return delivery.New(delivery.Config{}, delivery.Deps{Senders: senders, Outbox: db, OptedOut: db.OptedOut, Owner: "test", Log: log})
+		return delivery.New(delivery.Config{}, delivery.Deps{Senders: senders, Outbox: db, Owner: "test", Log: log})
 	}
 	courier := newCourier()
 	adapter := whatsapp.NewAdapter(engine, courier, nil, nil, nil, log)

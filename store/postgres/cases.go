@@ -39,8 +39,10 @@ func collectCases(rows pgx.Rows) ([]store.Case, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(r) })
 }
 
-// fileCase inserts the case and its "filed" event in one statement; on a second filing
-// of the same intake it inserts nothing and returns no row.
+// fileCase inserts the case, its "filed" event and its messages and wakes the outbox
+// workers, in one statement (so one round trip, and atomic without a transaction); on a
+// second filing of the same intake it inserts nothing and returns no row. The messages
+// are inserted in the order given, so they reach their recipients in that order.
 const fileCase = `
 WITH c AS (
 	INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
@@ -51,12 +53,19 @@ WITH c AS (
 ), e AS (
 	INSERT INTO case_events (case_id, at, actor, kind, to_status)
 	SELECT id, $19, $6, 'filed', $4 FROM c
+), o AS (
+	INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at)
+	SELECT m.channel, m.recipient, m.body, c.id, $19, $19, $19
+	FROM c, unnest($20::text[], $21::text[], $22::text[]) WITH ORDINALITY AS m(channel, recipient, body, n)
+	ORDER BY m.n
 )
-SELECT id FROM c`
+SELECT c.id FROM c, LATERAL (SELECT pg_notify('` + outboxChannel + `', '')) AS wake`
 
 // FileCase implements store.Cases. The ticket needs the case's sequence number for its
 // check digit, so the number is drawn first; a number drawn for a filing that turns out
-// to be a repeat is simply not used (tickets may skip, never repeat).
+// to be a repeat is simply not used (tickets may skip, never repeat). notify is asked
+// for the messages before the statement that stores them with the case; they are
+// stored only if the case is new.
 func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
 	var id int64
 	if err := d.pool.QueryRow(ctx, `SELECT nextval('case_seq')`).Scan(&id); err != nil {
@@ -66,32 +75,24 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
 	c.FiledAt = f.FiledAt.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
 	c.UpdatedAt = c.FiledAt
-	created := false
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
-			f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
-			f.Description, f.Contact, f.FiledAt).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
+	var channel, recipient, body []string
+	if notify != nil {
+		for _, m := range notify(c) {
+			channel, recipient, body = append(channel, m.Channel), append(recipient, m.To), append(body, m.Text)
 		}
-		if err != nil {
-			return err
-		}
-		created = true
-		if notify != nil {
-			return enqueue(ctx, tx, notify(c), c.FiledAt)
-		}
-		return nil
-	})
-	if err != nil {
-		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", refused(err))
 	}
-	if !created {
+	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
+		f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
+		f.Description, f.Contact, f.FiledAt, channel, recipient, body).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
 			return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
 		}
 		return existing, false, nil
+	}
+	if err != nil {
+		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", refused(err))
 	}
 	return c, true, nil
 }

@@ -68,7 +68,7 @@ WHERE id IN (
 		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient = o.recipient AND p.state = 'pending' AND p.id < o.id)
 	ORDER BY o.next_at, o.id LIMIT $4
 	FOR UPDATE SKIP LOCKED)
-RETURNING ` + outboxColumns
+RETURNING ` + outboxColumns + `, EXISTS (SELECT 1 FROM opt_outs WHERE phone = outbox.recipient)`
 
 // Claim implements store.Outbox.
 func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.OutboxMessage, error) {
@@ -76,7 +76,12 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim: %w", err)
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMessage, error) { return scanOutbox(r) })
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMessage, error) {
+		var m store.OutboxMessage
+		err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.OptedOut)
+		m.NextAt = m.NextAt.UTC()
+		return m, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim: %w", err)
 	}

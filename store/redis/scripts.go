@@ -58,6 +58,12 @@ if ARGV[6] == '1' then
     if n > limit + 1 then return {'drop'} end
   end
 end
+-- Nobody holds the sender and nobody waits: the common case takes the turn at once.
+if redis.call('EXISTS', h) == 0 and redis.call('EXISTS', q) == 0 then
+  if redis.call('EXISTS', seen) == 1 then return {'dup'} end
+  redis.call('SET', h, token, 'PX', ARGV[3])
+  return {'ok', redis.call('GET', s)}
+end
 redis.call('ZADD', q, 'NX', ARGV[2], token)
 redis.call('PEXPIRE', q, tonumber(ARGV[3]) * 4)
 redis.call('SET', base .. 'a:' .. token, '1', 'PX', ARGV[9])

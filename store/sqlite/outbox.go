@@ -69,17 +69,19 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 			WHERE o.state = 'pending' AND o.next_at <= ? AND o.lease_until <= ?
 				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient = o.recipient AND p.state = 'pending' AND p.id < o.id)
 			ORDER BY o.next_at, o.id LIMIT ?)
-		RETURNING `+outboxColumns, owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+		RETURNING `+outboxColumns+`, EXISTS (SELECT 1 FROM opt_outs WHERE phone = outbox.recipient)`, owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
 	var out []store.OutboxMessage
 	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
+		var m store.OutboxMessage
+		var next int64
+		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.OptedOut); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}
+		m.NextAt = time.UnixMilli(next).UTC()
 		out = append(out, m)
 	}
 	rows.Close()

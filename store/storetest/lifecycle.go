@@ -17,6 +17,7 @@ type CaseDB interface {
 	store.Cases
 	store.Outbox
 	store.Officers
+	store.MessageLog
 }
 
 // pending lists what a fresh worker would claim now.
@@ -332,6 +333,19 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		must(t, err)
 		if len(last) != 1 || last[0].Text != "3" {
 			t.Fatalf("after 2 failed: %+v", last)
+		}
+	})
+
+	t.Run("a claim says which recipients opted out", func(t *testing.T) {
+		s := open(t)
+		must(t, s.SetOptOut(ctx, "+628111", true, at))
+		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+			{Channel: "console", To: "+628111", Text: "stopped"},
+			{Channel: "console", To: "+628222", Text: "wants news"},
+		}, at))
+		got := pending(t, s, at)
+		if len(got) != 2 || !got[0].OptedOut || got[1].OptedOut {
+			t.Fatalf("claimed %+v", got)
 		}
 	})
 
