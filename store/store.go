@@ -60,8 +60,9 @@ type SessionOptions struct {
 	// DedupeTTL is how long a processed message id is remembered (default 24 h).
 	DedupeTTL time.Duration
 	// LockTTL is how long a turn may hold its sender's lock before another turn may
-	// take over, so a crashed instance cannot block a resident (default 15 s; keep it
-	// above the engine's turn timeout).
+	// take over, so a crashed instance cannot block a resident for longer than the
+	// provider keeps retrying (Twilio: 15 s at most) (default 10 s; keep it above the
+	// engine's turn timeout).
 	LockTTL time.Duration
 	// CallTimeout bounds each call to a networked store (default 1 s), so that a server
 	// that hangs fails one call in time for the turn to answer, instead of using up the
@@ -79,7 +80,7 @@ func (o SessionOptions) WithDefaults() SessionOptions {
 		o.DedupeTTL = 24 * time.Hour
 	}
 	if o.LockTTL == 0 {
-		o.LockTTL = 15 * time.Second
+		o.LockTTL = 10 * time.Second
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = time.Second

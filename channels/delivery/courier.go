@@ -46,7 +46,8 @@ type Config struct {
 	SendTimeout time.Duration
 	// Lease is how long a claimed outbox message is this courier's; leases are renewed
 	// while the message waits or is sent, so a slow provider never lets another
-	// instance send it a second time (default 60 s).
+	// instance send it a second time; after a crash, what the dead process held is sent
+	// by another once its lease has run out (default 30 s).
 	Lease time.Duration
 	// Poll is how often the outbox is looked at without a wake-up (default 5 s).
 	Poll time.Duration
@@ -81,7 +82,7 @@ func (c Config) withDefaults() Config {
 		c.SendTimeout = 15 * time.Second
 	}
 	if c.Lease == 0 {
-		c.Lease = time.Minute
+		c.Lease = 30 * time.Second
 	}
 	if c.Poll == 0 {
 		c.Poll = 5 * time.Second

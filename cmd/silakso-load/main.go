@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,11 +121,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	// The fake Twilio API that serve (and the echo webhook) sends replies to; every
 	// accepted message goes to the inbox of the resident it is for.
-	box := newInboxes()
+	inbox := twiliotest.NewInbox(hasTicket)
 	api := twiliotest.NewAPI(o.accountSID, o.authToken)
 	api.Keep = false
-	api.Delay, api.FailRate = o.providerDelay, o.providerErrors
-	api.Accepted = box.deliver
+	api.SetDelay(o.providerDelay)
+	api.FailRate = o.providerErrors
+	api.Accepted = inbox.Deliver
 	ln, err := net.Listen("tcp", o.fakeAddr)
 	if err != nil {
 		return fmt.Errorf("fake Twilio API on %s: %w", o.fakeAddr, err)
@@ -133,53 +135,55 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	go fake.Serve(ln)
 	defer fake.Close()
 
-	client := &http.Client{
-		Timeout: 20 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns: o.concurrency * 2, MaxIdleConnsPerHost: o.concurrency * 2,
-			IdleConnTimeout: 30 * time.Second,
-		},
+	crowd := func(target string) *twiliotest.Residents {
+		return &twiliotest.Residents{
+			Target: target, PublicURL: o.publicURL, AccountSID: o.accountSID, AuthToken: o.authToken,
+			Inbox: inbox, Count: o.residents, Concurrency: o.concurrency, ReplyTimeout: o.replyTimeout,
+			WebhookRetries: o.webhookRetries, MaxDuration: o.maxDuration,
+		}
 	}
 	fmt.Fprintf(out, "provider           answers in %v, fails %.0f%% of sends\n", o.providerDelay, 100*o.providerErrors)
 
-	var ceiling *result
+	var ceiling *twiliotest.Result
 	if o.echo {
 		echo, err := startEcho(o, "http://"+ln.Addr().String())
 		if err != nil {
 			return err
 		}
-		r := newLoad(o, echo.url, client, box, true).run(ctx)
+		c := crowd(echo.url)
+		c.Replies = func(i int) []int { return slices.Repeat([]int{1}, len(c.Script(i))) }
+		c.NoTicket = true
+		r := c.Run(ctx)
 		echo.close()
 		fmt.Fprintln(out, "== bare echo webhook (same residents, one reply per message): the ceiling")
-		r.print(out)
+		r.Print(out)
 		ceiling = &r
 	}
 
+	client := &http.Client{Timeout: 5 * time.Second}
 	if err := waitReady(ctx, client, o.target); err != nil {
 		return err
 	}
-	l := newLoad(o, o.target, client, box, false)
-	r := l.run(ctx)
+	c := crowd(o.target)
+	r := c.Run(ctx)
 	if o.echo {
 		fmt.Fprintln(out, "== silakso serve")
 	}
-	r.print(out)
-	if ceiling != nil && ceiling.turnsPerSecond() > 0 {
-		fmt.Fprintf(out, "share of ceiling   %.0f%% of the echo webhook's turns/s\n", 100*r.turnsPerSecond()/ceiling.turnsPerSecond())
+	r.Print(out)
+	if ceiling != nil && ceiling.TurnsPerSecond() > 0 {
+		fmt.Fprintf(out, "share of ceiling   %.0f%% of the echo webhook's turns/s\n", 100*r.TurnsPerSecond()/ceiling.TurnsPerSecond())
 	}
 
 	if o.databaseURL == "" {
 		fmt.Fprintln(out, "cases              not checked (set --database-url or SILAKSO_DATABASE_URL)")
-		return r.check(-1)
+		return r.Check(-1)
 	}
-	// A confirmation may still be on its way when the last resident gives up waiting;
-	// cases are in the database once the YA was answered.
-	cases, err := countCases(ctx, o.databaseURL, l.run_)
+	cases, err := countCases(ctx, o.databaseURL, c.Tag)
 	if err != nil {
 		return fmt.Errorf("count cases: %w", err)
 	}
-	fmt.Fprintf(out, "cases filed        %d for %d residents who confirmed, %d of whom received their ticket\n", cases, r.confirmed, r.ticketed)
-	return r.check(cases)
+	fmt.Fprintf(out, "cases filed        %d for %d residents who confirmed, %d of whom received their ticket\n", cases, r.Confirmed, r.Ticketed)
+	return r.Check(cases)
 }
 
 // waitReady waits (up to 10 s) for serve's /healthz.

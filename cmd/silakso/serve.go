@@ -43,6 +43,9 @@ const (
 	// handOffTime is kept at the end of the grace for writing what is unsent to the
 	// outbox.
 	handOffTime = 3 * time.Second
+	// retryFilingsEvery is how often parked filings are tried: a round costs a look at
+	// the spool and one Redis call when nothing is parked.
+	retryFilingsEvery = 10 * time.Second
 )
 
 // readyFunc checks one dependency for /readyz.
@@ -203,7 +206,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	}
 	background.Add(2)
 	go func() { defer background.Done(); escalateEvery(bg, engine, cfg.EscalateAfter, log) }()
-	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, 30*time.Second) }()
+	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, retryFilingsEvery) }()
 	if l, ok := db.(interface {
 		ListenOutbox(ctx context.Context, wake func())
 	}); ok {

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -63,14 +64,13 @@ type API struct {
 	Fail func(form url.Values) *Failure
 	// Keep, if false, counts messages without storing them (for load tests).
 	Keep bool
-	// Delay is how long each request takes before it is answered, like the real API
-	// over a long network path (about 250 ms from Indonesia).
-	Delay time.Duration
 	// FailRate is the share of requests answered with a 500, at random.
 	FailRate float64
 	// Accepted, if set, hears of every accepted message when its answer is sent.
 	Accepted func(to, body string)
 
+	// delay is how long each request takes before it is answered (SetDelay).
+	delay    atomic.Int64
 	mu       sync.Mutex
 	messages []Message
 	count    int
@@ -81,6 +81,10 @@ type API struct {
 func NewAPI(accountSID, authToken string) *API {
 	return &API{AccountSID: accountSID, AuthToken: authToken, Keep: true}
 }
+
+// SetDelay makes every request take d before it is answered, like the real API over a
+// long network path (about 250 ms from Indonesia); it may change while requests run.
+func (a *API) SetDelay(d time.Duration) { a.delay.Store(int64(d)) }
 
 // Messages returns the accepted messages, in order.
 func (a *API) Messages() []Message {
@@ -121,8 +125,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.attempts++
 	a.mu.Unlock()
-	if a.Delay > 0 {
-		time.Sleep(a.Delay)
+	if d := time.Duration(a.delay.Load()); d > 0 {
+		time.Sleep(d)
 	}
 	if a.FailRate > 0 && mrand.Float64() < a.FailRate {
 		writeError(w, &Failure{http.StatusInternalServerError, 20500, "Internal Server Error"})
