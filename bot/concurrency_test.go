@@ -48,6 +48,12 @@ func normalise(replies []channels.Outbound) string {
 // and their registry is read afresh on every turn.
 func newEngine(t testing.TB, sessions store.Sessions, cases store.Cases, officers ...store.Officers) *bot.Engine {
 	t.Helper()
+	return bot.New(engineDeps(t, sessions, cases, officers...), bot.Config{})
+}
+
+// engineDeps are newEngine's dependencies, for a test that changes one.
+func engineDeps(t testing.TB, sessions store.Sessions, cases store.Cases, officers ...store.Officers) bot.Deps {
+	t.Helper()
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +72,7 @@ func newEngine(t testing.TB, sessions store.Sessions, cases store.Cases, officer
 	if len(officers) > 0 {
 		d.Officers, d.OfficerCacheTTL = officers[0], time.Nanosecond
 	}
-	return bot.New(d, bot.Config{})
+	return d
 }
 
 // referenceTranscripts runs every resident alone on the embedded stores.

@@ -81,6 +81,7 @@ type Engine struct {
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
+	unsure           unsureCommits
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
@@ -187,10 +188,15 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	// Waiting for the sender's previous turn may take part of the turn, never all of
 	// it: what is left must be enough to work, park a filing and save.
 	wait, cancelWait := context.WithTimeout(ctx, e.cfg.TurnTimeout*4/10)
-	turn, err := e.sessions.Begin(wait, store.Arrival{Sender: in.From, MessageID: in.Channel + ":" + in.ID, At: at})
+	key := in.Channel + ":" + in.ID
+	turn, err := e.sessions.Begin(wait, store.Arrival{Sender: in.From, MessageID: key, At: at})
 	cancelWait()
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
+		if out := e.unsure.take(key, e.now()); out != nil {
+			log.Warn("a commit that seemed to fail was saved; its replies go out now")
+			return out, "ok", nil
+		}
 		log.Info("duplicate message dropped")
 		return nil, "duplicate", channels.ErrDuplicate
 	case errors.Is(err, store.ErrSlowDown):
@@ -204,6 +210,7 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 		return e.render(in, locales.Default, locales.M("error.system")), "error", fmt.Errorf("bot: begin turn: %w", err)
 	}
 	defer turn.Release()
+	e.unsure.take(key, e.now()) // this delivery answers afresh
 
 	var s session
 	isNew := turn.Session() == nil
@@ -233,6 +240,9 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	}
 	if err != nil {
 		log.Error("session not saved", "err", err)
+		if !errors.Is(err, store.ErrLockLost) {
+			e.unsure.remember(key, e.render(in, s.Lang, msgs...), e.now())
+		}
 		return e.render(in, s.Lang, locales.M("error.system")), "error", fmt.Errorf("bot: commit turn: %w", err)
 	}
 	log.Debug("turn", "step", s.Dialog.Step, "replies", len(msgs))

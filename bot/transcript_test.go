@@ -40,6 +40,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/repeat <n> <s> send s repeated n times
 //	/dup            send the previous message again with the same provider id
 //	/cases down|up  make the case store fail or work
+//	/parking down|up  make keeping filings for later fail or work
 //	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer
 //	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
 //	/escalate       run the escalation of untaken cases
@@ -79,13 +80,14 @@ func TestTranscripts(t *testing.T) {
 // harness is an engine on the embedded stores with a clock the script drives, and an
 // outbox worker that delivers pushes into the transcript.
 type harness struct {
-	engine *bot.Engine
-	cases  *faultyCases
-	db     *sqlite.DB
-	worker *delivery.Courier
-	pushed []channels.Outbound
-	mu     sync.Mutex
-	clock  time.Time
+	engine  *bot.Engine
+	cases   *faultyCases
+	parking *faultyParking
+	db      *sqlite.DB
+	worker  *delivery.Courier
+	pushed  []channels.Outbound
+	mu      sync.Mutex
+	clock   time.Time
 }
 
 // deliver runs the outbox worker and returns the pushes it sent.
@@ -127,9 +129,10 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{cases: &faultyCases{Cases: db}, db: db, clock: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sessions := memory.NewSessions(store.SessionOptions{}, h.now)
+	h.parking = &faultyParking{Parking: sessions}
 	h.engine = bot.New(bot.Deps{
 		Sessions: sessions,
-		Parking:  sessions,
+		Parking:  h.parking,
 		Cases:    h.cases,
 		Catalog:  cat,
 		Regions:  regions,
@@ -189,6 +192,19 @@ func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Ca
 		return store.Case{}, errDown
 	}
 	return f.Cases.CaseByTicket(ctx, ticket)
+}
+
+// faultyParking makes keeping filings for later fail on demand.
+type faultyParking struct {
+	store.Parking
+	down bool
+}
+
+func (f *faultyParking) Park(ctx context.Context, fl store.Filing) error {
+	if f.down {
+		return errDown
+	}
+	return f.Parking.Park(ctx, fl)
 }
 
 // newHarnessForScript runs a transcript script and returns the harness, to look at the
@@ -274,6 +290,8 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 				send(last)
 			case "/cases":
 				h.cases.down = arg == "down"
+			case "/parking":
+				h.parking.down = arg == "down"
 			case "/officer":
 				f := strings.Fields(arg)
 				if len(f) < 4 {

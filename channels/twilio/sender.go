@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -23,14 +24,16 @@ import (
 // Sender sends messages through Twilio's REST API. It implements channels.Sender for
 // both Twilio channels.
 type Sender struct {
-	cfg      Config
-	api      *openapi.ApiService
-	window   WindowStore
-	records  store.Recorder
-	metrics  Metrics
-	log      *slog.Logger
-	now      func() time.Time
-	callback string
+	cfg Config
+	// transport is shared by every send (connections to Twilio stay open); each send
+	// gets a client of its own around it, bound to the send's context.
+	transport http.RoundTripper
+	window    WindowStore
+	records   store.Recorder
+	metrics   Metrics
+	log       *slog.Logger
+	now       func() time.Time
+	callback  string
 	// OptOuts, if set, is told about numbers Twilio refuses with 21610 (opted out).
 	OptOuts OptOuts
 }
@@ -52,27 +55,65 @@ func NewSender(cfg Config, window WindowStore, records store.Recorder, metrics M
 		}
 		transport = &rebase{base: base, next: pooled}
 	}
-	c := &client.Client{
-		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
-		HTTPClient: &http.Client{
-			Timeout:   cfg.HTTPTimeout,
-			Transport: transport,
-			// Twilio answers directly; a redirect would be a misconfigured proxy.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-	c.SetAccountSid(cfg.AccountSID)
-	handler := client.NewRequestHandler(c)
-	// Edges and regions come from our configuration, not from stray environment.
-	handler.Edge, handler.Region = "", ""
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}
 	return &Sender{
-		cfg: cfg, api: openapi.NewApiService(handler), window: window, records: records,
+		cfg: cfg, transport: transport, window: window, records: records,
 		metrics: metrics, log: log, now: time.Now,
 		callback: strings.TrimSuffix(cfg.PublicURL, "/") + StatusPath,
 	}, nil
+}
+
+// api is the twilio-go REST client for one send. twilio-go takes no context, so the
+// send's context reaches the HTTP request through the transport: a courier that stops
+// at its shutdown deadline cuts the request off instead of waiting for its time-out.
+func (s *Sender) api(ctx context.Context) *openapi.ApiService {
+	c := &client.Client{
+		Credentials: client.NewCredentials(s.cfg.AccountSID, s.cfg.AuthToken),
+		HTTPClient: &http.Client{
+			Timeout:   s.cfg.HTTPTimeout,
+			Transport: withContext{ctx, s.transport},
+			// Twilio answers directly; a redirect would be a misconfigured proxy.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	c.SetAccountSid(s.cfg.AccountSID)
+	handler := client.NewRequestHandler(c)
+	// Edges and regions come from our configuration, not from stray environment.
+	handler.Edge, handler.Region = "", ""
+	return openapi.NewApiService(handler)
+}
+
+// withContext ends a request when ctx ends, as well as when its own context does.
+type withContext struct {
+	ctx  context.Context
+	next http.RoundTripper
+}
+
+func (w withContext) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(w.ctx, cancel)
+	resp, err := w.next.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, func() { stop(); cancel() }}
+	return resp, nil
+}
+
+// cancelOnClose releases a request's context once its body is read and closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	release func()
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.release()
+	return err
 }
 
 // rebase sends requests meant for *.twilio.com to another base URL.
@@ -129,7 +170,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		params.SetBody(body)
 	}
 
-	msg, err := s.api.CreateMessage(params)
+	msg, err := s.api(ctx).CreateMessage(params)
 	if err != nil {
 		return channels.Receipt{}, s.failed(ctx, out, classify(err))
 	}

@@ -234,3 +234,30 @@ func TestDispatcherRetries(t *testing.T) {
 		})
 	}
 }
+
+// twilio-go takes no context; the sender's still ends a request when the send's context
+// ends (a courier at its shutdown deadline), as a retryable failure, instead of
+// waiting for the HTTP time-out.
+func TestSendHonoursItsContext(t *testing.T) {
+	api, base := fakeAPI(t)
+	api.SetDelay(time.Hour)
+	s := newSender(t, twilio.Config{SMSFrom: "+6281100001111", APIBaseURL: base, HTTPTimeout: time.Minute}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	done := make(chan error)
+	go func() {
+		_, err := s.Send(ctx, channels.Outbound{Channel: twilio.ChannelSMS, To: "+6281234567890", Text: "x"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || channels.IsPermanent(err) {
+			t.Fatalf("err = %v; want a retryable failure", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the send went on after its context ended")
+	}
+	if sent, _ := api.Count(); sent != 0 {
+		t.Fatalf("%d accepted", sent)
+	}
+}

@@ -29,7 +29,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
@@ -121,11 +120,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	// The fake Twilio API that serve (and the echo webhook) sends replies to; every
 	// accepted message goes to the inbox of the resident it is for.
-	inbox := twiliotest.NewInbox(hasTicket)
+	cat, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	inbox := twiliotest.NewInbox(cat)
 	api := twiliotest.NewAPI(o.accountSID, o.authToken)
 	api.Keep = false
 	api.SetDelay(o.providerDelay)
-	api.FailRate = o.providerErrors
+	api.SetFailRate(o.providerErrors)
 	api.Accepted = inbox.Deliver
 	ln, err := net.Listen("tcp", o.fakeAddr)
 	if err != nil {
@@ -202,29 +205,4 @@ func waitReady(ctx context.Context, c *http.Client, target string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// ticketOpenings are how the two messages that give a resident their ticket begin (at
-// once, or after a parked filing was filed), read from the catalog.
-var ticketOpenings = func() []string {
-	cat, err := locales.Load()
-	if err != nil {
-		panic(err)
-	}
-	var out []string
-	for _, key := range []string{"intake.submitted", "intake.later.filed"} {
-		text := cat.Text(locales.Default, locales.M(key, "Ticket", "\x00"))
-		out = append(out, text[:strings.IndexByte(text, 0)])
-	}
-	return out
-}()
-
-// hasTicket reports whether a message gives the resident their ticket.
-func hasTicket(body string) bool {
-	for _, p := range ticketOpenings {
-		if strings.HasPrefix(body, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -15,7 +15,7 @@ import (
 // Redis stalls while a turn asks for the sender's lock: the caller gives up after its
 // call deadline, and when Redis wakes up and runs the late request, nobody is left
 // holding the sender. The resident's next message is taken at once, not after the
-// lock's 15 s.
+// lock's 10 s.
 func TestLateLockRequestAfterStall(t *testing.T) {
 	ctx := context.Background()
 	direct, prefix := storetest.Redis(t)

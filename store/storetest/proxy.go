@@ -12,6 +12,8 @@ import (
 //   - Refuse: nothing listens any more (connection refused), open connections are cut;
 //     Restore listens again on the same address.
 //   - Reset: open connections are reset (RST); new ones are accepted.
+//   - Retarget: new connections go to another server, as a load balancer does when an
+//     instance is replaced.
 //   - Stall: connections are accepted and bytes are taken, but nothing is passed on in
 //     either direction, as with a server that hangs (a stopped process, a full disk);
 //     Resume passes on everything held, in the order it arrived, as a server that
@@ -61,7 +63,10 @@ func (p *Proxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
-			up, err := net.Dial("tcp", p.target)
+			p.mu.Lock()
+			target := p.target
+			p.mu.Unlock()
+			up, err := net.Dial("tcp", target)
 			if err != nil {
 				c.Close()
 				continue
@@ -110,6 +115,14 @@ func (p *Proxy) pump(src, dst net.Conn) {
 			return
 		}
 	}
+}
+
+// Retarget sends new connections to another server (a load balancer moving traffic
+// to a new instance); open ones stay where they are.
+func (p *Proxy) Retarget(target string) {
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
 }
 
 // Refuse stops listening and cuts every open connection.

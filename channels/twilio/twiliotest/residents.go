@@ -14,26 +14,42 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/bot/bottest"
+	"github.com/dinsospmd-bateng/silakso/locales"
 )
 
 // Inbox routes what the fake API accepts to the virtual resident it is for, like a
 // phone that rings. Set API.Accepted to its Deliver.
 type Inbox struct {
-	// IsTicket recognises the message that gives a resident their ticket.
-	IsTicket func(body string) bool
+	// IsTicket recognises the message that gives a resident their ticket, IsSummary the
+	// summary a resident confirms with YA (nil: any message before YA counts as one).
+	IsTicket, IsSummary func(body string) bool
 
 	mu    sync.RWMutex
 	boxes map[string]chan arrival
 }
 
 type arrival struct {
-	at     time.Time
-	ticket bool
+	at              time.Time
+	ticket, summary bool
 }
 
-// NewInbox makes an inbox; isTicket recognises ticket messages.
-func NewInbox(isTicket func(body string) bool) *Inbox {
-	return &Inbox{IsTicket: isTicket, boxes: map[string]chan arrival{}}
+// NewInbox makes an inbox that tells the ticket and the summary by their openings in
+// the catalog: the two messages that give a ticket (at once, or when a parked filing
+// was filed) and the summary before YA.
+func NewInbox(cat *locales.Catalog) *Inbox {
+	opening := func(key, field string) string {
+		text := cat.Text(locales.Default, locales.M(key, field, "\x00"))
+		return text[:strings.IndexByte(text, 0)]
+	}
+	tickets := []string{opening("intake.submitted", "Ticket"), opening("intake.later.filed", "Ticket")}
+	summary := opening("intake.summary", "Relation")
+	return &Inbox{
+		IsTicket: func(body string) bool {
+			return strings.HasPrefix(body, tickets[0]) || strings.HasPrefix(body, tickets[1])
+		},
+		IsSummary: func(body string) bool { return strings.HasPrefix(body, summary) },
+		boxes:     map[string]chan arrival{},
+	}
 }
 
 func (b *Inbox) open(phone string) <-chan arrival {
@@ -53,7 +69,8 @@ func (b *Inbox) close(phone string) {
 // Deliver hands a message the fake API accepted to its resident. Messages for numbers
 // nobody waits on (officers' notices) are dropped.
 func (b *Inbox) Deliver(to, body string) {
-	a := arrival{at: time.Now(), ticket: b.IsTicket != nil && b.IsTicket(body)}
+	a := arrival{at: time.Now(), ticket: b.IsTicket != nil && b.IsTicket(body),
+		summary: b.IsSummary == nil || b.IsSummary(body)}
 	b.mu.RLock()
 	ch := b.boxes[to]
 	b.mu.RUnlock()
@@ -89,8 +106,8 @@ type Residents struct {
 	Tag          string
 	FirstMessage int
 	// ReplyTimeout is how long a resident waits for replies (default 30 s); one who
-	// confirmed but got no ticket waits as long again for it.
-	ReplyTimeout time.Duration
+	// confirmed but got no ticket waits TicketWait more for it (default the same).
+	ReplyTimeout, TicketWait time.Duration
 	// WebhookRetries deliveries of a failed webhook follow the first, RetryPause apart,
 	// before the fallback URL (defaults 3 and 1 s; Twilio allows up to 5 within 15 s).
 	WebhookRetries int
@@ -101,6 +118,8 @@ type Residents struct {
 	OnConfirmed func(i int)
 	// NoTicket: the webhook gives no tickets (an echo); nobody waits for one.
 	NoTicket bool
+	// AtSummary: the residents start at the summary (a crowd that only confirms).
+	AtSummary bool
 	// Linger is how long a resident keeps reading after their ticket, to see one sent
 	// twice (default 0: the load command measures throughput, fault tests look).
 	Linger time.Duration
@@ -140,6 +159,10 @@ type Result struct {
 	NoReply                    int
 	FirstErr                   string
 	EndToEnd, Webhook          []time.Duration
+	// Tickets is how many ticket messages each resident's phone received, and
+	// ConfirmedPhones who confirmed.
+	Tickets         map[string]int
+	ConfirmedPhones []string
 }
 
 func (r *Residents) defaults() {
@@ -154,6 +177,9 @@ func (r *Residents) defaults() {
 	}
 	if r.ReplyTimeout == 0 {
 		r.ReplyTimeout = 30 * time.Second
+	}
+	if r.TicketWait == 0 {
+		r.TicketWait = r.ReplyTimeout
 	}
 	if r.WebhookRetries == 0 {
 		r.WebhookRetries = 3
@@ -198,7 +224,7 @@ func (r *Residents) Run(ctx context.Context) Result {
 		wg.Wait()
 		close(results)
 	}()
-	res := Result{Concurrency: r.Concurrency}
+	res := Result{Concurrency: r.Concurrency, Tickets: map[string]int{}}
 	for one := range results {
 		res.add(one)
 	}
@@ -207,6 +233,10 @@ func (r *Residents) Run(ctx context.Context) Result {
 }
 
 type resident struct {
+	phone string
+	// confirmed: the resident's last message (YA) was accepted right after they saw the
+	// summary; one whose conversation went astray (a reply lost in a crash, the same
+	// answer written twice) sends YA somewhere else and has confirmed nothing.
 	started, completed, confirmed, stuck bool
 	tickets                              int
 	endToEnd, webhook                    []time.Duration
@@ -215,19 +245,22 @@ type resident struct {
 }
 
 func (r *Residents) resident(ctx context.Context, i int) resident {
-	res := resident{started: true}
 	number := r.Phone(i)
+	res := resident{started: true, phone: number}
 	inbox := r.Inbox.open(number)
 	defer r.Inbox.close(number)
 	steps, want := r.Script(i), r.Replies(i)
 	sent := r.FirstMessage
+	atSummary := r.AtSummary
+steps:
 	for k, text := range steps {
 		begin := time.Now()
 		got, last := 0, begin
 		for try := 0; got < want[k]; try++ {
 			if try == 2 || ctx.Err() != nil {
+				// Someone who confirmed still waits for the ticket below.
 				res.stuck = true
-				return res
+				break steps
 			}
 			if try == 1 {
 				res.noReply++
@@ -246,7 +279,7 @@ func (r *Residents) resident(ctx context.Context, i int) resident {
 				return res
 			}
 			res.webhook = append(res.webhook, d)
-			if k == len(steps)-1 && !res.confirmed {
+			if k == len(steps)-1 && atSummary && !res.confirmed {
 				res.confirmed = true
 				if r.OnConfirmed != nil {
 					r.OnConfirmed(i)
@@ -259,6 +292,7 @@ func (r *Residents) resident(ctx context.Context, i int) resident {
 				case a := <-inbox:
 					got++
 					last = a.at
+					atSummary = a.summary
 					if a.ticket {
 						res.tickets++
 					}
@@ -270,11 +304,11 @@ func (r *Residents) resident(ctx context.Context, i int) resident {
 		}
 		res.endToEnd = append(res.endToEnd, last.Sub(begin))
 	}
-	res.completed = true
+	res.completed = !res.stuck
 	if res.confirmed && res.tickets == 0 && !r.NoTicket {
 		// The ticket may come later than the first answer (the filing was parked while
 		// the database was down, or its sender crashed): wait for it as a person would.
-		timeout := time.After(r.ReplyTimeout)
+		timeout := time.After(r.TicketWait)
 		for res.tickets == 0 {
 			select {
 			case a := <-inbox:
@@ -350,6 +384,12 @@ func (res *Result) add(one resident) {
 		if yes {
 			*n++
 		}
+	}
+	if one.tickets > 0 {
+		res.Tickets[one.phone] = one.tickets
+	}
+	if one.confirmed {
+		res.ConfirmedPhones = append(res.ConfirmedPhones, one.phone)
 	}
 	count(&res.Started, one.started)
 	count(&res.Completed, one.completed)

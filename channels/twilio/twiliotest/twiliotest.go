@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
@@ -64,8 +65,8 @@ type API struct {
 	Fail func(form url.Values) *Failure
 	// Keep, if false, counts messages without storing them (for load tests).
 	Keep bool
-	// FailRate is the share of requests answered with a 500, at random.
-	FailRate float64
+	// failRate is the share of requests answered with a 500, at random (SetFailRate).
+	failRate atomic.Uint64
 	// Accepted, if set, hears of every accepted message when its answer is sent.
 	Accepted func(to, body string)
 
@@ -81,6 +82,10 @@ type API struct {
 func NewAPI(accountSID, authToken string) *API {
 	return &API{AccountSID: accountSID, AuthToken: authToken, Keep: true}
 }
+
+// SetFailRate makes a share of requests (0 to 1) fail with a 500, at random; it may
+// change while requests run.
+func (a *API) SetFailRate(rate float64) { a.failRate.Store(math.Float64bits(rate)) }
 
 // SetDelay makes every request take d before it is answered, like the real API over a
 // long network path (about 250 ms from Indonesia); it may change while requests run.
@@ -126,9 +131,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.attempts++
 	a.mu.Unlock()
 	if d := time.Duration(a.delay.Load()); d > 0 {
-		time.Sleep(d)
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return // the client gave up before the answer: nothing accepted
+		}
 	}
-	if a.FailRate > 0 && mrand.Float64() < a.FailRate {
+	if rate := math.Float64frombits(a.failRate.Load()); rate > 0 && mrand.Float64() < rate {
 		writeError(w, &Failure{http.StatusInternalServerError, 20500, "Internal Server Error"})
 		return
 	}
