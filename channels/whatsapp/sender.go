@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -65,8 +67,10 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	var se *channels.SendError
 	if errors.As(err, &se) && se.Permanent {
 		s.metrics.Sent(Channel, "permanent", 0)
-		s.record(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, Peer: out.To,
-			Status: "failed", ErrorCode: se.Code, Error: se.Err.Error(), At: s.now()})
+		// A refused message has no WhatsApp id; it gets a local one, so each refusal is
+		// a record of its own (records are keyed by provider id).
+		s.record(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
+			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: se.Err.Error(), At: s.now()})
 	} else {
 		s.metrics.Sent(Channel, "retryable", 0)
 	}
@@ -116,6 +120,13 @@ func classify(err error) error {
 		return &channels.SendError{Permanent: true, Code: CodeInvalidRecipient, Err: err}
 	}
 	return &channels.SendError{Err: err}
+}
+
+// localID names a message WhatsApp never took, for its record.
+func localID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (s *Sender) record(ctx context.Context, r store.MessageRecord) {

@@ -2,14 +2,19 @@ package whatsapp_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/sqlite"
 )
 
 func TestSendText(t *testing.T) {
@@ -83,5 +88,35 @@ func TestLoggerMasksNumbers(t *testing.T) {
 		if got := whatsapp.Mask(in); got != want {
 			t.Errorf("Mask(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// Each refused message is a record of its own, on a real message log: two refusals do
+// not overwrite one record (records are keyed by provider id, and a refused message
+// has none from WhatsApp).
+func TestEveryRefusalIsRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	records := store.NewBatcher(db, 10, time.Hour, nil)
+	s := whatsapp.NewSender(whatsapptest.NewClient(), records, nil, quiet)
+	for range 2 {
+		s.Send(context.Background(), channels.Outbound{Channel: whatsapp.Channel, To: "+6281234567890", Text: "halo"})
+	}
+	records.Close()
+	read, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	var n int
+	if err := read.QueryRow(`SELECT count(*) FROM messages WHERE status = 'failed'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("%d records of 2 refusals", n)
 	}
 }
