@@ -39,7 +39,8 @@ type Config struct {
 	QuickBackoff time.Duration
 	// Backoff is the first wait of a message retried from the outbox, doubled each
 	// attempt up to MaxBackoff, with jitter; after MaxAttempts it fails for good
-	// (defaults 5 s, 30 min, 8).
+	// (defaults 5 s, 30 min, 12: a provider may be out for about an hour and a half
+	// before a ticket is given up).
 	Backoff, MaxBackoff time.Duration
 	MaxAttempts         int
 	// SendTimeout bounds one call to a provider (default 15 s).
@@ -76,7 +77,7 @@ func (c Config) withDefaults() Config {
 		c.MaxBackoff = 30 * time.Minute
 	}
 	if c.MaxAttempts == 0 {
-		c.MaxAttempts = 8
+		c.MaxAttempts = 12
 	}
 	if c.SendTimeout == 0 {
 		c.SendTimeout = 15 * time.Second
