@@ -21,7 +21,14 @@ import (
 
 // Sessions is a store.Sessions on Redis.
 type Sessions struct {
-	rdb    goredis.UniversalClient
+	rdb goredis.UniversalClient
+	// turns runs the two scripts of every turn. On a plain client it is go-redis's
+	// auto-pipeliner, which sends the scripts of concurrent turns together: under load
+	// this took a third of serve's CPU and most of Redis's off each turn (README,
+	// Performance). The pipeliner does not end a call at its context's deadline when
+	// Redis stalls, so run does.
+	turns  goredis.Scripter
+	piped  bool
 	prefix string
 	opts   store.SessionOptions
 }
@@ -29,7 +36,16 @@ type Sessions struct {
 // NewSessions uses rdb with keys under prefix (e.g. "silakso:"), so that several
 // deployments can share one Redis.
 func NewSessions(rdb goredis.UniversalClient, prefix string, opts store.SessionOptions) *Sessions {
-	return &Sessions{rdb: rdb, prefix: prefix, opts: opts.WithDefaults()}
+	s := &Sessions{rdb: rdb, turns: rdb, prefix: prefix, opts: opts.WithDefaults()}
+	if c, ok := rdb.(*goredis.Client); ok {
+		// EXPERIMENTAL in go-redis v9.23; the conformance suite and the stall and
+		// fault tests run on it. Without it (another client type, or an error) the
+		// plain client serves, one round trip per script.
+		if ap, err := c.AutoPipeline(); err == nil {
+			s.turns, s.piped = ap, true
+		}
+	}
+	return s
 }
 
 func (s *Sessions) base(sender string) string { return s.prefix + "{" + sender + "}:" }
@@ -75,7 +91,7 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 	poll := minPoll
 	for {
 		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-		res, err := beginScript.Run(cctx, s.rdb, keys, t.token, score, lockMS, base, a.MessageID,
+		res, err := s.run(cctx, beginScript, keys, t.token, score, lockMS, base, a.MessageID,
 			first, s.opts.RateLimit, windowMS, waiterMS, giveUpBy(cctx)).Slice()
 		cancel()
 		if err != nil {
@@ -108,6 +124,25 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 		case <-timer.C:
 		}
 		poll = min(2*poll, maxPoll)
+	}
+}
+
+// run calls a turn's script, returning at ctx's deadline even when the pipeliner
+// holds the call (Redis stalled): the caller then gives up, and what Redis runs late is
+// fenced by the scripts themselves (see scripts.go).
+func (s *Sessions) run(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd {
+	if !s.piped {
+		return script.Run(ctx, s.turns, keys, args...)
+	}
+	done := make(chan *goredis.Cmd, 1)
+	go func() { done <- script.Run(ctx, s.turns, keys, args...) }()
+	select {
+	case cmd := <-done:
+		return cmd
+	case <-ctx.Done():
+		cmd := goredis.NewCmd(ctx)
+		cmd.SetErr(ctx.Err())
+		return cmd
 	}
 }
 
@@ -154,7 +189,7 @@ func (t *turn) Commit(ctx context.Context, session []byte, ttl time.Duration) er
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.s.opts.CallTimeout)
 	defer cancel()
-	ok, err := commitScript.Run(ctx, t.s.rdb, []string{t.base + "h", t.base + "s"},
+	ok, err := t.s.run(ctx, commitScript, []string{t.base + "h", t.base + "s"},
 		t.token, t.base, t.arrival.MessageID, session, ttl.Milliseconds(), t.s.opts.DedupeTTL.Milliseconds(), del,
 		giveUpBy(ctx)).Int()
 	if err != nil {
