@@ -22,13 +22,11 @@ import (
 // Sessions is a store.Sessions on Redis.
 type Sessions struct {
 	rdb goredis.UniversalClient
-	// turns runs the two scripts of every turn. On a plain client it is go-redis's
-	// auto-pipeliner, which sends the scripts of concurrent turns together: under load
-	// this took a third of serve's CPU and most of Redis's off each turn (README,
-	// Performance). The pipeliner does not end a call at its context's deadline when
-	// Redis stalls, so run does.
-	turns  goredis.Scripter
-	piped  bool
+	// piped runs the two scripts of every turn, on a plain client: go-redis's
+	// auto-pipeliner sends the scripts of concurrent turns together, which took a
+	// large share of serve's CPU and most of Redis's off each turn (README,
+	// Performance). Nil for other clients: one round trip per script.
+	piped *goredis.AutoPipeliner
 	prefix string
 	opts   store.SessionOptions
 }
@@ -36,13 +34,13 @@ type Sessions struct {
 // NewSessions uses rdb with keys under prefix (e.g. "silakso:"), so that several
 // deployments can share one Redis.
 func NewSessions(rdb goredis.UniversalClient, prefix string, opts store.SessionOptions) *Sessions {
-	s := &Sessions{rdb: rdb, turns: rdb, prefix: prefix, opts: opts.WithDefaults()}
+	s := &Sessions{rdb: rdb, prefix: prefix, opts: opts.WithDefaults()}
 	if c, ok := rdb.(*goredis.Client); ok {
 		// EXPERIMENTAL in go-redis v9.23; the conformance suite and the stall and
-		// fault tests run on it. Without it (another client type, or an error) the
-		// plain client serves, one round trip per script.
-		if ap, err := c.AutoPipeline(); err == nil {
-			s.turns, s.piped = ap, true
+		// fault tests run on it. Its ordered, deferred face: a turn submits a script
+		// and waits for it, under its own deadline.
+		if ap, err := c.AsyncAutoPipeline(); err == nil {
+			s.piped = ap
 		}
 	}
 	return s
@@ -127,23 +125,42 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 	}
 }
 
-// run calls a turn's script, returning at ctx's deadline even when the pipeliner
-// holds the call (Redis stalled): the caller then gives up, and what Redis runs late is
-// fenced by the scripts themselves (see scripts.go).
+// run calls a turn's script and returns at ctx's deadline even when Redis stalls (the
+// pipeliner does not end a queued command at its context's deadline): the caller then
+// gives up, and what Redis runs late is fenced by the scripts themselves (scripts.go).
 func (s *Sessions) run(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd {
-	if !s.piped {
-		return script.Run(ctx, s.turns, keys, args...)
+	if s.piped == nil {
+		return script.Run(ctx, s.rdb, keys, args...)
 	}
-	done := make(chan *goredis.Cmd, 1)
-	go func() { done <- script.Run(ctx, s.turns, keys, args...) }()
-	select {
-	case cmd := <-done:
-		return cmd
-	case <-ctx.Done():
-		cmd := goredis.NewCmd(ctx)
-		cmd.SetErr(ctx.Err())
-		return cmd
+	cmd := s.evalSha(ctx, script, keys, args)
+	if err := cmd.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis restarted or was flushed: load the script and try once more.
+		if err := script.Load(ctx, s.rdb).Err(); err != nil {
+			return failed(ctx, err)
+		}
+		cmd = s.evalSha(ctx, script, keys, args)
 	}
+	return cmd
+}
+
+func (s *Sessions) evalSha(ctx context.Context, script *goredis.Script, keys []string, args []any) *goredis.Cmd {
+	a := make([]any, 0, 3+len(keys)+len(args))
+	a = append(a, "evalsha", script.Hash(), len(keys))
+	for _, k := range keys {
+		a = append(a, k)
+	}
+	cmd := goredis.NewCmd(ctx, append(a, args...)...)
+	if err := s.piped.Submit(ctx, cmd).WaitContext(ctx); err != nil && ctx.Err() != nil {
+		// The command is still queued and may run; only this wait ends.
+		return failed(ctx, ctx.Err())
+	}
+	return cmd
+}
+
+func failed(ctx context.Context, err error) *goredis.Cmd {
+	cmd := goredis.NewCmd(ctx)
+	cmd.SetErr(err)
+	return cmd
 }
 
 // Queued implements store.Sessions.

@@ -80,3 +80,27 @@ func TestParking(t *testing.T) {
 		return redis.NewSessions(rdb, prefix, store.SessionOptions{})
 	})
 }
+
+// A Redis that restarted has forgotten the scripts: the next turn loads them again.
+func TestScriptsLoadedAgainAfterFlush(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	s := redis.NewSessions(rdb, prefix, store.SessionOptions{})
+	first, err := s.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "m1", At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Commit(ctx, []byte("s"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Begin(ctx, store.Arrival{Sender: "+628111", MessageID: "m2", At: time.Now()})
+	if err != nil {
+		t.Fatalf("turn after the scripts were flushed: %v", err)
+	}
+	if err := next.Commit(ctx, []byte("t"), time.Hour); err != nil {
+		t.Fatalf("commit after the scripts were flushed: %v", err)
+	}
+}
