@@ -26,7 +26,7 @@ type Sessions struct {
 	// auto-pipeliner sends the scripts of concurrent turns together, which took a
 	// large share of serve's CPU and most of Redis's off each turn (README,
 	// Performance). Nil for other clients: one round trip per script.
-	piped *goredis.AutoPipeliner
+	piped  *goredis.AutoPipeliner
 	prefix string
 	opts   store.SessionOptions
 }
