@@ -19,19 +19,22 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
-// roundTrips counts the commands go-redis sends (a script run is one).
-type roundTrips struct{ n atomic.Int64 }
+// roundTrips counts what go-redis sends: commands (a script run is one) and round trips
+// (a pipeline of the auto-pipeliner is one, whatever it carries).
+type roundTrips struct{ trips, cmds atomic.Int64 }
 
 func (r *roundTrips) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 func (r *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		r.n.Add(1)
+		r.trips.Add(1)
+		r.cmds.Add(1)
 		return next(ctx, cmd)
 	}
 }
 func (r *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		r.n.Add(1)
+		r.trips.Add(1)
+		r.cmds.Add(int64(len(cmds)))
 		return next(ctx, cmds)
 	}
 }
@@ -76,12 +79,18 @@ func BenchmarkTurn(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		benchTurns(b, newEngine(b, memory.NewSessions(opts, time.Now), db))
 	})
-	b.Run("redis", func(b *testing.B) {
-		rdb, prefix := storetest.Redis(b)
-		rt := &roundTrips{}
-		rdb.AddHook(rt)
-		e := newEngine(b, redis.NewSessions(rdb, prefix, opts), db)
-		benchTurns(b, e)
-		b.ReportMetric(float64(rt.n.Load())/float64(b.N), "redis-rt/op")
-	})
+	// redis: two turns at a time (one per core); redis-64: 64 at a time, as under load,
+	// where the auto-pipeliner carries several turns' scripts in one round trip.
+	for name, parallelism := range map[string]int{"redis": 1, "redis-64": 32} {
+		b.Run(name, func(b *testing.B) {
+			rdb, prefix := storetest.Redis(b)
+			rt := &roundTrips{}
+			rdb.AddHook(rt)
+			e := newEngine(b, redis.NewSessions(rdb, prefix, opts), db)
+			b.SetParallelism(parallelism)
+			benchTurns(b, e)
+			b.ReportMetric(float64(rt.cmds.Load())/float64(b.N), "redis-cmds/op")
+			b.ReportMetric(float64(rt.trips.Load())/float64(b.N), "redis-rt/op")
+		})
+	}
 }

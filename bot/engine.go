@@ -428,7 +428,9 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	})
 	if err != nil {
 		e.log.Error("case not filed", "from", channels.MaskPhone(in.From), "err", err)
-		if e.parking == nil {
+		if e.parking == nil || errors.Is(err, store.ErrInvalid) {
+			// Refused as such (which cleaned answers never are), it would be refused
+			// again later: not parked, and not reported as saved.
 			return e.intake.FileRetry(st).Replies
 		}
 		if err := e.parking.Park(ctx, f); err != nil {

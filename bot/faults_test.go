@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -106,7 +107,8 @@ func spoolName(intakeID string) string {
 }
 
 // A parked filing the database refuses (here a NUL byte PostgreSQL cannot store) is
-// logged and left parked; the filings after it are filed all the same.
+// logged and set aside for an operator; the filings after it are filed all the same,
+// and the next round does not meet it again.
 func TestRetryGoesPastARefusedFiling(t *testing.T) {
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, storetest.PostgresDatabase(t))
@@ -150,8 +152,11 @@ func TestRetryGoesPastARefusedFiling(t *testing.T) {
 		t.Fatalf("filed %d of the 5 good filings", n)
 	}
 	left, err := parked.Parked(ctx, 10)
-	if err != nil || len(left) != 1 || left[0].IntakeID != bad.IntakeID {
-		t.Fatalf("still parked: %+v %v; want the refused one", left, err)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("still parked: %+v %v; want none (the refused one set aside)", left, err)
+	}
+	if _, err := os.Stat(filepath.Join(parked.Dir(), "refused", spoolName(bad.IntakeID)+".json")); err != nil {
+		t.Fatalf("the refused filing is not kept for an operator: %v", err)
 	}
 	for _, f := range good {
 		cases, err := db.CasesByFiler(ctx, f.Filer, 5)

@@ -41,7 +41,15 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))
 		})
 		if errors.Is(err, store.ErrInvalid) {
-			e.log.Error("parked filing refused by the database; it stays parked for an operator", "from", channels.MaskPhone(f.Filer), "err", err)
+			// It would be refused every round: set aside for an operator, out of the
+			// filings tried.
+			e.log.Error("parked filing refused by the case database; set aside for an operator",
+				"from", channels.MaskPhone(f.Filer), "err", err)
+			if aside, ok := e.parking.(store.SetAside); ok {
+				if err := aside.SetAside(ctx, f.IntakeID); err != nil {
+					e.log.Error("refused filing not set aside", "err", err)
+				}
+			}
 			continue
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ package channels
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -102,6 +103,14 @@ func IsPermanent(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && se.Permanent
 }
+
+// digitRun is what may be a phone number or a NIK inside a provider's words.
+var digitRun = regexp.MustCompile(`\d{8,}`)
+
+// MaskDigits hides the middle of every run of eight or more digits in s, as MaskPhone
+// does: for text from providers and libraries (error messages that quote the number
+// they refused) before it is logged or stored.
+func MaskDigits(s string) string { return digitRun.ReplaceAllStringFunc(s, MaskPhone) }
 
 // MaskPhone hides the middle of a phone number, the only form in which a number may
 // appear in a log line: +62812****7890.

@@ -18,8 +18,13 @@ type Batcher struct {
 
 	in   chan MessageRecord
 	done chan struct{}
-	once sync.Once
+	// closed is set by Close; mu keeps Add from sending on the closed channel.
+	mu     sync.RWMutex
+	closed bool
 }
+
+// ErrClosed: the batcher was closed; the record was not taken.
+var ErrClosed = errors.New("store: batcher closed")
 
 // NewBatcher writes to log in batches of up to size records, at least every every.
 // onError is told about a batch that could not be written after retries.
@@ -36,6 +41,11 @@ func NewBatcher(log MessageLog, size int, every time.Duration, onError func(err 
 // behind), up to ctx's deadline, so back-pressure reaches the webhook instead of memory
 // growing without bound.
 func (b *Batcher) Add(ctx context.Context, r MessageRecord) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrClosed
+	}
 	select {
 	case b.in <- r:
 		return nil
@@ -44,9 +54,15 @@ func (b *Batcher) Add(ctx context.Context, r MessageRecord) error {
 	}
 }
 
-// Close writes what is queued and stops.
+// Close writes what is queued and stops; a record added later is refused with
+// ErrClosed (a turn that outlived the shutdown), never a panic.
 func (b *Batcher) Close() {
-	b.once.Do(func() { close(b.in) })
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.in)
+	}
+	b.mu.Unlock()
 	<-b.done
 }
 

@@ -73,3 +73,18 @@ func TestBatcherDropsOnlyTheRefusedRecord(t *testing.T) {
 		t.Fatalf("%d writes to find one record among 40", log.batches)
 	}
 }
+
+// A record added after Close (a turn that outlived the shutdown) is refused, not a panic.
+func TestBatcherAddAfterClose(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b := store.NewBatcher(db, 10, time.Hour, nil)
+	b.Close()
+	if err := b.Add(context.Background(), store.MessageRecord{Direction: store.Inbound, ProviderID: "SM1"}); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Add after Close: %v", err)
+	}
+	b.Close()
+}

@@ -140,6 +140,8 @@ type Outbox interface {
 	Release(ctx context.Context, owner string, ids []int64) error
 	// Sent, Retry and Failed record the outcome of a claimed message. They return
 	// ErrLockLost if owner no longer holds the lease (another worker took it over).
+	// A message sent or failed keeps its record but not its text: what residents were
+	// told is not kept longer than it takes to tell them.
 	Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error
 	Retry(ctx context.Context, id int64, owner string, next time.Time, reason string, at time.Time) error
 	Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error

@@ -5,25 +5,34 @@ import (
 	"errors"
 )
 
-// ParkingCopies keeps every parked filing in several stores at once: typically the
-// instance's own spool, which no restart of Redis or of the process loses, and the
-// session store, which every instance sees (so another instance files it if this one
-// never comes back). Filing is idempotent, so a filing found in two copies is filed once.
+// ParkingCopies keeps every parked filing in several stores at once: the instance's
+// own spool, which no restart of Redis or of the process loses, and the session store,
+// which every instance sees (so another instance files it if this one never comes
+// back). Filing is idempotent, so a filing found in two copies is filed once.
 type ParkingCopies struct {
+	// Copies[0] is the durable one: a filing is parked only once it holds it. The
+	// others are kept as well as they can be.
 	Copies []Parking
-	// OnError, if set, hears of a copy that failed while another succeeded.
+	// OnError, if set, hears of a copy that failed while the durable one held.
 	OnError func(err error)
 }
 
-// Park implements Parking: it succeeds when at least one copy holds the filing.
+// Park implements Parking: it succeeds when the durable copy holds the filing (a
+// resident is told "saved" only then).
 func (p ParkingCopies) Park(ctx context.Context, f Filing) error {
+	if err := p.Copies[0].Park(ctx, f); err != nil {
+		return err
+	}
 	var errs []error
-	for _, c := range p.Copies {
+	for _, c := range p.Copies[1:] {
 		if err := c.Park(ctx, f); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return p.outcome(errs)
+	if len(errs) > 0 && p.OnError != nil {
+		p.OnError(errors.Join(errs...))
+	}
+	return nil
 }
 
 // Parked implements Parking: the filings of every copy that answers, each once.
@@ -52,6 +61,25 @@ func (p ParkingCopies) Parked(ctx context.Context, limit int) ([]Filing, error) 
 func (p ParkingCopies) Unpark(ctx context.Context, intakeID string) error {
 	var errs []error
 	for _, c := range p.Copies {
+		if err := c.Unpark(ctx, intakeID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetAside implements store.SetAside: the durable copy keeps the filing aside, the
+// others forget it.
+func (p ParkingCopies) SetAside(ctx context.Context, intakeID string) error {
+	aside, ok := p.Copies[0].(SetAside)
+	if !ok {
+		return errors.New("store: the durable parking copy cannot set filings aside")
+	}
+	if err := aside.SetAside(ctx, intakeID); err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range p.Copies[1:] {
 		if err := c.Unpark(ctx, intakeID); err != nil {
 			errs = append(errs, err)
 		}

@@ -225,3 +225,10 @@ type Parking interface {
 	// Unpark forgets a filing once it is filed.
 	Unpark(ctx context.Context, intakeID string) error
 }
+
+// SetAside is what a Parking may also do: take a filing the case database refuses as
+// such (ErrInvalid) out of the retries, keeping it for an operator, so that it is not
+// tried, and logged, every round, nor holds a place among the filings tried.
+type SetAside interface {
+	SetAside(ctx context.Context, intakeID string) error
+}

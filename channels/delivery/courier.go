@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -129,6 +130,11 @@ type Courier struct {
 	// goes to the outbox instead of being sent.
 	stop     context.Context
 	stopSend context.CancelFunc
+	// renewCtx ends when Close is done: leases are renewed through the drain.
+	renewCtx     context.Context
+	stopRenewing context.CancelFunc
+	renewOnce    sync.Once
+	renewWG      sync.WaitGroup
 
 	mu      sync.Mutex
 	lanes   map[string]*lane
@@ -147,7 +153,7 @@ type item struct {
 	// due is when the next try may start.
 	due time.Time
 	// fenced is set when the outbox lease was lost: another worker has the message.
-	fenced bool
+	fenced atomic.Bool
 }
 
 func (it *item) fromOutbox() bool { return it.msg.ID != 0 }
@@ -185,6 +191,7 @@ func New(cfg Config, d Deps) *Courier {
 		}
 	}
 	c.stop, c.stopSend = context.WithCancel(context.Background())
+	c.renewCtx, c.stopRenewing = context.WithCancel(context.Background())
 	return c
 }
 
@@ -206,25 +213,28 @@ func (c *Courier) Enqueue(ctx context.Context, out channels.Outbound) error {
 	if s, _ := c.sender(out.Channel); s == nil {
 		return ErrNoSender
 	}
-	c.mu.Lock()
-	closing := c.closing
-	c.mu.Unlock()
-	if closing {
-		return c.spill([]*item{{out: out}})
-	}
+	it := &item{out: out}
 	select {
 	case c.room <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	c.push(&item{out: out})
+	if !c.push(it) {
+		<-c.room
+		return c.spill([]*item{it})
+	}
 	return nil
 }
 
-// push appends it to its recipient's lane and starts the lane if idle.
-func (c *Courier) push(it *item) {
+// push appends it to its recipient's lane and starts the lane if idle. It refuses
+// once Close has begun (the caller sends the message to the outbox instead): lanes
+// started after Close waits for them would never be waited for.
+func (c *Courier) push(it *item) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
 	l := c.lanes[it.out.To]
 	if l == nil {
 		l = &lane{to: it.out.To}
@@ -233,6 +243,7 @@ func (c *Courier) push(it *item) {
 		go c.work(l)
 	}
 	l.items = append(l.items, it)
+	return true
 }
 
 // work sends a lane's messages one after another until it is empty.
@@ -276,7 +287,7 @@ func (c *Courier) deliver(it *item) bool {
 	if !c.sleepUntil(it.due) {
 		return c.handOff(it)
 	}
-	if it.fenced {
+	if it.fenced.Load() {
 		c.Log.Warn("outbox lease lost; another worker has the message", "id", it.msg.ID)
 		return true
 	}
@@ -339,7 +350,7 @@ func (c *Courier) failed(it *item, err error) bool {
 		"outbox_id", it.msg.ID, "err", err)
 	if it.fromOutbox() {
 		c.outcome(it, func(ctx context.Context) error {
-			return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, err.Error(), c.Now())
+			return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, reason(err), c.Now())
 		})
 	}
 	return true
@@ -356,7 +367,7 @@ func (c *Courier) retry(it *item, err error) bool {
 		}
 		next := c.Now().Add(c.backoff(it.msg.Attempts))
 		c.outcome(it, func(ctx context.Context) error {
-			return c.Outbox.Retry(ctx, it.msg.ID, c.Owner, next, err.Error(), c.Now())
+			return c.Outbox.Retry(ctx, it.msg.ID, c.Owner, next, reason(err), c.Now())
 		})
 		return true
 	}
@@ -476,6 +487,10 @@ func (c *Courier) outcome(it *item, record func(ctx context.Context) error) {
 		c.Log.Error("outbox outcome not recorded; the message will be tried again after its lease", "id", it.msg.ID, "err", err)
 	}
 }
+
+// reason is a failure as the outbox keeps it: a provider's words may quote the number
+// it refused.
+func reason(err error) string { return channels.MaskDigits(err.Error()) }
 
 // backoff is the wait before attempt n+1: Backoff * 2^(n-1), capped, with full jitter
 // in its upper half so that many failed pushes do not retry in step.

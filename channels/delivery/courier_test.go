@@ -432,3 +432,48 @@ func TestEnqueueWaitsForRoom(t *testing.T) {
 	close(release)
 	c.Close(ctx)
 }
+
+// A reply handed over while the courier is closing (a turn that ended late) is not
+// lost: it goes to the outbox for the next process.
+func TestReplyDuringCloseGoesToTheOutbox(t *testing.T) {
+	db := sqliteOutbox(t)
+	release := make(chan struct{})
+	p := &provider{act: func(ctx context.Context, out channels.Outbound) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return &channels.SendError{Err: ctx.Err()}
+		}
+	}}
+	c := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "old", Log: quiet})
+	ctx := context.Background()
+	c.Enqueue(ctx, channels.Outbound{Channel: "sms", To: phone(1), Text: "in flight"})
+	closed := make(chan error)
+	deadline, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	go func() { closed <- c.Close(deadline) }()
+	time.Sleep(50 * time.Millisecond)
+	if err := c.Enqueue(ctx, channels.Outbound{Channel: "sms", To: phone(2), Text: "late"}); err != nil {
+		t.Fatalf("late reply: %v", err)
+	}
+	<-closed
+	close(release)
+	next := &provider{}
+	n := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": next}, Outbox: db, Owner: "new", Log: quiet})
+	for {
+		k, err := n.Flush(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			break
+		}
+	}
+	if got := next.texts(phone(2)); !slices.Equal(got, []string{"late"}) {
+		t.Fatalf("the late reply: %v", got)
+	}
+	if got := next.texts(phone(1)); !slices.Equal(got, []string{"in flight"}) {
+		t.Fatalf("the reply in flight at the deadline: %v", got)
+	}
+}

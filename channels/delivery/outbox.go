@@ -24,15 +24,17 @@ func (c *Courier) wakeUp() {
 func (c *Courier) outboxShare() int { return max(1, c.cfg.Concurrency/2) }
 
 // Run delivers the outbox until ctx is done: it claims due messages as senders free
-// up, when woken and at least every Poll, and renews the leases of the messages it
-// holds. Any number of couriers in any number of instances may run on one outbox.
+// up, when woken and at least every Poll. The leases of the messages it holds are
+// renewed until Close returns, through the drain after Run. Any number of couriers in
+// any number of instances may run on one outbox.
 func (c *Courier) Run(ctx context.Context) {
 	if c.Outbox == nil {
 		return
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); c.renewLeases(ctx) }()
-	defer func() { <-done }()
+	c.renewOnce.Do(func() {
+		c.renewWG.Add(1)
+		go func() { defer c.renewWG.Done(); c.renewLeases(c.renewCtx) }()
+	})
 	t := time.NewTicker(c.cfg.Poll)
 	defer t.Stop()
 	for {
@@ -68,12 +70,26 @@ func (c *Courier) claim(ctx context.Context) (full bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	var refused []int64
 	for _, m := range msgs {
 		it := &item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text}}
 		c.mu.Lock()
 		c.leased[m.ID] = it
 		c.mu.Unlock()
-		c.push(it)
+		if !c.push(it) {
+			c.mu.Lock()
+			delete(c.leased, m.ID)
+			c.mu.Unlock()
+			refused = append(refused, m.ID)
+		}
+	}
+	if len(refused) > 0 {
+		// Close began meanwhile: the messages go back for the next process.
+		rctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
+		defer cancel()
+		if err := c.Outbox.Release(rctx, c.Owner, refused); err != nil {
+			c.Log.Warn("claimed messages not released; they go out after their lease", "messages", len(refused), "err", err)
+		}
 	}
 	return len(msgs) == room, nil
 }
@@ -114,7 +130,7 @@ func (c *Courier) renewLeases(ctx context.Context) {
 		c.mu.Lock()
 		for _, id := range ids {
 			if it := c.leased[id]; it != nil && !kept[id] {
-				it.fenced = true
+				it.fenced.Store(true)
 			}
 		}
 		c.mu.Unlock()
@@ -155,6 +171,10 @@ func (c *Courier) Close(ctx context.Context) error {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
+	defer func() {
+		c.stopRenewing()
+		c.renewWG.Wait()
+	}()
 	drained := make(chan struct{})
 	go func() { c.lanesWG.Wait(); close(drained) }()
 	select {

@@ -209,7 +209,7 @@ func (s *Sender) failed(ctx context.Context, out channels.Outbound, err error) e
 		rec := store.MessageRecord{Channel: out.Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
 			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: Reason(se.Code), At: s.now()}
 		if rec.Error == "" {
-			rec.Error = se.Err.Error()
+			rec.Error = channels.MaskDigits(se.Err.Error()) // Twilio's words may quote the number
 		}
 		if err := s.records.Add(ctx, rec); err != nil {
 			s.log.Warn("message record dropped", "err", err)

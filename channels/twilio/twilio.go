@@ -40,6 +40,11 @@ type Config struct {
 	WhatsAppTemplateSID string
 	// HTTPTimeout bounds each REST call (default 10 s); twilio-go takes no context.
 	HTTPTimeout time.Duration
+	// Retries says Twilio was set up to deliver a webhook again when it fails (a
+	// retry policy on the webhook URL, and the fallback URL; README). Only then does a
+	// turn that fails answer 503 and tell the resident nothing yet; without it every
+	// delivery is the last, and the resident is told at once to write again later.
+	Retries bool
 }
 
 // Metrics is what the channel reports; silakso serve exports it to Prometheus.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -39,6 +40,7 @@ var optInKeywords = map[string]bool{"START": true, "UNSTOP": true, "YES": true}
 const (
 	maxWebhookBody   = 64 << 10
 	maxWebhookParams = 128
+	maxWebhookURI    = 512
 )
 
 // FallbackQuery marks the URL set as the number's fallback ("Primary handler fails"):
@@ -85,6 +87,40 @@ type Webhook struct {
 	// TurnTimeout bounds the bot's turn, so the webhook answers well inside Twilio's
 	// 15 s limit even when a backend is slow (default 10 s).
 	TurnTimeout time.Duration
+
+	// inflight counts turns being run; mu keeps a turn from starting once Close has
+	// begun.
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+// Close makes the webhook refuse further messages with 503 (Twilio delivers them again,
+// to another instance or after the restart) and waits, up to ctx, for the turns being
+// run, whose replies still go out. An HTTP server's Shutdown does not wait for its
+// handlers past its own deadline; this does.
+func (w *Webhook) Close(ctx context.Context) error {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	done := make(chan struct{})
+	go func() { w.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *Webhook) enter() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return false
+	}
+	w.inflight.Add(1)
+	return true
 }
 
 // NewWebhook makes the webhook endpoints. Without an auth token they refuse every
@@ -115,6 +151,18 @@ func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values,
 		http.Error(rw, "twilio webhooks are not configured", http.StatusNotFound)
 		return nil, false
 	}
+	// What costs nothing to check comes first: the signature is there, and the URL is
+	// as short as the ones set in Twilio's console (the signed string repeats it for
+	// every parameter in twilio-go's check).
+	signature := r.Header.Get("X-Twilio-Signature")
+	if signature == "" {
+		w.reject(rw, r, "no_signature", http.StatusForbidden)
+		return nil, false
+	}
+	if len(r.URL.RequestURI()) > maxWebhookURI {
+		w.reject(rw, r, "bad_request", http.StatusRequestURITooLong)
+		return nil, false
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
 	if err != nil {
 		w.reject(rw, r, "bad_request", http.StatusRequestEntityTooLarge)
@@ -122,11 +170,6 @@ func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values,
 	}
 	if bytes.Count(body, []byte("&"))+1 > maxWebhookParams {
 		w.reject(rw, r, "bad_request", http.StatusRequestEntityTooLarge)
-		return nil, false
-	}
-	signature := r.Header.Get("X-Twilio-Signature")
-	if signature == "" {
-		w.reject(rw, r, "no_signature", http.StatusForbidden)
 		return nil, false
 	}
 	called := strings.TrimSuffix(w.cfg.PublicURL, "/") + r.URL.RequestURI()
@@ -150,6 +193,11 @@ func (w *Webhook) reject(rw http.ResponseWriter, r *http.Request, reason string,
 }
 
 func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
+	if !w.enter() {
+		http.Error(rw, "shutting down; deliver again", http.StatusServiceUnavailable)
+		return
+	}
+	defer w.inflight.Done()
 	form, ok := w.verified(rw, r)
 	if !ok {
 		return
@@ -178,7 +226,7 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cancel()
-	last := r.URL.Query().Has(FallbackQuery)
+	last := !w.cfg.Retries || r.URL.Query().Has(FallbackQuery)
 	result := channels.RunTurn(r.Context(), w.handler, w.replies, in, w.TurnTimeout, last, w.log)
 	w.metrics.Inbound(channel, result)
 	if w.records != nil {
@@ -191,8 +239,8 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if result == channels.ResultFailed && !last {
-		// Not processed: Twilio retries (with the connection overrides the README
-		// gives) and then calls the fallback URL; that delivery runs the turn afresh.
+		// Not processed: Twilio retries (with the retry policy the README gives) and
+		// then calls the fallback URL; that delivery runs the turn afresh.
 		http.Error(rw, "turn failed; deliver again", http.StatusServiceUnavailable)
 		return
 	}

@@ -194,6 +194,10 @@ func TestMalformedWebhooks(t *testing.T) {
 			}
 		})
 	}
+	long := "/twilio/messages?x=" + strings.Repeat("a", 600)
+	if resp := post(t, srv, long, payload(t, "sms.form"), publicURL+long, authToken); resp.StatusCode != http.StatusRequestURITooLong {
+		t.Fatalf("a 600-byte query: status %d", resp.StatusCode)
+	}
 	if len(r.Inbound) != 0 {
 		t.Fatalf("%d malformed webhooks handled", len(r.Inbound))
 	}
@@ -308,13 +312,13 @@ func (h *slowHandler) Handle(ctx context.Context, in channels.Inbound) ([]channe
 	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "try again later"}}, ctx.Err()
 }
 
-// A hanging backend does not hold the webhook past the turn timeout. On the primary URL
-// the failed turn answers 503, so that Twilio delivers the message again, and tells the
-// resident nothing yet; on the fallback URL (Twilio's last delivery) it answers 200 and
-// the resident is told to try again.
+// A hanging backend does not hold the webhook past the turn timeout. With Twilio set
+// up to retry, on the primary URL the failed turn answers 503, so that Twilio delivers
+// the message again, and tells the resident nothing yet; on the fallback URL (Twilio's
+// last delivery) it answers 200 and the resident is told to try again.
 func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
 	h := &slowHandler{}
-	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL}, h, h, h, h, nil, nil, quiet)
+	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL, Retries: true}, h, h, h, h, nil, nil, quiet)
 	w.TurnTimeout = 200 * time.Millisecond
 	mux := http.NewServeMux()
 	w.Register(mux)
@@ -327,5 +331,21 @@ func TestWebhookAnswersWhenBackendHangs(t *testing.T) {
 	resp = post(t, srv, "/twilio/messages?fallback=1", payload(t, "sms.form"), publicURL+"/twilio/messages?fallback=1", authToken)
 	if resp.StatusCode != 200 || len(h.Replies) != 1 {
 		t.Fatalf("fallback: status %d, replies %+v", resp.StatusCode, h.Replies)
+	}
+}
+
+// Without retries set up at Twilio, no delivery comes again: a failed turn answers 200
+// and the resident is told at once to write again later.
+func TestFailedTurnWithoutTwilioRetries(t *testing.T) {
+	h := &slowHandler{}
+	w := twilio.NewWebhook(twilio.Config{AuthToken: authToken, PublicURL: publicURL}, h, h, h, h, nil, nil, quiet)
+	w.TurnTimeout = 100 * time.Millisecond
+	mux := http.NewServeMux()
+	w.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	resp := post(t, srv, "/twilio/messages", payload(t, "sms.form"), publicURL+"/twilio/messages", authToken)
+	if resp.StatusCode != 200 || len(h.Replies) != 1 {
+		t.Fatalf("status %d, replies %+v", resp.StatusCode, h.Replies)
 	}
 }

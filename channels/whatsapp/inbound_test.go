@@ -187,7 +187,7 @@ func TestFailedTurnAfterItsRetries(t *testing.T) {
 func TestClosedAdapterLeavesMessagesUnacknowledged(t *testing.T) {
 	r := &recorded{}
 	a := whatsapp.NewAdapter(r, r, r, nil, nil, quiet)
-	a.Close()
+	a.Close(context.Background())
 	if a.HandleEvent(event(t, "text")) {
 		t.Fatal("a closed adapter acknowledged a message it did not process")
 	}

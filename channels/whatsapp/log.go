@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
 
 	waLog "go.mau.fi/whatsmeow/util/log"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 )
-
-// digitRun finds what may be a phone number inside whatsmeow's log lines, which name
-// senders by JID (6281234567890@s.whatsapp.net).
-var digitRun = regexp.MustCompile(`\d{8,}`)
 
 // Logger routes whatsmeow's logging into slog, one line per event, with every run of
 // eight or more digits masked like a phone number.
@@ -34,5 +29,6 @@ func (l logger) Infof(format string, args ...any)  { l.emit(slog.LevelInfo, form
 func (l logger) Debugf(format string, args ...any) { l.emit(slog.LevelDebug, format, args) }
 func (l logger) Sub(module string) waLog.Logger    { return logger{log: l.log.With("component", module)} }
 
-// Mask hides the middle of every run of eight or more digits in s.
-func Mask(s string) string { return digitRun.ReplaceAllStringFunc(s, channels.MaskPhone) }
+// Mask hides the middle of every run of eight or more digits in s: whatsmeow names
+// senders by JID (6281234567890@s.whatsapp.net).
+func Mask(s string) string { return channels.MaskDigits(s) }

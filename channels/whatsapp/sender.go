@@ -70,7 +70,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		// A refused message has no WhatsApp id; it gets a local one, so each refusal is
 		// a record of its own (records are keyed by provider id).
 		s.record(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
-			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: se.Err.Error(), At: s.now()})
+			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: channels.MaskDigits(se.Err.Error()), At: s.now()})
 	} else {
 		s.metrics.Sent(Channel, "retryable", 0)
 	}

@@ -75,7 +75,16 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	} else {
 		c.EscalateAfter = 24 * time.Hour
 	}
+	retries := false
+	switch v := env("TWILIO_WEBHOOK_RETRIES"); strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		retries = true
+	case "", "off", "false", "0", "no":
+	default:
+		return c, fmt.Errorf("TWILIO_WEBHOOK_RETRIES=%q: use on (Twilio retries failed webhooks, README step 3) or off", v)
+	}
 	c.Twilio = twilio.Config{
+		Retries:             retries,
 		AccountSID:          env("TWILIO_ACCOUNT_SID"),
 		AuthToken:           env("TWILIO_AUTH_TOKEN"),
 		SMSFrom:             env("TWILIO_FROM"),

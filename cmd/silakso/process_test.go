@@ -206,7 +206,8 @@ func newSite(t *testing.T) *site {
 		"SILAKSO_DATABASE_URL": u.String(), "SILAKSO_REDIS_URL": "redis://" + s.redis.Addr() + "/0",
 		"SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_DIR": s.dataDir, "SILAKSO_LOG_LEVEL": "warn",
 		"SILAKSO_PUBLIC_URL": testURL, "TWILIO_ACCOUNT_SID": testSID, "TWILIO_AUTH_TOKEN": testToken,
-		"TWILIO_FROM": "+6281100001111", "TWILIO_API_BASE_URL": fake.URL,
+		"TWILIO_WEBHOOK_RETRIES": "on", // as README step 3 sets Twilio up
+		"TWILIO_FROM":            "+6281100001111", "TWILIO_API_BASE_URL": fake.URL,
 	}
 	return s
 }

@@ -112,6 +112,9 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if err != nil {
 		return err
 	}
+	if err := engine.Warm(ctx); err != nil {
+		log.Warn("officer registry not loaded at start; it is loaded with the first message", "err", err)
+	}
 
 	// Message records are written in batches: one transaction per 500 records or per
 	// 200 ms, not one per message.
@@ -156,8 +159,9 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		wa = client
 	}
 	courier := newCourier(cfg, db, senders, log)
+	var webhook *twilio.Webhook
 	if cfg.twilioEnabled() {
-		webhook := twilio.NewWebhook(cfg.Twilio, engine, courier, records, db, window, m, log)
+		webhook = twilio.NewWebhook(cfg.Twilio, engine, courier, records, db, window, m, log)
 		webhook.TurnTimeout = turnTimeout
 		webhook.Register(mux)
 		ready["twilio"] = func(context.Context) error { return nil }
@@ -180,10 +184,13 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      turnTimeout + 5*time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Twilio's headers are a few hundred bytes; a forged request gains nothing
+		// from a megabyte of them (the default).
+		MaxHeaderBytes: 16 << 10,
+		ReadTimeout:    10 * time.Second,
+		WriteTimeout:   turnTimeout + 5*time.Second,
+		IdleTimeout:    120 * time.Second,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -265,16 +272,29 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	// until the grace is used up; the rest waits in the outbox for the next process.
 	log.Info("shutting down")
 	graceEnd := time.Now().Add(shutdownGrace)
+	turnsEnd := graceEnd.Add(-handOffTime - 5*time.Second)
+	turnsCtx, cancelTurns := context.WithDeadline(context.Background(), turnsEnd)
 	if waAdapter != nil {
 		// Messages arriving from now on stay unacknowledged, and WhatsApp delivers them
 		// to the next process.
-		waAdapter.Close()
+		go func() {
+			if err := waAdapter.Close(turnsCtx); err != nil {
+				log.Warn("whatsapp turns still running at shutdown", "err", err)
+			}
+		}()
 	}
-	drainCtx, cancelDrain := context.WithTimeout(context.Background(), turnTimeout+2*time.Second)
-	if err := srv.Shutdown(drainCtx); err != nil {
-		log.Error("shutdown", "err", err)
+	if err := srv.Shutdown(turnsCtx); err != nil {
+		log.Warn("http connections still open at shutdown", "err", err)
 	}
-	cancelDrain()
+	if webhook != nil {
+		if err := webhook.Close(turnsCtx); err != nil {
+			log.Warn("twilio turns still running at shutdown", "err", err)
+		}
+	}
+	if waAdapter != nil {
+		waAdapter.Close(turnsCtx)
+	}
+	cancelTurns()
 	sendCtx, cancelSend := context.WithDeadline(context.Background(), graceEnd.Add(-handOffTime))
 	stop(sendCtx)
 	cancelSend()

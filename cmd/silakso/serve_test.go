@@ -184,6 +184,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"token twilio-go would refuse", map[string]string{"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcde!", "TWILIO_ACCOUNT_SID": "AC1"},
 			"TWILIO_AUTH_TOKEN: not an auth token"},
 		{"bad send concurrency", map[string]string{"SILAKSO_SEND_CONCURRENCY": "0"}, `SILAKSO_SEND_CONCURRENCY="0"`},
+		{"bad retries switch", map[string]string{"TWILIO_WEBHOOK_RETRIES": "sometimes"}, `TWILIO_WEBHOOK_RETRIES="sometimes"`},
 		{"several instances on in-process sessions", map[string]string{"SILAKSO_INSTANCES": "2"}, "SILAKSO_INSTANCES=2 needs SILAKSO_REDIS_URL"},
 		{"several instances on SQLite", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_REDIS_URL": "redis://127.0.0.1:6379/0"}, "needs SILAKSO_DATABASE_URL=postgres://"},
 		{"bad instance count", map[string]string{"SILAKSO_INSTANCES": "two"}, "SILAKSO_INSTANCES=\"two\""},

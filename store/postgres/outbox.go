@@ -130,7 +130,7 @@ func (d *DB) finish(ctx context.Context, id int64, owner, set string, args ...an
 
 // Sent implements store.Outbox.
 func (d *DB) Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error {
-	return d.finish(ctx, id, owner, `state = 'sent', provider_id = $1, updated_at = $2`, providerID, at)
+	return d.finish(ctx, id, owner, `state = 'sent', provider_id = $1, updated_at = $2, body = ''`, providerID, at)
 }
 
 // Retry implements store.Outbox.
@@ -140,7 +140,7 @@ func (d *DB) Retry(ctx context.Context, id int64, owner string, next time.Time, 
 
 // Failed implements store.Outbox.
 func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error {
-	return d.finish(ctx, id, owner, `state = 'failed', last_error = $1, updated_at = $2`, reason, at)
+	return d.finish(ctx, id, owner, `state = 'failed', last_error = $1, updated_at = $2, body = ''`, reason, at)
 }
 
 // OutboxMessageByID implements store.Outbox.

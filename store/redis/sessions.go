@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -26,9 +27,10 @@ type Sessions struct {
 	// auto-pipeliner sends the scripts of concurrent turns together, which took a
 	// large share of serve's CPU and most of Redis's off each turn (README,
 	// Performance). Nil for other clients: one round trip per script.
-	piped  *goredis.AutoPipeliner
-	prefix string
-	opts   store.SessionOptions
+	piped    *goredis.AutoPipeliner
+	releaser releaser
+	prefix   string
+	opts     store.SessionOptions
 }
 
 // NewSessions uses rdb with keys under prefix (e.g. "silakso:"), so that several
@@ -39,7 +41,12 @@ func NewSessions(rdb goredis.UniversalClient, prefix string, opts store.SessionO
 		// EXPERIMENTAL in go-redis v9.23; the conformance suite and the stall and
 		// fault tests run on it. Its ordered, deferred face: a turn submits a script
 		// and waits for it, under its own deadline.
-		if ap, err := c.AsyncAutoPipeline(); err == nil {
+		opts := goredis.DefaultAutoPipelineOptions()
+		// While Redis stalls, scripts whose callers gave up wait in the pipeliner's
+		// queue (a commit carries the session); the queue is bounded, and a turn that
+		// finds it full fails at once and is delivered again later.
+		opts.MaxQueuedCommands = maxQueuedScripts
+		if ap, err := c.AsyncAutoPipelineWithOptions(opts); err == nil {
 			s.piped = ap
 		}
 	}
@@ -57,6 +64,9 @@ const (
 	maxPoll   = 25 * time.Millisecond
 	waiterTTL = 2 * time.Second
 )
+
+// maxQueuedScripts bounds the scripts waiting in the pipeliner; a turn is two.
+const maxQueuedScripts = 10_000
 
 // clockMargin is how far Redis's clock may be behind ours before it refuses a request
 // whose caller has not given up yet (see scripts.go); a request that runs late within
@@ -231,22 +241,79 @@ func (t *turn) Release() {
 }
 
 // giveUp leaves the queue and marks the turn gone. It is tried at once with its own
-// deadline (the caller's context may be why it gives up), then again in the background
-// until Redis takes it or the lock would have expired anyway: a Redis that stalled may
-// run a late request for this turn when it wakes, and the release must come after it.
+// deadline (the caller's context may be why it gives up); if Redis does not take it,
+// the store's releaser tries again until Redis does or the lock would have expired
+// anyway: a Redis that stalled may run a late request for this turn when it wakes,
+// and the release must come after it.
 func (t *turn) giveUp() {
 	if t.release() == nil {
 		return
 	}
-	go func() {
-		end := time.Now().Add(t.s.opts.LockTTL)
-		for time.Now().Before(end) {
-			time.Sleep(250 * time.Millisecond)
-			if t.release() == nil {
-				return
-			}
+	t.s.releaser.later(t)
+}
+
+// releaser sends the releases Redis did not take, with one goroutine for all of them
+// and a bounded number pending: while Redis is down every failing turn leaves one.
+type releaser struct {
+	mu      sync.Mutex
+	pending map[string]pendingRelease
+	running bool
+}
+
+type pendingRelease struct {
+	t     *turn
+	until time.Time
+}
+
+// maxPendingReleases bounds the releases kept; past it a lock simply expires.
+const maxPendingReleases = 10_000
+
+func (r *releaser) later(t *turn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending == nil {
+		r.pending = map[string]pendingRelease{}
+	}
+	if len(r.pending) >= maxPendingReleases {
+		return
+	}
+	r.pending[t.token] = pendingRelease{t, time.Now().Add(t.s.opts.LockTTL)}
+	if !r.running {
+		r.running = true
+		go r.run()
+	}
+}
+
+// run tries the pending releases every 250 ms, and stops when none is left. While the
+// first one tried fails (Redis still away) the others wait for the next round.
+func (r *releaser) run() {
+	for {
+		time.Sleep(250 * time.Millisecond)
+		r.mu.Lock()
+		if len(r.pending) == 0 {
+			r.running = false
+			r.mu.Unlock()
+			return
 		}
-	}()
+		batch := make([]pendingRelease, 0, len(r.pending))
+		for _, p := range r.pending {
+			batch = append(batch, p)
+		}
+		r.mu.Unlock()
+		now := time.Now()
+		for _, p := range batch {
+			done := now.After(p.until)
+			if !done {
+				if p.t.release() != nil {
+					break
+				}
+				done = true
+			}
+			r.mu.Lock()
+			delete(r.pending, p.t.token)
+			r.mu.Unlock()
+		}
+	}
 }
 
 func (t *turn) release() error {

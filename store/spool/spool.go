@@ -32,6 +32,12 @@ func Open(dir string) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	// A write a crash cut short left a temporary file holding a resident's answers;
+	// the filing itself was never reported as parked. Remove them.
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".park-*"))
+	for _, f := range leftovers {
+		os.Remove(f)
+	}
 	return &Spool{dir: dir}, nil
 }
 
@@ -99,7 +105,7 @@ func (s *Spool) Parked(_ context.Context, limit int) ([]store.Filing, error) {
 		if len(out) == limit {
 			break
 		}
-		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
@@ -119,6 +125,23 @@ func (s *Spool) Parked(_ context.Context, limit int) ([]store.Filing, error) {
 		return nil, fmt.Errorf("spool: %w", errors.Join(bad...))
 	}
 	return out, nil
+}
+
+// refusedDir is the folder, inside the spool, of filings set aside for an operator.
+const refusedDir = "refused"
+
+// SetAside implements store.SetAside: the file moves to refused/, where retries do not
+// look and an operator can.
+func (s *Spool) SetAside(_ context.Context, intakeID string) error {
+	dir := filepath.Join(s.dir, refusedDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("spool: set aside: %w", err)
+	}
+	name := s.name(intakeID)
+	if err := os.Rename(name, filepath.Join(dir, filepath.Base(name))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("spool: set aside: %w", err)
+	}
+	return s.syncDir()
 }
 
 // Unpark implements store.Parking.

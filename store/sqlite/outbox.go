@@ -154,7 +154,7 @@ func (d *DB) finish(ctx context.Context, id int64, owner, query string, args ...
 
 // Sent implements store.Outbox.
 func (d *DB) Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error {
-	return d.finish(ctx, id, owner, `UPDATE outbox SET state = 'sent', provider_id = ?, lease_until = 0, updated_at = ?`, providerID, at.UnixMilli())
+	return d.finish(ctx, id, owner, `UPDATE outbox SET state = 'sent', provider_id = ?, lease_until = 0, updated_at = ?, body = ''`, providerID, at.UnixMilli())
 }
 
 // Retry implements store.Outbox.
@@ -164,7 +164,7 @@ func (d *DB) Retry(ctx context.Context, id int64, owner string, next time.Time, 
 
 // Failed implements store.Outbox.
 func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error {
-	return d.finish(ctx, id, owner, `UPDATE outbox SET state = 'failed', last_error = ?, lease_until = 0, updated_at = ?`, reason, at.UnixMilli())
+	return d.finish(ctx, id, owner, `UPDATE outbox SET state = 'failed', last_error = ?, lease_until = 0, updated_at = ?, body = ''`, reason, at.UnixMilli())
 }
 
 // OutboxMessageByID implements store.Outbox.

@@ -273,8 +273,8 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		must(t, s.Sent(ctx, claimed[0].ID, "w1", "SM1", at))
 		must(t, s.Retry(ctx, claimed[1].ID, "w1", at.Add(10*time.Second), "busy", at))
-		if got, _ := s.OutboxMessageByID(ctx, claimed[0].ID); got.State != store.OutboxSent || got.ProviderID != "SM1" {
-			t.Fatalf("sent message %+v", got)
+		if got, _ := s.OutboxMessageByID(ctx, claimed[0].ID); got.State != store.OutboxSent || got.ProviderID != "SM1" || got.Text != "" {
+			t.Fatalf("sent message %+v (its text is not kept once sent)", got)
 		}
 		// The retry is due after its backoff, not before.
 		if again, _ := s.Claim(ctx, "w2", 10, time.Minute, at.Add(5*time.Second)); len(again) != 0 {
@@ -286,8 +286,8 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			t.Fatalf("retry claimed %+v", again)
 		}
 		must(t, s.Failed(ctx, again[0].ID, "w2", "invalid number", at))
-		if got, _ := s.OutboxMessageByID(ctx, again[0].ID); got.State != store.OutboxFailed {
-			t.Fatalf("failed message %+v", got)
+		if got, _ := s.OutboxMessageByID(ctx, again[0].ID); got.State != store.OutboxFailed || got.Text != "" {
+			t.Fatalf("failed message %+v (its text is not kept once failed)", got)
 		}
 		if late, _ := s.Claim(ctx, "w3", 10, time.Minute, at.Add(2*time.Hour)); len(late) != 1 || late[0].Text != "later" {
 			t.Fatalf("scheduled message %+v", late)
