@@ -147,6 +147,10 @@ func (d *Intake) Back(st *State) Result {
 		return d.Menu(st)
 	case st.Step == StepResume:
 		return reply(d.Prompt(st))
+	case st.Editing && st.Step == StepDesa && st.Answers.Desa == "":
+		// A new kecamatan was chosen and no desa yet: back to the kecamatan, never to a
+		// summary without a desa.
+		_ = d.fire(st, "back")
 	case st.Editing && st.Step != StepConfirm:
 		st.Editing = false
 		_ = d.fire(st, "review")
@@ -342,6 +346,11 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 
 func (d *Intake) confirm(st *State, in Input) (Result, error) {
 	if d.kw.isYes(in.Text) {
+		if st.Answers.Desa == "" {
+			// Nothing is filed without its desa: ask for the region again.
+			st.Editing = true
+			return d.to(st, "edit:"+StepKecamatan)
+		}
 		return Result{Submit: true}, nil
 	}
 	line, ok := d.kw.parseEdit(in.Text)

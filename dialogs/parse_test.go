@@ -211,3 +211,16 @@ func TestKeywords(t *testing.T) {
 		}
 	}
 }
+
+// A summary without a desa (a session saved before the kecamatan's desa was chosen) is
+// never filed: YA asks for the region again.
+func TestNoFilingWithoutDesa(t *testing.T) {
+	r, _ := LoadRegions()
+	d := NewIntake(r, NewKeywords(fakeVocabulary{}))
+	st := &State{Step: StepConfirm, IntakeID: "x", Answers: Answers{Relation: "self", Name: "Siti", NIK: "1904014507850001",
+		Kecamatan: "Sungai Selan", Address: "Jl Merdeka", Need: "food", Description: "Butuh beras sekali.", Contact: "+6281234567890"}}
+	res := d.Handle(st, Input{Text: "YA"})
+	if res.Submit || st.Step != StepKecamatan {
+		t.Fatalf("YA without a desa: submit %v, step %q", res.Submit, st.Step)
+	}
+}

@@ -172,6 +172,10 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 
 	msg, err := s.api(ctx).CreateMessage(params)
 	if err != nil {
+		if s.cfg.APIBaseURL != "" {
+			// twilio-go's errors name api.twilio.com whatever host was dialled.
+			err = fmt.Errorf("TWILIO_API_BASE_URL %s: %w", s.cfg.APIBaseURL, err)
+		}
 		return channels.Receipt{}, s.failed(ctx, out, classify(err))
 	}
 	sid, status := "", "queued"

@@ -171,14 +171,46 @@ func (c config) checkServe() error {
 		return fmt.Errorf("TWILIO_AUTH_TOKEN: not an auth token (it is letters and digits only; copy it again from the Twilio console)")
 	case c.Twilio.AccountSID == "":
 		return fmt.Errorf("TWILIO_ACCOUNT_SID is not set (TWILIO_AUTH_TOKEN is): both come from the Twilio console")
+	case !twilioSID("AC", c.Twilio.AccountSID):
+		return fmt.Errorf("TWILIO_ACCOUNT_SID=%q: use the account SID from the Twilio console (AC and 32 hex digits)", c.Twilio.AccountSID)
 	case c.PublicURL == "":
 		return fmt.Errorf("SILAKSO_PUBLIC_URL is not set: Twilio signs each webhook with the URL it calls, e.g. https://silakso.example.go.id")
 	case !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://"):
 		return fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use the full URL Twilio calls, e.g. https://silakso.example.go.id", c.PublicURL)
 	case c.Twilio.SMSFrom == "" && c.Twilio.WhatsAppFrom == "":
 		return fmt.Errorf("set TWILIO_FROM (SMS number or MG... service) and/or TWILIO_WHATSAPP_FROM, or replies cannot be sent")
+	case c.Twilio.SMSFrom != "" && !e164(c.Twilio.SMSFrom) && !twilioSID("MG", c.Twilio.SMSFrom):
+		return fmt.Errorf("TWILIO_FROM=%q: use the sending number as +62... or a Messaging Service SID (MG and 32 hex digits)", c.Twilio.SMSFrom)
+	case c.Twilio.WhatsAppFrom != "" && !e164(c.Twilio.WhatsAppFrom):
+		return fmt.Errorf("TWILIO_WHATSAPP_FROM=%q: use the WhatsApp sender number as +62...", c.Twilio.WhatsAppFrom)
+	case c.Twilio.WhatsAppTemplateSID != "" && !twilioSID("HX", c.Twilio.WhatsAppTemplateSID):
+		return fmt.Errorf("TWILIO_WHATSAPP_TEMPLATE_SID=%q: use the approved template's Content SID (HX and 32 hex digits)", c.Twilio.WhatsAppTemplateSID)
 	}
 	return nil
+}
+
+// twilioSID reports whether s is a Twilio SID of the given kind: the prefix and 32 hex
+// digits.
+func twilioSID(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != 32 {
+		return false
+	}
+	for _, r := range rest {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// e164 reports whether s is a phone number in E.164 form: + and 8 to 15 digits.
+func e164(s string) bool {
+	digits, ok := strings.CutPrefix(s, "+")
+	if !ok || len(digits) < 8 || len(digits) > 15 {
+		return false
+	}
+	return strings.Trim(digits, "0123456789") == ""
 }
 
 // alphanumeric reports whether s is letters and digits only, as Twilio's credentials
