@@ -85,7 +85,7 @@ type Engine struct {
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
-// provider); the outbox worker does not push to them.
+// provider); the courier does not push to them.
 type OptOuts interface {
 	SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Pushes are rendered when they are queued, in the recipient's language, and sent by
-// the outbox worker over the channel the recipient uses: the case's channel for the
+// the courier over the channel the recipient uses: the case's channel for the
 // resident, the officer's own channel for officers.
 
 // toResident addresses a push to the resident who filed c.

@@ -78,7 +78,7 @@ func TestTranscripts(t *testing.T) {
 }
 
 // harness is an engine on the embedded stores with a clock the script drives, and an
-// outbox worker that delivers pushes into the transcript.
+// courier that delivers what the outbox holds into the transcript.
 type harness struct {
 	engine  *bot.Engine
 	cases   *faultyCases
@@ -90,7 +90,7 @@ type harness struct {
 	clock   time.Time
 }
 
-// deliver runs the outbox worker and returns the pushes it sent.
+// deliver runs the courier over the outbox and returns the pushes it sent.
 func (h *harness) deliver(t *testing.T) []channels.Outbound {
 	t.Helper()
 	h.pushed = nil

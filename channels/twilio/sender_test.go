@@ -186,9 +186,9 @@ func TestSendErrors(t *testing.T) {
 	})
 }
 
-// Through the dispatcher: 429 and 5xx are retried until they succeed; 21610 and 21211
+// Through the courier: 429 and 5xx are retried until they succeed; 21610 and 21211
 // are tried once.
-func TestDispatcherRetries(t *testing.T) {
+func TestSendRetries(t *testing.T) {
 	tests := []struct {
 		name         string
 		failures     []twiliotest.Failure

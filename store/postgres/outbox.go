@@ -13,7 +13,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-// outboxChannel is the LISTEN/NOTIFY channel that wakes outbox workers when a message
+// outboxChannel is the LISTEN/NOTIFY channel that wakes the couriers when a message
 // is queued (the notification is delivered when the queuing transaction commits).
 const outboxChannel = "silakso_outbox"
 
