@@ -47,6 +47,9 @@ type waiter struct {
 type window struct {
 	start time.Time
 	count int
+	// counted holds the message ids counted in this window: copies of one message
+	// delivered at once (before the first is processed) count once.
+	counted map[string]bool
 }
 
 // NewSessions makes an empty store; now is the clock (time.Now in production).
@@ -67,7 +70,7 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 		s.mu.Unlock()
 		return nil, store.ErrDuplicate
 	}
-	if err := s.rateLocked(a.Sender); err != nil {
+	if err := s.rateLocked(a.Sender, a.MessageID); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
@@ -115,16 +118,22 @@ func (s *Sessions) Begin(ctx context.Context, a store.Arrival) (store.Turn, erro
 	return t, nil
 }
 
-// rateLocked counts the message against the sender's fixed window.
-func (s *Sessions) rateLocked(sender string) error {
+// rateLocked counts the message against the sender's fixed window, once per message id.
+func (s *Sessions) rateLocked(sender, messageID string) error {
 	if s.opts.RateLimit < 0 {
 		return nil
 	}
 	now := s.now()
 	w := s.rates[sender]
 	if w == nil || !now.Before(w.start.Add(s.opts.RateWindow)) {
-		w = &window{start: now}
+		w = &window{start: now, counted: map[string]bool{}}
 		s.rates[sender] = w
+	}
+	if messageID != "" {
+		if w.counted[messageID] {
+			return nil
+		}
+		w.counted[messageID] = true
 	}
 	w.count++
 	switch {

@@ -51,6 +51,11 @@ if ARGV[6] == '1' then
   -- against the rate limit (providers retry webhooks).
   if redis.call('EXISTS', seen) == 1 then return {'dup'} end
   local limit = tonumber(ARGV[7])
+  -- Copies of one message delivered at once (before the first is processed) count
+  -- once: a provider's burst of retries must not slow the resident down.
+  if limit >= 0 and ARGV[5] ~= '' and not redis.call('SET', base .. 'c:' .. ARGV[5], '1', 'NX', 'PX', ARGV[8]) then
+    limit = -1
+  end
   if limit >= 0 then
     local n = redis.call('INCR', r)
     if n == 1 then redis.call('PEXPIRE', r, ARGV[8]) end

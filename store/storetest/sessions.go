@@ -244,6 +244,27 @@ func TestSessions(t *testing.T, openWith OpenSessions) {
 		other.Release()
 	})
 
+	t.Run("copies of a message in flight count once against the limit", func(t *testing.T) {
+		// A provider may post one message many times at once; the copies must not
+		// make the resident's next messages "too many".
+		s := openWith(t, store.SessionOptions{RateLimit: 2, RateWindow: time.Hour})
+		holder := begin(t, s, "+628111", "m1")
+		for range 20 {
+			short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			_, err := s.Begin(short, arrival("+628111", "m1"))
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("copy of m1 while m1 runs: err = %v, want to wait", err)
+			}
+		}
+		must(t, holder.Commit(ctx, []byte("x"), hour))
+		turn := begin(t, s, "+628111", "m2")
+		must(t, turn.Commit(ctx, []byte("x"), hour))
+		if _, err := s.Begin(ctx, arrival("+628111", "m3")); !errors.Is(err, store.ErrSlowDown) {
+			t.Fatalf("third message with a limit of 2: err = %v, want ErrSlowDown", err)
+		}
+	})
+
 	t.Run("waiting turn that gives up leaves the queue", func(t *testing.T) {
 		s := open(t)
 		holder := begin(t, s, "+628111", "m1")
