@@ -18,6 +18,10 @@ type Batcher struct {
 
 	in   chan MessageRecord
 	done chan struct{}
+	// stop ends writing: Close's deadline has passed (the database hangs), and what
+	// is not written by then is reported lost instead of holding up the shutdown.
+	stop    context.Context
+	stopNow context.CancelFunc
 	// closed is set by Close; mu keeps Add from sending on the closed channel.
 	mu     sync.RWMutex
 	closed bool
@@ -33,6 +37,7 @@ func NewBatcher(log MessageLog, size int, every time.Duration, onError func(err 
 		log: log, size: size, every: every, onError: onError,
 		in: make(chan MessageRecord, size*8), done: make(chan struct{}),
 	}
+	b.stop, b.stopNow = context.WithCancel(context.Background())
 	go b.run()
 	return b
 }
@@ -54,16 +59,23 @@ func (b *Batcher) Add(ctx context.Context, r MessageRecord) error {
 	}
 }
 
-// Close writes what is queued and stops; a record added later is refused with
-// ErrClosed (a turn that outlived the shutdown), never a panic.
-func (b *Batcher) Close() {
+// Close writes what is queued, until ctx is done, and stops; what is not written by
+// then is reported to onError as lost (records are bookkeeping: a resident's request
+// never waits here). A record added later is refused with ErrClosed (a turn that
+// outlived the shutdown), never a panic.
+func (b *Batcher) Close(ctx context.Context) {
 	b.mu.Lock()
 	if !b.closed {
 		b.closed = true
 		close(b.in)
 	}
 	b.mu.Unlock()
-	<-b.done
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		b.stopNow()
+		<-b.done
+	}
 }
 
 func (b *Batcher) run() {
@@ -103,7 +115,7 @@ func (b *Batcher) flush(batch []MessageRecord) []MessageRecord {
 func (b *Batcher) write(recs []MessageRecord) {
 	var err error
 	for attempt := range 5 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(b.stop, 10*time.Second)
 		err = b.log.RecordMessages(ctx, recs)
 		cancel()
 		if err == nil {
@@ -112,7 +124,9 @@ func (b *Batcher) write(recs []MessageRecord) {
 		if errors.Is(err, ErrInvalid) {
 			break
 		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		if !b.pause(time.Duration(attempt+1) * 200 * time.Millisecond) {
+			break
+		}
 	}
 	if errors.Is(err, ErrInvalid) && len(recs) > 1 {
 		half := len(recs) / 2
@@ -122,5 +136,17 @@ func (b *Batcher) write(recs []MessageRecord) {
 	}
 	if b.onError != nil {
 		b.onError(err, len(recs))
+	}
+}
+
+// pause waits d; false if Close's deadline passed first.
+func (b *Batcher) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-b.stop.Done():
+		return false
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/postgres"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
 // refusing is the real SQLite message log made to refuse every batch that holds a
@@ -59,7 +62,7 @@ func TestBatcherDropsOnlyTheRefusedRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.Close()
+	b.Close(context.Background())
 	if strings.Join(lost, ",") != "1" {
 		t.Fatalf("lost batches of %v records, want one record", lost)
 	}
@@ -82,9 +85,55 @@ func TestBatcherAddAfterClose(t *testing.T) {
 	}
 	defer db.Close()
 	b := store.NewBatcher(db, 10, time.Hour, nil)
-	b.Close()
+	b.Close(context.Background())
 	if err := b.Add(context.Background(), store.MessageRecord{Direction: store.Inbound, ProviderID: "SM1"}); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Add after Close: %v", err)
 	}
-	b.Close()
+	b.Close(context.Background())
+}
+
+// PostgreSQL hangs at shutdown: Close gives up at its deadline and reports the records
+// it could not write, instead of holding the process past its grace (each write would
+// otherwise wait out its own timeout, five times).
+func TestBatcherCloseWithAHangingDatabase(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := storetest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	lost := 0
+	b := store.NewBatcher(db, 10, time.Hour, func(err error, n int) {
+		mu.Lock()
+		lost += n
+		mu.Unlock()
+	})
+	proxy.Stall()
+	for i := range 25 {
+		if err := b.Add(ctx, store.MessageRecord{Direction: store.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: "+628110000001", Status: "received", At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	closed := make(chan struct{})
+	go func() { b.Close(deadline); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waiting for a hanging database 10 s after its deadline")
+	}
+	proxy.Resume()
+	mu.Lock()
+	defer mu.Unlock()
+	if lost != 25 {
+		t.Fatalf("%d records reported lost, want all 25 (none was written)", lost)
+	}
 }

@@ -136,9 +136,13 @@ type Courier struct {
 	renewOnce    sync.Once
 	renewWG      sync.WaitGroup
 
-	mu      sync.Mutex
-	lanes   map[string]*lane
-	leased  map[int64]*item
+	mu     sync.Mutex
+	lanes  map[string]*lane
+	leased map[int64]*item
+	// backlog holds recipients with messages this courier left waiting in the outbox
+	// (a push waiting for its retry, replies spilled), and until when: a reply to them
+	// goes to the outbox behind those messages instead of overtaking them.
+	backlog map[string]time.Time
 	closing bool
 	lanesWG sync.WaitGroup
 }
@@ -154,6 +158,11 @@ type item struct {
 	due time.Time
 	// fenced is set when the outbox lease was lost: another worker has the message.
 	fenced atomic.Bool
+	// settle, when set, is the outcome of a message already sent (or failed for good)
+	// that the outbox could not record yet. The message stays at the head of its lane,
+	// its lease renewed, until it is recorded: released, it would be sent again.
+	settle      func(ctx context.Context) error
+	settleTries int
 }
 
 func (it *item) fromOutbox() bool { return it.msg.ID != 0 }
@@ -184,6 +193,7 @@ func New(cfg Config, d Deps) *Courier {
 		wake:     make(chan struct{}, 1),
 		lanes:    map[string]*lane{},
 		leased:   map[int64]*item{},
+		backlog:  map[string]time.Time{},
 	}
 	for ch, r := range cfg.Rates {
 		if r > 0 {
@@ -214,6 +224,15 @@ func (c *Courier) Enqueue(ctx context.Context, out channels.Outbound) error {
 		return ErrNoSender
 	}
 	it := &item{out: out}
+	if c.behindBacklog(out.To) {
+		// Earlier messages to this recipient wait in the outbox: this one waits behind
+		// them there (the outbox hands out each recipient's messages in order). If
+		// the outbox cannot take it, it is sent now: late order beats a lost reply.
+		if err := c.spill([]*item{it}, 0); err == nil {
+			c.wakeUp()
+			return nil
+		}
+	}
 	select {
 	case c.room <- struct{}{}:
 	case <-ctx.Done():
@@ -221,9 +240,44 @@ func (c *Courier) Enqueue(ctx context.Context, out channels.Outbound) error {
 	}
 	if !c.push(it) {
 		<-c.room
-		return c.spill([]*item{it})
+		return c.spill([]*item{it}, 0)
 	}
 	return nil
+}
+
+// behindBacklog reports whether messages to this recipient wait in the outbox.
+func (c *Courier) behindBacklog(to string) bool {
+	if c.Outbox == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.backlog[to]
+	if ok && !c.Now().Before(until) {
+		delete(c.backlog, to)
+		return false
+	}
+	return ok
+}
+
+// markBacklog notes that messages to this recipient wait in the outbox until about
+// until (their due time and a lease to send them).
+func (c *Courier) markBacklog(to string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.backlog) >= 1024 {
+		// Forget the recipients whose backlog has passed, so the map follows the
+		// recipients waiting now.
+		now := c.Now()
+		for k, u := range c.backlog {
+			if !now.Before(u) {
+				delete(c.backlog, k)
+			}
+		}
+	}
+	if until.After(c.backlog[to]) {
+		c.backlog[to] = until
+	}
 }
 
 // push appends it to its recipient's lane and starts the lane if idle. It refuses
@@ -284,6 +338,9 @@ func (c *Courier) releaseLocked(it *item) {
 // deliver tries to send the head of a lane once. It returns false when the item stays
 // at the head to be tried again (after its due time).
 func (c *Courier) deliver(it *item) bool {
+	if it.settle != nil {
+		return c.settleAgain(it)
+	}
 	if !c.sleepUntil(it.due) {
 		return c.handOff(it)
 	}
@@ -294,10 +351,9 @@ func (c *Courier) deliver(it *item) bool {
 	if it.msg.OptedOut {
 		// Pushes stop for residents who asked for no more messages; replies answer
 		// what they just wrote (which lifts the stop), and go out.
-		c.outcome(it, func(ctx context.Context) error {
+		return c.settleNow(it, func(ctx context.Context) error {
 			return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, "recipient opted out", c.Now())
 		})
-		return true
 	}
 	sender, rateKey := c.sender(it.out.Channel)
 	if sender == nil {
@@ -325,7 +381,7 @@ func (c *Courier) deliver(it *item) bool {
 	switch {
 	case err == nil:
 		if it.fromOutbox() {
-			c.outcome(it, func(ctx context.Context) error {
+			return c.settleNow(it, func(ctx context.Context) error {
 				return c.Outbox.Sent(ctx, it.msg.ID, c.Owner, receipt.ProviderID, c.Now())
 			})
 		}
@@ -349,7 +405,7 @@ func (c *Courier) failed(it *item, err error) bool {
 	c.Log.Warn("message failed for good", "channel", it.out.Channel, "to", channels.MaskPhone(it.out.To),
 		"outbox_id", it.msg.ID, "err", err)
 	if it.fromOutbox() {
-		c.outcome(it, func(ctx context.Context) error {
+		return c.settleNow(it, func(ctx context.Context) error {
 			return c.Outbox.Failed(ctx, it.msg.ID, c.Owner, reason(err), c.Now())
 		})
 	}
@@ -366,9 +422,11 @@ func (c *Courier) retry(it *item, err error) bool {
 			return c.failed(it, err)
 		}
 		next := c.Now().Add(c.backoff(it.msg.Attempts))
-		c.outcome(it, func(ctx context.Context) error {
+		if c.record(it, func(ctx context.Context) error {
 			return c.Outbox.Retry(ctx, it.msg.ID, c.Owner, next, reason(err), c.Now())
-		})
+		}) == nil {
+			c.markBacklog(it.out.To, next.Add(c.cfg.Lease))
+		}
 		return true
 	}
 	it.tries++
@@ -388,13 +446,13 @@ func (c *Courier) retry(it *item, err error) bool {
 // (the database is down too): the message then stays here and is tried again later.
 func (c *Courier) handOff(it *item) bool {
 	if it.fromOutbox() {
-		c.outcome(it, func(ctx context.Context) error {
+		c.record(it, func(ctx context.Context) error {
 			return c.Outbox.Release(ctx, c.Owner, []int64{it.msg.ID})
 		})
 		return true
 	}
 	batch := c.takeReplies(it)
-	if err := c.spill(batch); err != nil {
+	if err := c.spill(batch, c.cfg.Backoff); err != nil {
 		if c.stop.Err() != nil || c.Outbox == nil {
 			c.Log.Error("replies lost: neither sent nor stored", "replies", len(batch), "err", err)
 			c.dropReplies(batch[1:])
@@ -449,43 +507,78 @@ func (c *Courier) dropReplies(items []*item) {
 	}
 }
 
-// spill writes replies to the outbox, in order, due after a backoff (at once during
+// spill writes replies to the outbox, in order, due after wait (at once during
 // shutdown: the next process sends them).
-func (c *Courier) spill(items []*item) error {
+func (c *Courier) spill(items []*item, wait time.Duration) error {
 	if c.Outbox == nil {
 		return errors.New("delivery: no outbox")
 	}
-	next := c.Now()
-	if c.stop.Err() == nil {
-		c.mu.Lock()
-		closing := c.closing
-		c.mu.Unlock()
-		if !closing {
-			next = next.Add(c.cfg.Backoff)
-		}
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing || c.stop.Err() != nil {
+		wait = 0
 	}
+	next := c.Now().Add(wait)
 	msgs := make([]store.OutboxMessage, len(items))
 	for i, it := range items {
 		msgs[i] = store.OutboxMessage{Channel: it.out.Channel, To: it.out.To, Text: it.out.Text, NextAt: next}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
-	return c.Outbox.Enqueue(ctx, msgs, c.Now())
+	if err := c.Outbox.Enqueue(ctx, msgs, c.Now()); err != nil {
+		return err
+	}
+	c.markBacklog(items[0].out.To, next.Add(c.cfg.Lease))
+	return nil
 }
 
-// outcome records what became of an outbox message, under its own deadline (the
-// courier may be stopping). If it cannot be recorded, the lease runs out and the
-// message is sent again: at least once.
-func (c *Courier) outcome(it *item, record func(ctx context.Context) error) {
+// record writes what became of an outbox message, under its own deadline (the
+// courier may be stopping). A lease another worker took over counts as done: that
+// worker has the message now.
+func (c *Courier) record(it *item, write func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
-	if err := record(ctx); err != nil {
-		if errors.Is(err, store.ErrLockLost) {
-			c.Log.Warn("outbox lease lost; another worker has the message", "id", it.msg.ID)
-			return
-		}
-		c.Log.Error("outbox outcome not recorded; the message will be tried again after its lease", "id", it.msg.ID, "err", err)
+	err := write(ctx)
+	if errors.Is(err, store.ErrLockLost) {
+		c.Log.Warn("outbox lease lost; another worker has the message", "id", it.msg.ID)
+		return nil
 	}
+	if err != nil && it.settle == nil {
+		c.Log.Error("outbox outcome not recorded", "id", it.msg.ID, "err", err)
+	}
+	return err
+}
+
+// settleNow records the outcome of a message that will not be sent again (sent, or
+// failed for good). When the outbox cannot take it now (the database is away), the
+// message stays at the head of its lane, holding its lease, and the outcome is tried
+// again (settleAgain): only a crash before it is recorded sends it a second time.
+func (c *Courier) settleNow(it *item, write func(ctx context.Context) error) bool {
+	if err := c.record(it, write); err == nil {
+		if it.settle != nil {
+			c.Log.Info("outbox outcome recorded after all", "id", it.msg.ID, "tries", it.settleTries+1)
+		}
+		return true
+	}
+	it.settle = write
+	it.settleTries++
+	it.due = c.Now().Add(min(c.cfg.QuickBackoff<<min(it.settleTries-1, 4), maxSettlePause))
+	return false
+}
+
+// maxSettlePause bounds the pause between tries to record an outcome: the recipient's
+// next messages wait behind it.
+const maxSettlePause = 5 * time.Second
+
+// settleAgain tries again to record an outcome (see settleNow). At the shutdown
+// deadline it gives up: the message may then go out once more after its lease.
+func (c *Courier) settleAgain(it *item) bool {
+	if !c.sleepUntil(it.due) {
+		c.Log.Warn("outbox outcome not recorded by the shutdown; the message may be sent again after its lease", "id", it.msg.ID)
+		return true
+	}
+	return c.settleNow(it, it.settle)
 }
 
 // reason is a failure as the outbox keeps it: a provider's words may quote the number

@@ -74,6 +74,12 @@ func (c *Courier) claim(ctx context.Context) (full bool, err error) {
 	for _, m := range msgs {
 		it := &item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text}}
 		c.mu.Lock()
+		if c.leased[m.ID] != nil {
+			// Still here, its outcome waiting to be recorded while the database was
+			// away longer than its lease: it was sent, it is not sent again.
+			c.mu.Unlock()
+			continue
+		}
 		c.leased[m.ID] = it
 		c.mu.Unlock()
 		if !c.push(it) {

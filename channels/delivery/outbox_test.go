@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/postgres"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
 // flaky fails as told and counts what it delivered.
@@ -231,5 +234,109 @@ func BenchmarkOutbox(b *testing.B) {
 				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 			})
 		}
+	}
+}
+
+// PostgreSQL goes away right after the provider took a ticket, for several leases:
+// the courier holds the ticket until its outcome is recorded instead of sending it a
+// second time, and the resident's next message follows it, once.
+func TestSentButNotRecordedIsNotSentAgain(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := storetest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	q := u.Query()
+	q.Set("connect_timeout", "1")
+	u.RawQuery = q.Encode()
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	const lease = 500 * time.Millisecond
+	var once sync.Once
+	restored := make(chan struct{})
+	p := &provider{act: func(_ context.Context, out channels.Outbound) error {
+		if out.Text == "ticket" {
+			once.Do(func() {
+				// The provider has the ticket; the database goes before "sent" is written.
+				proxy.Refuse()
+				time.AfterFunc(4*lease, func() { proxy.Restore(t); close(restored) })
+			})
+		}
+		return nil
+	}}
+	c := delivery.New(delivery.Config{Lease: lease, Poll: 50 * time.Millisecond, CallTimeout: 200 * time.Millisecond,
+		QuickBackoff: 50 * time.Millisecond},
+		delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "only", Log: quiet})
+	to := phone(1)
+	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: to, Text: "ticket"}, {Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	run, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(run) }()
+	<-restored
+	waitFor(t, "the note", func() bool { return len(p.texts(to)) >= 2 })
+	// Several leases more: a message sent twice would have gone out by now.
+	time.Sleep(4 * lease)
+	stop()
+	<-done
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.texts(to); !slices.Equal(got, []string{"ticket", "note"}) {
+		t.Fatalf("resident got %q, want the ticket then the note, once each", got)
+	}
+	for id := int64(1); id <= 2; id++ {
+		if m, err := db.OutboxMessageByID(ctx, id); err != nil || m.State != store.OutboxSent {
+			t.Fatalf("message %d: state %q, err %v", id, m.State, err)
+		}
+	}
+}
+
+// A push waits in the outbox for its retry when the resident writes again: the reply
+// goes behind the push, not ahead of it.
+func TestReplyWaitsBehindAPushRetrying(t *testing.T) {
+	ctx := context.Background()
+	db := sqliteOutbox(t)
+	var failed atomic.Bool
+	retrying := make(chan struct{})
+	p := &provider{act: func(_ context.Context, out channels.Outbound) error {
+		if out.Text == "note" && failed.CompareAndSwap(false, true) {
+			defer close(retrying)
+			return errBusy
+		}
+		return nil
+	}}
+	c := delivery.New(delivery.Config{Backoff: 400 * time.Millisecond, Poll: 20 * time.Millisecond},
+		delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "only", Log: quiet})
+	to := phone(2)
+	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	run, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(run) }()
+	<-retrying
+	waitFor(t, "the retry recorded", func() bool {
+		m, err := db.OutboxMessageByID(ctx, 1)
+		return err == nil && m.LastError != ""
+	})
+	if err := c.Enqueue(ctx, channels.Outbound{Channel: "sms", To: to, Text: "menu"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both messages", func() bool { return len(p.texts(to)) >= 2 })
+	stop()
+	<-done
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.texts(to); !slices.Equal(got, []string{"note", "menu"}) {
+		t.Fatalf("resident got %q, want the note then the menu", got)
 	}
 }

@@ -106,7 +106,7 @@ func TestEveryRefusalIsRecorded(t *testing.T) {
 	for range 2 {
 		s.Send(context.Background(), channels.Outbound{Channel: whatsapp.Channel, To: "+6281234567890", Text: "halo"})
 	}
-	records.Close()
+	records.Close(context.Background())
 	read, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)

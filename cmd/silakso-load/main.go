@@ -50,6 +50,7 @@ type options struct {
 	providerErrors float64
 	replyTimeout   time.Duration
 	webhookRetries int
+	linger         time.Duration
 	echo           bool
 }
 
@@ -68,6 +69,7 @@ func main() {
 	flag.Float64Var(&o.providerErrors, "provider-errors", 0, "share of sends the fake provider answers with a 500 (0 to 1)")
 	flag.DurationVar(&o.replyTimeout, "reply-timeout", 30*time.Second, "how long a resident waits for a reply before writing the same again")
 	flag.IntVar(&o.webhookRetries, "webhook-retries", 3, "deliveries of a failed webhook before the fallback URL, as Twilio's rc")
+	flag.DurationVar(&o.linger, "linger", 2*time.Second, "how long each resident reads on after their ticket, to catch one sent twice")
 	flag.BoolVar(&o.echo, "echo", false, "first measure a bare echo webhook in this process, for a ceiling")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
@@ -174,6 +176,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	c := crowd(o.target)
+	c.Linger = o.linger
 	r := c.Run(ctx)
 	if o.echo {
 		fmt.Fprintln(out, "== silakso serve")

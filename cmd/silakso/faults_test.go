@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -191,8 +192,8 @@ func TestFaultPostgresHangsWhileResidentsConfirm(t *testing.T) {
 			t.Errorf("a YA was answered after %v, later than Twilio waits", d)
 		}
 	}
-	if r.Ticketed != 100 {
-		t.Errorf("%d of 100 received their ticket once the database was back", r.Ticketed)
+	if r.Ticketed != 100 || r.TicketedTwice != 0 {
+		t.Errorf("%d of 100 received their ticket once the database was back, %d twice", r.Ticketed, r.TicketedTwice)
 	}
 	s.outcome(yes, r)
 }
@@ -222,8 +223,8 @@ func TestFaultRedisRestartsDuringDatabaseOutage(t *testing.T) {
 	}()
 	res := yes.Run(context.Background())
 	report(t, "confirming", res)
-	if res.Confirmed != 20 || res.Ticketed != 20 {
-		t.Errorf("%d confirmed, %d of them received their ticket after Redis restarted; want 20 and 20", res.Confirmed, res.Ticketed)
+	if res.Confirmed != 20 || res.Ticketed != 20 || res.TicketedTwice != 0 {
+		t.Errorf("%d confirmed, %d of them received their ticket after Redis restarted, %d twice; want 20, 20 and none", res.Confirmed, res.Ticketed, res.TicketedTwice)
 	}
 	s.outcome(yes, res)
 }
@@ -249,8 +250,87 @@ func TestFaultRedisStalls(t *testing.T) {
 	if r.Failed > 0 || r.Stuck > 0 {
 		t.Errorf("%d webhooks failed for good, %d residents gave up", r.Failed, r.Stuck)
 	}
-	if r.Confirmed != 300 || r.Ticketed != 300 {
-		t.Errorf("%d confirmed, %d received their ticket; want all 300", r.Confirmed, r.Ticketed)
+	if r.Confirmed != 300 || r.Ticketed != 300 || r.TicketedTwice != 0 {
+		t.Errorf("%d confirmed, %d received their ticket, %d twice; want all 300 and none twice", r.Confirmed, r.Ticketed, r.TicketedTwice)
+	}
+	s.outcome(c, r)
+}
+
+// PostgreSQL goes away the moment the provider has taken the first ticket, for 10 s:
+// the "sent" marks cannot be written. The tickets already sent are held until they
+// are, not sent again when their lease runs out; the rest go out when it is back.
+// Everyone reads on past the lease, to see a ticket sent twice.
+func TestFaultDatabaseGoesAsTicketsAreSent(t *testing.T) {
+	s := newSite(t)
+	p := startProcess(t, s.env)
+	c := s.atSummary(p, 40)
+	var once sync.Once
+	s.api.Accepted = func(to, body string) {
+		s.inbox.Deliver(to, body)
+		if s.inbox.IsTicket(body) {
+			once.Do(func() {
+				s.pg.Refuse()
+				time.AfterFunc(10*time.Second, func() { s.pg.Restore(t) })
+			})
+		}
+	}
+	yes := s.confirming(p, c)
+	yes.ReplyTimeout = time.Minute
+	yes.Linger = 35 * time.Second // past the 30 s lease of the first tickets
+	r := yes.Run(context.Background())
+	report(t, "confirming", r)
+	if r.Confirmed != 40 || r.Ticketed != 40 || r.TicketedTwice != 0 {
+		t.Errorf("%d confirmed, %d received their ticket, %d twice; want 40, 40 and none", r.Confirmed, r.Ticketed, r.TicketedTwice)
+	}
+	s.outcome(yes, r)
+}
+
+// SIGTERM while PostgreSQL hangs for the instance stopping, mid-load, behind a load
+// balancer that has moved new webhooks to a second instance: the first stops within
+// its grace (what it cannot write is left to the outbox leases and the parked
+// filings), and every resident who confirmed has one case and the ticket.
+func TestFaultSIGTERMWhileDatabaseHangs(t *testing.T) {
+	sigtermDuringStall(t, func(pg, _ *storetest.Proxy) *storetest.Proxy { return pg })
+}
+
+// The same with Redis stalled: what it runs late, when it wakes, is fenced.
+func TestFaultSIGTERMWhileRedisStalls(t *testing.T) {
+	sigtermDuringStall(t, func(_, redis *storetest.Proxy) *storetest.Proxy { return redis })
+}
+
+// sigtermDuringStall stalls, for the first instance only, the server pick chooses, and
+// stops that instance with SIGTERM; the server wakes once it has exited.
+func sigtermDuringStall(t *testing.T, pick func(pg, redis *storetest.Proxy) *storetest.Proxy) {
+	s := newSite(t)
+	s.env["SILAKSO_INSTANCES"] = "2"
+	oldEnv, pg, redis := s.ownPaths()
+	oldEnv["SILAKSO_DATA_DIR"] = t.TempDir()
+	old := startProcess(t, oldEnv)
+	next := startProcess(t, s.env)
+	balancer := storetest.NewProxy(t, old.addr)
+	c := s.crowd(old, 300, 32)
+	c.Target = "http://" + balancer.Addr()
+	c.ReplyTimeout = 40 * time.Second
+	done := make(chan twiliotest.Result)
+	go func() { done <- c.Run(context.Background()) }()
+	time.Sleep(2 * time.Second)
+	stalled := pick(pg, redis)
+	stalled.Stall()
+	time.Sleep(time.Second)
+	balancer.Retarget(next.addr)
+	took := old.sigterm()
+	t.Logf("serve stopped %v after SIGTERM", took.Round(time.Millisecond))
+	if took > shutdownGrace+2*time.Second {
+		t.Errorf("serve took %v to stop; its grace is %v", took, shutdownGrace)
+	}
+	stalled.Resume()
+	r := <-done
+	report(t, "residents", r)
+	if r.Failed > 0 {
+		t.Errorf("%d webhooks failed for good", r.Failed)
+	}
+	if r.Ticketed != r.Confirmed {
+		t.Errorf("%d of %d residents who confirmed received their ticket", r.Ticketed, r.Confirmed)
 	}
 	s.outcome(c, r)
 }

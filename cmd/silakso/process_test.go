@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"maps"
 	"net"
 	"net/http/httptest"
 	"net/url"
@@ -167,14 +168,16 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 // through proxies the test can break), a fake Twilio API whose accepted messages ring
 // the residents' phones, and the environment for serve.
 type site struct {
-	t       *testing.T
-	pgURL   string // direct, for the test's own queries
-	pg      *storetest.Proxy
-	redis   *storetest.Proxy
-	api     *twiliotest.API
-	inbox   *twiliotest.Inbox
-	env     map[string]string
-	dataDir string
+	t     *testing.T
+	pgURL string // direct, for the test's own queries
+	pg    *storetest.Proxy
+	redis *storetest.Proxy
+	// redisAddr is the Redis behind the redis proxy.
+	redisAddr string
+	api       *twiliotest.API
+	inbox     *twiliotest.Inbox
+	env       map[string]string
+	dataDir   string
 }
 
 func newSite(t *testing.T) *site {
@@ -184,13 +187,10 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.pg = storetest.NewProxy(t, u.Host)
-	u.Host = s.pg.Addr()
-	q := u.Query()
-	q.Set("connect_timeout", "2")
-	u.RawQuery = q.Encode()
 	rdb, prefix := storetest.Redis(t)
-	s.redis = storetest.NewProxy(t, rdb.Options().Addr)
+	s.redisAddr = rdb.Options().Addr
+	s.pg = storetest.NewProxy(t, u.Host)
+	s.redis = storetest.NewProxy(t, s.redisAddr)
 
 	cat, err := locales.Load()
 	if err != nil {
@@ -203,13 +203,40 @@ func newSite(t *testing.T) *site {
 	fake := httptest.NewServer(s.api)
 	t.Cleanup(fake.Close)
 	s.env = map[string]string{
-		"SILAKSO_DATABASE_URL": u.String(), "SILAKSO_REDIS_URL": "redis://" + s.redis.Addr() + "/0",
 		"SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_DIR": s.dataDir, "SILAKSO_LOG_LEVEL": "warn",
 		"SILAKSO_PUBLIC_URL": testURL, "TWILIO_ACCOUNT_SID": testSID, "TWILIO_AUTH_TOKEN": testToken,
 		"TWILIO_WEBHOOK_RETRIES": "on", // as README step 3 sets Twilio up
 		"TWILIO_FROM":            "+6281100001111", "TWILIO_API_BASE_URL": fake.URL,
 	}
+	s.route(s.env, s.pg, s.redis)
 	return s
+}
+
+// route sets env to reach PostgreSQL and Redis through the given proxies.
+func (s *site) route(env map[string]string, pg, redis *storetest.Proxy) {
+	u, err := url.Parse(s.pgURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	u.Host = pg.Addr()
+	q := u.Query()
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	env["SILAKSO_DATABASE_URL"] = u.String()
+	env["SILAKSO_REDIS_URL"] = "redis://" + redis.Addr() + "/0"
+}
+
+// ownPaths is the site's environment with proxies of its own to PostgreSQL and Redis,
+// for an instance whose network the test breaks apart from the others'.
+func (s *site) ownPaths() (env map[string]string, pg, redis *storetest.Proxy) {
+	u, err := url.Parse(s.pgURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pg, redis = storetest.NewProxy(s.t, u.Host), storetest.NewProxy(s.t, s.redisAddr)
+	env = maps.Clone(s.env)
+	s.route(env, pg, redis)
+	return env, pg, redis
 }
 
 // crowd is n residents writing to p, Twilio-style: up to five repeats of a failed

@@ -41,8 +41,13 @@ const (
 	turnTimeout   = 10 * time.Second
 	shutdownGrace = 25 * time.Second
 	// handOffTime is kept at the end of the grace for writing what is unsent to the
-	// outbox.
-	handOffTime = 3 * time.Second
+	// outbox, and closeTime after it for the message records still queued and for
+	// closing the clients: a database or Redis that hangs costs records (bookkeeping),
+	// never the grace.
+	handOffTime      = 3 * time.Second
+	recordsCloseTime = 2 * time.Second
+	clientCloseTime  = 500 * time.Millisecond
+	closeTime        = recordsCloseTime + 2*clientCloseTime
 	// retryFilingsEvery is how often parked filings are tried: a round costs a look at
 	// the spool and one Redis call when nothing is parked.
 	retryFilingsEvery = 10 * time.Second
@@ -71,7 +76,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeWithin(clientCloseTime, "case database", db.Close, log)
 	ready["database"] = db.Ping
 
 	var sessions store.Sessions
@@ -81,7 +86,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		if err != nil {
 			return err
 		}
-		defer closeRedis()
+		defer closeWithin(clientCloseTime, "redis", closeRedis, log)
 		sessions = rs
 		r := rs.(*redis.Sessions)
 		ready["redis"] = r.Ping
@@ -121,7 +126,11 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	records := store.NewBatcher(db, 500, 200*time.Millisecond, func(err error, lost int) {
 		log.Error("message records not written", "records", lost, "err", err)
 	})
-	defer records.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), recordsCloseTime)
+		defer cancel()
+		records.Close(ctx)
+	}()
 
 	mux := http.NewServeMux()
 	senders := map[string]channels.Sender{}
@@ -272,7 +281,8 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	// until the grace is used up; the rest waits in the outbox for the next process.
 	log.Info("shutting down")
 	graceEnd := time.Now().Add(shutdownGrace)
-	turnsEnd := graceEnd.Add(-handOffTime - 5*time.Second)
+	sendEnd := graceEnd.Add(-closeTime - handOffTime)
+	turnsEnd := sendEnd.Add(-5 * time.Second)
 	turnsCtx, cancelTurns := context.WithDeadline(context.Background(), turnsEnd)
 	if waAdapter != nil {
 		// Messages arriving from now on stay unacknowledged, and WhatsApp delivers them
@@ -295,7 +305,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		waAdapter.Close(turnsCtx)
 	}
 	cancelTurns()
-	sendCtx, cancelSend := context.WithDeadline(context.Background(), graceEnd.Add(-handOffTime))
+	sendCtx, cancelSend := context.WithDeadline(context.Background(), sendEnd)
 	stop(sendCtx)
 	cancelSend()
 	log.Info("stopped")
@@ -376,5 +386,23 @@ func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log 
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// closeWithin closes a client, waiting for it at most d: closing connections to a
+// server that hangs must not hold the process past its grace (the process exits
+// anyway, and the operating system closes what is left).
+func closeWithin(d time.Duration, name string, closeFn func() error, log *slog.Logger) {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			log.Warn("close", "client", name, "err", err)
+		}
+	case <-t.C:
+		log.Warn("close: still closing; left to the exit", "client", name, "after", d)
 	}
 }

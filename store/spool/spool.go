@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -26,6 +27,10 @@ type Spool struct {
 	dir string
 }
 
+// leftoverAge is how old a temporary file must be to count as a crash's leftover; a
+// write takes milliseconds.
+const leftoverAge = time.Minute
+
 // Open uses dir (created if missing, readable by the owner only: the files hold the
 // resident's answers).
 func Open(dir string) (*Spool, error) {
@@ -33,10 +38,14 @@ func Open(dir string) (*Spool, error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	// A write a crash cut short left a temporary file holding a resident's answers;
-	// the filing itself was never reported as parked. Remove them.
+	// the filing itself was never reported as parked. Remove them, but only old ones:
+	// during a rolling restart on one machine, the instance still stopping may be
+	// writing one right now.
 	leftovers, _ := filepath.Glob(filepath.Join(dir, ".park-*"))
 	for _, f := range leftovers {
-		os.Remove(f)
+		if fi, err := os.Stat(f); err == nil && time.Since(fi.ModTime()) > leftoverAge {
+			os.Remove(f)
+		}
 	}
 	return &Spool{dir: dir}, nil
 }

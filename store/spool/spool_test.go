@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/spool"
@@ -46,5 +47,30 @@ func TestSurvivesTheProcess(t *testing.T) {
 	info, err := os.Stat(dir)
 	if err != nil || info.Mode().Perm() != 0o700 {
 		t.Fatalf("spool folder mode %v, %v", info.Mode(), err)
+	}
+}
+
+// A half-written file a crash left behind is removed at start; one another instance
+// on the same folder is writing right now (a rolling restart on one machine) is not.
+func TestLeftoversOfACrashOnly(t *testing.T) {
+	dir := t.TempDir()
+	crashed, writing := filepath.Join(dir, ".park-crashed"), filepath.Join(dir, ".park-writing")
+	for _, f := range []string{crashed, writing} {
+		if err := os.WriteFile(f, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(crashed, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spool.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+		t.Errorf("an hour-old leftover is still there: %v", err)
+	}
+	if _, err := os.Stat(writing); err != nil {
+		t.Errorf("a file being written was removed: %v", err)
 	}
 }

@@ -205,14 +205,23 @@ func (r *Residents) Run(ctx context.Context) Result {
 	}
 	jobs := make(chan int)
 	results := make(chan resident, r.Concurrency)
-	var wg sync.WaitGroup
+	// writers is the residents writing, at most Concurrency; readers those who have
+	// written everything and only read on (a ticket to come, a copy of it), who take
+	// no slot: a phone that waits for an SMS sends nothing.
+	var writers, readers sync.WaitGroup
 	start := time.Now()
+	var written time.Duration
 	for range r.Concurrency {
-		wg.Add(1)
+		writers.Add(1)
 		go func() {
-			defer wg.Done()
+			defer writers.Done()
 			for i := range jobs {
-				results <- r.resident(ctx, i)
+				one, inbox := r.resident(ctx, i)
+				readers.Add(1)
+				go func() {
+					defer readers.Done()
+					results <- r.readOn(one, inbox)
+				}()
 			}
 		}()
 	}
@@ -221,14 +230,17 @@ func (r *Residents) Run(ctx context.Context) Result {
 			jobs <- i
 		}
 		close(jobs)
-		wg.Wait()
+		writers.Wait()
+		written = time.Since(start)
+		readers.Wait()
 		close(results)
 	}()
 	res := Result{Concurrency: r.Concurrency, Tickets: map[string]int{}}
 	for one := range results {
 		res.add(one)
 	}
-	res.Elapsed = time.Since(start)
+	// Throughput is over the writing; reading on for late tickets is not turns.
+	res.Elapsed = written
 	return res
 }
 
@@ -244,11 +256,12 @@ type resident struct {
 	firstErr                             string
 }
 
-func (r *Residents) resident(ctx context.Context, i int) resident {
+// resident writes resident i's messages, each after the replies to the one before, and
+// returns what happened with the phone's inbox, still open for readOn.
+func (r *Residents) resident(ctx context.Context, i int) (resident, <-chan arrival) {
 	number := r.Phone(i)
 	res := resident{started: true, phone: number}
 	inbox := r.Inbox.open(number)
-	defer r.Inbox.close(number)
 	steps, want := r.Script(i), r.Replies(i)
 	sent := r.FirstMessage
 	atSummary := r.AtSummary
@@ -276,7 +289,7 @@ steps:
 				if res.firstErr == "" {
 					res.firstErr = err.Error()
 				}
-				return res
+				return res, inbox
 			}
 			res.webhook = append(res.webhook, d)
 			if k == len(steps)-1 && atSummary && !res.confirmed {
@@ -305,6 +318,14 @@ steps:
 		res.endToEnd = append(res.endToEnd, last.Sub(begin))
 	}
 	res.completed = !res.stuck
+	return res, inbox
+}
+
+// readOn waits, as a person would, for a ticket that comes later than the first answer
+// (the filing was parked while the database was down, or its sender crashed), then
+// reads on for Linger to see one sent twice; then it closes the inbox.
+func (r *Residents) readOn(res resident, inbox <-chan arrival) resident {
+	defer r.Inbox.close(res.phone)
 	if res.confirmed && res.tickets == 0 && !r.NoTicket {
 		// The ticket may come later than the first answer (the filing was parked while
 		// the database was down, or its sender crashed): wait for it as a person would.
@@ -443,6 +464,7 @@ func (res Result) Print(out io.Writer) {
 		fmt.Fprintf(out, "first error        %s\n", res.FirstErr)
 	}
 	fmt.Fprintf(out, "no reply           %d messages written again, %d residents gave up\n", res.NoReply, res.Stuck)
+	fmt.Fprintf(out, "tickets            %d of %d residents who confirmed, %d of them more than once\n", res.Ticketed, res.Confirmed, res.TicketedTwice)
 }
 
 // Check fails when a resident who confirmed has no case or never got the ticket, got
@@ -455,6 +477,8 @@ func (res Result) Check(cases int64) error {
 		return fmt.Errorf("check failed: %d cases for %d residents who confirmed", cases, res.Confirmed)
 	case cases >= 0 && res.Ticketed != res.Confirmed:
 		return fmt.Errorf("check failed: %d of %d residents who confirmed received their ticket", res.Ticketed, res.Confirmed)
+	case res.TicketedTwice > 0:
+		return fmt.Errorf("check failed: %d residents received their ticket more than once", res.TicketedTwice)
 	}
 	return nil
 }
