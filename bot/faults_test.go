@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,16 +30,8 @@ func TestOrdinaryTurnsWhileDatabaseHangs(t *testing.T) {
 	const residents = 30
 	want := referenceTranscripts(t, residents)
 	ctx := context.Background()
-	u, err := url.Parse(storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := storetest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	q := u.Query()
-	q.Set("connect_timeout", "1")
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
+	dsn, proxy := storetest.BehindProxy(t, storetest.PostgresDatabase(t))
+	db, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

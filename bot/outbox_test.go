@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -51,21 +50,14 @@ func (c *collect) Send(_ context.Context, out channels.Outbound) (channels.Recei
 // reply, and nothing of it is written: no status, no event, no push.
 func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	ctx := context.Background()
-	u, err := url.Parse(storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	direct, err := postgres.Open(ctx, u.String())
+	dsn := storetest.PostgresDatabase(t)
+	direct, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer direct.Close()
-	p := storetest.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	q := u.Query()
-	q.Set("connect_timeout", "1")
-	u.RawQuery = q.Encode()
-	viaProxy, err := postgres.Open(ctx, u.String())
+	proxied, p := storetest.BehindProxy(t, dsn)
+	viaProxy, err := postgres.Open(ctx, proxied)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -97,13 +96,8 @@ func TestBatcherAddAfterClose(t *testing.T) {
 // otherwise wait out its own timeout, five times).
 func TestBatcherCloseWithAHangingDatabase(t *testing.T) {
 	ctx := context.Background()
-	u, err := url.Parse(storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := storetest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	db, err := postgres.Open(ctx, u.String())
+	dsn, proxy := storetest.BehindProxy(t, storetest.PostgresDatabase(t))
+	db, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

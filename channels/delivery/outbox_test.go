@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -242,16 +241,8 @@ func BenchmarkOutbox(b *testing.B) {
 // second time, and the resident's next message follows it, once.
 func TestSentButNotRecordedIsNotSentAgain(t *testing.T) {
 	ctx := context.Background()
-	u, err := url.Parse(storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := storetest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	q := u.Query()
-	q.Set("connect_timeout", "1")
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
+	dsn, proxy := storetest.BehindProxy(t, storetest.PostgresDatabase(t))
+	db, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

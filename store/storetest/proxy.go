@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 )
@@ -48,6 +49,24 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	p.serve(ln)
 	t.Cleanup(p.Refuse)
 	return p
+}
+
+// BehindProxy puts a proxy in front of the database at dsn (a PostgreSQL URL) and
+// returns the URL that goes through it, with a one-second connect timeout so that a
+// refused or stalled server fails a connection attempt fast instead of after the
+// driver's default.
+func BehindProxy(t testing.TB, dsn string) (string, *Proxy) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProxy(t, u.Host)
+	u.Host = p.Addr()
+	q := u.Query()
+	q.Set("connect_timeout", "1")
+	u.RawQuery = q.Encode()
+	return u.String(), p
 }
 
 // Addr is where clients connect instead of the target.
