@@ -104,3 +104,35 @@ func Shape(s string) string {
 	}
 	return b.String()
 }
+
+// Split cuts s into the parts of a concatenated SMS: at most 153 septets each in GSM-7
+// (an extension character is never cut from its escape), at most 67 UTF-16 code units
+// in UCS-2 (a surrogate pair is never cut). A text that fits one SMS is one part. A
+// gateway that sends the parts with the same reference lets the phone show one message.
+func Split(s string) (parts []string, unicode bool) {
+	n, unicode := Segments(s)
+	if n == 1 {
+		return []string{s}, unicode
+	}
+	limit := 153
+	if unicode {
+		limit = 67
+	}
+	parts = make([]string, 0, n)
+	start, used := 0, 0
+	for i, r := range s {
+		w := max(table[r], 1)
+		if unicode {
+			w = 1
+			if r > 0xFFFF {
+				w = 2
+			}
+		}
+		if used+w > limit {
+			parts = append(parts, s[start:i])
+			start, used = i, 0
+		}
+		used += w
+	}
+	return append(parts, s[start:]), unicode
+}

@@ -69,6 +69,15 @@ func RedisURL() string {
 // every schema in it is dropped by the test that made it.
 const sharedDatabase = "silakso_test"
 
+// PostgresServer is the URL of the test PostgreSQL server's administrative database:
+// SILAKSO_TEST_POSTGRES_URL, or the local server.
+func PostgresServer() string {
+	if admin := os.Getenv("SILAKSO_TEST_POSTGRES_URL"); admin != "" {
+		return admin
+	}
+	return defaultPostgres
+}
+
 // PostgresDatabase gives the test an empty PostgreSQL schema of its own and returns a
 // URL whose connections use it (search_path). The schema is dropped when the test ends,
 // so packages can run in parallel and a second run starts clean. A schema is much
@@ -76,10 +85,7 @@ const sharedDatabase = "silakso_test"
 // subtest.
 func PostgresDatabase(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv("SILAKSO_TEST_POSTGRES_URL")
-	if admin == "" {
-		admin = defaultPostgres
-	}
+	admin := PostgresServer()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)

@@ -1,0 +1,166 @@
+// Package gammu is the SMS channel through Gammu SMSD: a USB GSM modem (or an old phone)
+// with a local SIM card, driven by gammu-smsd, which keeps received SMS in its inbox
+// table and sends what is inserted into its outbox table. It gives an office two-way SMS
+// on its own Indonesian number, which Twilio cannot.
+//
+// The tables are Gammu's own (its pgsql.sql, schema version 17), in a PostgreSQL
+// database of their own. SILAKSO reads them and writes only what Gammu documents for
+// the programs beside it: inbox."Processed", and new rows in outbox and
+// outbox_multipart (marked with CreatorID). It never adds a trigger or an index to them.
+package gammu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Channel is the name stored with each case that came in by SMS through Gammu, so that
+// pushes for it go out the same way.
+const Channel = "gammu-sms"
+
+// CreatorID marks the outbox rows SILAKSO writes, so that it follows (and counts) only
+// its own messages in sentitems.
+const CreatorID = "silakso"
+
+// SchemaVersion is the version of Gammu's tables this package reads and writes (Gammu
+// 1.38 to 1.42).
+const SchemaVersion = 17
+
+// ErrSchema: the database has no Gammu tables, or tables of another version.
+var ErrSchema = errors.New("gammu: tables missing or of another schema version")
+
+// Config tunes the channel; zero values take the defaults.
+type Config struct {
+	// PhoneID is the smsdrc's PhoneID: only the inbox rows of that modem are taken, and
+	// replies are sent by it. Empty: every modem writing into this database.
+	PhoneID string
+	// Poll is how often the inbox is looked at (default 500 ms). Gammu's tables carry
+	// no notification of their own, and adding a trigger would change them.
+	Poll time.Duration
+	// PartsWait is how long a concatenated SMS with a part missing waits for it before
+	// it is processed with what arrived (default 60 s). gammu-smsd stores the parts it
+	// has of an incomplete message one after the other, each after its smsdrc's
+	// MultipartTimeout: PartsWait must be longer (the README's smsdrc sets 30 s).
+	PartsWait time.Duration
+	// Turns is how many messages (of different senders) are processed at once
+	// (default 8; a modem receives a few per second at most).
+	Turns int
+	// TurnTimeout bounds one turn (default 10 s).
+	TurnTimeout time.Duration
+	// DeliveryReports asks the network for a delivery report of every SMS sent.
+	DeliveryReports bool
+	// StaleAfter is how long the modem may go without a word to Gammu's phones table
+	// before /readyz reports it (default 3 minutes: three of Gammu's default status
+	// rounds).
+	StaleAfter time.Duration
+	// AlertAfter is how long the modem may be silent before supervisors are told, once
+	// (default 30 minutes).
+	AlertAfter time.Duration
+	// StatusPoll is how often sentitems and the phones table are read (default 2 s).
+	StatusPoll time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Poll <= 0 {
+		c.Poll = 500 * time.Millisecond
+	}
+	if c.PartsWait <= 0 {
+		c.PartsWait = time.Minute
+	}
+	if c.Turns <= 0 {
+		c.Turns = 8
+	}
+	if c.TurnTimeout <= 0 {
+		c.TurnTimeout = 10 * time.Second
+	}
+	if c.StaleAfter <= 0 {
+		c.StaleAfter = 3 * time.Minute
+	}
+	if c.AlertAfter <= 0 {
+		c.AlertAfter = 30 * time.Minute
+	}
+	if c.StatusPoll <= 0 {
+		c.StatusPoll = 2 * time.Second
+	}
+	return c
+}
+
+// Metrics is what the channel reports; silakso serve exports it to Prometheus.
+type Metrics interface {
+	// Inbound counts messages by channel and result: accepted, duplicate, failed, refused.
+	Inbound(channel, result string)
+	// Sent counts outbound messages by channel and result and the SMS parts of those sent.
+	Sent(channel, result string, segments int)
+	// Status counts delivery states read from sentitems.
+	Status(status string)
+	// Modem reports the newest word from the modem: when, its signal and battery (%).
+	Modem(lastSeen time.Time, signal, battery int)
+}
+
+// NopMetrics discards metrics.
+type NopMetrics struct{}
+
+func (NopMetrics) Inbound(string, string)    {}
+func (NopMetrics) Sent(string, string, int)  {}
+func (NopMetrics) Status(string)             {}
+func (NopMetrics) Modem(time.Time, int, int) {}
+
+// DB is Gammu's database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to Gammu's database and checks its schema version.
+func Open(ctx context.Context, url string) (*DB, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("gammu database: %w", err)
+	}
+	// Timestamps in Gammu's tables are local times without a zone, written and compared
+	// by each session's clock: SILAKSO's sessions must keep the server's zone, as
+	// gammu-smsd's do, or queued messages wait hours (PGTZ is not to be set).
+	pcfg.MaxConns = 16
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("gammu database: %w", err)
+	}
+	db := &DB{pool: pool}
+	v, err := db.Version(ctx)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if v != SchemaVersion {
+		pool.Close()
+		return nil, fmt.Errorf("%w: version %d, want %d (load the pgsql.sql of gammu-smsd 1.42)", ErrSchema, v, SchemaVersion)
+	}
+	return db, nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Version reads Gammu's schema version.
+func (db *DB) Version(ctx context.Context) (int, error) {
+	var v int
+	err := db.pool.QueryRow(ctx, `SELECT "Version" FROM gammu`).Scan(&v)
+	var missing interface{ SQLState() string }
+	switch {
+	case errors.As(err, &missing) && missing.SQLState() == "42P01":
+		return 0, fmt.Errorf("%w: no table gammu (load pgsql.sql from gammu-smsd's examples)", ErrSchema)
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("%w: table gammu is empty", ErrSchema)
+	case err != nil:
+		return 0, fmt.Errorf("gammu database: %s", strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return v, nil
+}

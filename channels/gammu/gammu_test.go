@@ -1,0 +1,409 @@
+package gammu_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/gammu/gammutest"
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// echo stands in for the bot: it answers every message, and recognises a message it
+// has processed before by its channel and id, as the bot does.
+type echo struct {
+	mu    sync.Mutex
+	seen  map[string]bool
+	turns []channels.Inbound
+	dups  int
+	reply func(in channels.Inbound) string
+	// hold, if set, is called in the turn after it is committed (as the bot commits),
+	// before the adapter hears back.
+	hold func(in channels.Inbound)
+}
+
+func newEcho() *echo { return &echo{seen: map[string]bool{}} }
+
+func (e *echo) Handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	e.mu.Lock()
+	if e.seen[in.Channel+in.ID] {
+		e.dups++
+		e.mu.Unlock()
+		return nil, channels.ErrDuplicate
+	}
+	e.seen[in.Channel+in.ID] = true
+	e.turns = append(e.turns, in)
+	reply, hold := e.reply, e.hold
+	e.mu.Unlock()
+	if hold != nil {
+		hold(in)
+	}
+	text := "Diterima: " + in.Text
+	if reply != nil {
+		text = reply(in)
+	}
+	return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: text}}, nil
+}
+
+func (e *echo) Turns() []channels.Inbound {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]channels.Inbound(nil), e.turns...)
+}
+
+// direct sends replies at once (the courier's job in serve).
+type direct struct{ s channels.Sender }
+
+func (d direct) Enqueue(ctx context.Context, out channels.Outbound) error {
+	_, err := d.s.Send(ctx, out)
+	return err
+}
+
+// records collects message records.
+type records struct {
+	mu   sync.Mutex
+	recs []store.MessageRecord
+}
+
+func (r *records) Add(_ context.Context, rec store.MessageRecord) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recs = append(r.recs, rec)
+	return nil
+}
+
+func (r *records) statuses(dir string) map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]string{}
+	for _, m := range store.MergeRecords(r.recs) {
+		if m.Direction == dir {
+			out[m.ProviderID] = m.Status
+		}
+	}
+	return out
+}
+
+var fast = gammu.Config{Poll: 100 * time.Millisecond, PartsWait: time.Second, StatusPoll: 200 * time.Millisecond, StaleAfter: 3 * time.Second}
+
+// channel is SILAKSO's side of one gateway: the adapter, the sender, the tracker.
+type channel struct {
+	db      *gammu.DB
+	sender  *gammu.Sender
+	adapter *gammu.Adapter
+	tracker *gammu.Tracker
+	records *records
+	stop    context.CancelFunc
+	done    sync.WaitGroup
+}
+
+func open(t *testing.T, url string, bot channels.Handler) *channel {
+	t.Helper()
+	return openWith(t, url, bot, fast)
+}
+
+func openWith(t *testing.T, url string, bot channels.Handler, cfg gammu.Config) *channel {
+	t.Helper()
+	db, err := gammu.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &channel{db: db, records: &records{}}
+	c.sender = gammu.NewSender(db, cfg, nil)
+	c.adapter = gammu.NewAdapter(db, cfg, bot, direct{c.sender}, c.records, nil, quiet)
+	c.tracker = gammu.NewTracker(db, cfg, c.records, nil, quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stop = cancel
+	c.done.Add(2)
+	go func() { defer c.done.Done(); c.adapter.Run(ctx) }()
+	go func() { defer c.done.Done(); c.tracker.Run(ctx) }()
+	t.Cleanup(c.close)
+	return c
+}
+
+func (c *channel) close() {
+	c.stop()
+	c.done.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c.adapter.Close(ctx)
+	c.db.Close()
+}
+
+// unprocessed counts inbox rows not yet marked processed.
+func unprocessed(t *testing.T, url string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM inbox WHERE NOT "Processed"`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const resident = "+6281234567890"
+
+// A resident's SMS reaches the bot through the modem, and the reply leaves through it:
+// in through gammu-smsd's inbox, out through its outbox to sentitems, each recorded.
+func TestSMSInAndReplyOut(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	bot := newEcho()
+	c := open(t, g.URL, bot)
+	g.Receive(gammutest.SMS{From: "081234567890", Text: "halo pak"})
+	sent := g.WaitSent(1, 20*time.Second)
+	turns := bot.Turns()
+	if len(turns) != 1 || turns[0].From != resident || turns[0].Text != "halo pak" || turns[0].Channel != gammu.Channel {
+		t.Fatalf("turns %+v; want one from %s with the text", turns, resident)
+	}
+	if sent[0].To != resident || sent[0].Text != "Diterima: halo pak" || sent[0].Parts != 1 || sent[0].Status != "SendingOKNoReport" {
+		t.Errorf("sent %+v", sent[0])
+	}
+	waitFor(t, 5*time.Second, "inbox row processed", func() bool { return unprocessed(t, g.URL) == 0 })
+	want := fmt.Sprintf("gammu:%d", sent[0].ID)
+	waitFor(t, 5*time.Second, "records of both messages", func() bool {
+		return c.records.statuses(store.Outbound)[want] == "sent" && len(c.records.statuses(store.Inbound)) == 1
+	})
+}
+
+// A 3-part SMS is one message to the bot, with its parts in order.
+func TestConcatenatedSMSIsOneTurn(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	bot := newEcho()
+	open(t, g.URL, bot)
+	parts := []string{strings.Repeat("a", 153), strings.Repeat("b", 153), "suami sakit, beras habis"}
+	// Delivered out of order, as the network may.
+	g.Receive(
+		gammutest.SMS{From: resident, Text: parts[2], UDH: "050003420303"},
+		gammutest.SMS{From: resident, Text: parts[0], UDH: "050003420301"},
+		gammutest.SMS{From: resident, Text: parts[1], UDH: "050003420302"},
+	)
+	g.WaitSent(1, 20*time.Second)
+	turns := bot.Turns()
+	if len(turns) != 1 || turns[0].Text != strings.Join(parts, "") {
+		t.Fatalf("turns %d, first %q; want one with the whole text", len(turns), turns[0].Text)
+	}
+	waitFor(t, 5*time.Second, "all parts processed", func() bool { return unprocessed(t, g.URL) == 0 })
+}
+
+// A part that never comes: after the wait, the message is processed with what arrived.
+// gammu-smsd stores the parts it has of an incomplete message one by one, each after
+// its multiparttimeout (5 s here), so the adapter waits longer than that (8 s) for the
+// others, and the resident's words make one message.
+func TestMissingPartIsNotWaitedForEver(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	bot := newEcho()
+	cfg := fast
+	cfg.PartsWait = 8 * time.Second
+	openWith(t, g.URL, bot, cfg)
+	g.Receive(
+		gammutest.SMS{From: resident, Text: strings.Repeat("a", 153), UDH: "050003770301"},
+		gammutest.SMS{From: resident, Text: "akhir", UDH: "050003770303"},
+	)
+	g.WaitSent(1, 40*time.Second)
+	turns := bot.Turns()
+	if len(turns) != 1 || turns[0].Text != strings.Repeat("a", 153)+" akhir" {
+		t.Fatalf("turns %+v", turns)
+	}
+}
+
+// A reply longer than one SMS goes as one concatenated SMS: parts with one reference,
+// numbered, that join back to the text.
+func TestLongReplyIsOneConcatenatedSMS(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	bot := newEcho()
+	long := strings.Repeat("Data Bapak/Ibu sudah kami terima. ", 12)
+	bot.reply = func(channels.Inbound) string { return long }
+	open(t, g.URL, bot)
+	g.Receive(gammutest.SMS{From: resident, Text: "1"})
+	sent := g.WaitSent(1, 20*time.Second)[0]
+	if sent.Text != long || sent.Parts != 3 {
+		t.Fatalf("sent %d parts %q; want 3 joining to the reply", sent.Parts, sent.Text)
+	}
+	ref := sent.UDH[0][:8]
+	for i, udh := range sent.UDH {
+		if want := fmt.Sprintf("%s03%02X", ref, i+1); udh != want {
+			t.Errorf("part %d UDH %s, want %s", i+1, udh, want)
+		}
+	}
+}
+
+// Rows nobody can answer, or that carry no text, each get a clear outcome and never
+// block the next: an operator's notice is not answered; an empty SMS and 8-bit data
+// reach the bot (which answers them); the resident's next message is processed.
+func TestBadRows(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	bot := newEcho()
+	open(t, g.URL, bot)
+	g.Receive(
+		gammutest.SMS{From: "TELKOMSEL", Text: "Paket internet murah! Ketik UL ON"},
+		gammutest.SMS{From: "3636", Text: "Sisa pulsa Anda Rp 500"},
+		gammutest.SMS{From: resident, Text: ""},
+		gammutest.SMS{From: "+6281299990001", Text: "\x00\x01\x02binary", Coding: "8bit"},
+		gammutest.SMS{From: resident, Text: "MENU"},
+	)
+	waitFor(t, 20*time.Second, "every row processed", func() bool { return unprocessed(t, g.URL) == 0 && len(bot.Turns()) >= 3 })
+	turns := bot.Turns()
+	if len(turns) != 3 {
+		t.Fatalf("turns %+v; want 3 (empty, binary, MENU), none for the operator and the short code", turns)
+	}
+	byText := map[string]channels.Inbound{}
+	for _, in := range turns {
+		if in.Media == 0 {
+			byText[in.Text] = in
+		}
+	}
+	if in, ok := byText[""]; !ok || in.From != resident || in.Media != 0 {
+		t.Errorf("empty SMS: %+v", in)
+	}
+	if _, ok := byText["MENU"]; !ok {
+		t.Error("the resident's next message was not processed")
+	}
+	var binary *channels.Inbound
+	for i := range turns {
+		if turns[i].Media == 1 {
+			binary = &turns[i]
+		}
+	}
+	if binary == nil || binary.Text != "" {
+		t.Errorf("8-bit SMS: %+v; want a message with media and no text", binary)
+	}
+	for _, s := range g.WaitSent(3, 20*time.Second) {
+		if s.To == "TELKOMSEL" || s.To == "3636" {
+			t.Errorf("answered %s", s.To)
+		}
+	}
+}
+
+// The adapter dies between its turn and marking the row processed (its connection to
+// Gammu's database is cut): the row is taken again, recognised, and nothing is lost or
+// done twice.
+func TestCrashBetweenTurnAndProcessed(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	url, proxy := storetest.BehindProxy(t, g.URL)
+	bot := newEcho()
+	var once sync.Once
+	bot.hold = func(channels.Inbound) { once.Do(proxy.Reset) }
+	first := open(t, url, bot)
+	g.Receive(gammutest.SMS{From: resident, Text: "halo"})
+	waitFor(t, 20*time.Second, "the turn", func() bool { return len(bot.Turns()) == 1 })
+	first.close()
+	proxy.Refuse()
+	// The next process.
+	open(t, g.URL, bot)
+	waitFor(t, 20*time.Second, "the row processed by the next process", func() bool { return unprocessed(t, g.URL) == 0 })
+	bot.mu.Lock()
+	turns, dups := len(bot.turns), bot.dups
+	bot.mu.Unlock()
+	if turns != 1 || dups != 1 {
+		t.Errorf("turns %d, recognised again %d; want 1 and 1", turns, dups)
+	}
+	if sent := g.WaitSent(1, 20*time.Second); len(sent) != 1 {
+		t.Errorf("%d replies sent, want 1", len(sent))
+	}
+}
+
+// Two instances drain one inbox: every SMS is processed once, and each resident's
+// messages in the order they were sent.
+func TestTwoInstancesOneInbox(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	// One view of what was processed, as the shared session store gives the bot.
+	shared := &sharedEcho{}
+	open(t, g.URL, shared.bot(0))
+	open(t, g.URL, shared.bot(1))
+	var msgs []gammutest.SMS
+	const residents, each = 8, 4
+	for i := range each {
+		for r := range residents {
+			msgs = append(msgs, gammutest.SMS{From: fmt.Sprintf("+62812000000%02d", r), Text: fmt.Sprint(i)})
+		}
+	}
+	g.Receive(msgs...)
+	waitFor(t, 60*time.Second, "every SMS processed", func() bool { return unprocessed(t, g.URL) == 0 && shared.count() == len(msgs) })
+	time.Sleep(time.Second)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if len(shared.turns) != len(msgs) || shared.dups != 0 {
+		t.Fatalf("%d turns, %d seen again; want %d and 0", len(shared.turns), shared.dups, len(msgs))
+	}
+	next := map[string]int{}
+	for _, in := range shared.turns {
+		if in.Text != fmt.Sprint(next[in.From]) {
+			t.Errorf("%s: %q came when %d was due", in.From, in.Text, next[in.From])
+		}
+		next[in.From]++
+	}
+	if len(shared.by[0]) == 0 || len(shared.by[1]) == 0 {
+		t.Errorf("instances took %d and %d messages; want both to work", len(shared.by[0]), len(shared.by[1]))
+	}
+}
+
+// sharedEcho is two instances' handlers over one record of what was processed.
+type sharedEcho struct {
+	mu    sync.Mutex
+	turns []channels.Inbound
+	by    [2][]string
+	dups  int
+	seen  map[string]bool
+}
+
+func (s *sharedEcho) bot(i int) channels.Handler {
+	return channels.HandlerFunc(func(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+		s.mu.Lock()
+		if s.seen == nil {
+			s.seen = map[string]bool{}
+		}
+		if s.seen[in.ID] {
+			s.dups++
+			s.mu.Unlock()
+			return nil, channels.ErrDuplicate
+		}
+		s.seen[in.ID] = true
+		s.turns = append(s.turns, in)
+		s.by[i] = append(s.by[i], in.ID)
+		s.mu.Unlock()
+		// A turn takes a while, so that both instances have work at once.
+		time.Sleep(20 * time.Millisecond)
+		return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok " + in.Text}}, nil
+	})
+}
+
+func (s *sharedEcho) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.turns)
+}

@@ -1,0 +1,394 @@
+// Package gammutest runs the real gammu-smsd for tests, with Gammu's dummy phone driver
+// in place of a modem: SMS "received" by the phone are files a test writes into the
+// dummy phone's folder, which gammu-smsd stores in its inbox table as it would from a
+// modem; what SILAKSO inserts into the outbox table gammu-smsd sends through the dummy
+// phone and moves to sentitems, where a test reads it.
+package gammutest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
+)
+
+// PhoneID is the dummy modem's PhoneID in the smsdrc.
+const PhoneID = "dummy1"
+
+// schemaFiles are where Debian's gammu-smsd keeps Gammu's PostgreSQL schema.
+var schemaFiles = []string{
+	"/usr/share/doc/gammu-smsd/examples/pgsql.sql",
+	"/usr/share/doc/gammu-smsd/examples/pgsql.sql.gz",
+	"/usr/share/doc/gammu/examples/sql/pgsql.sql",
+	"/usr/share/doc/gammu/examples/sql/pgsql.sql.gz",
+}
+
+const install = "install gammu-smsd (apt-get install gammu gammu-smsd, or bash .ci/services)"
+
+// Gateway is a gammu-smsd on a database of its own, with a dummy phone.
+type Gateway struct {
+	t testing.TB
+	// URL is the database's, for SILAKSO_GAMMU_DATABASE_URL.
+	URL string
+	dir string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	next int
+}
+
+// Schema returns Gammu's pgsql.sql as installed by Debian, without the line that
+// PostgreSQL 9+ refuses (plpgsql is always there).
+func Schema() (string, error) {
+	for _, f := range schemaFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if strings.HasSuffix(f, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return "", err
+			}
+			var out bytes.Buffer
+			if _, err := out.ReadFrom(zr); err != nil {
+				return "", err
+			}
+			b = out.Bytes()
+		}
+		return regexp.MustCompile(`(?m)^CREATE LANGUAGE plpgsql;\s*$`).ReplaceAllString(string(b), ""), nil
+	}
+	return "", fmt.Errorf("gammu's pgsql.sql not found in %v: %s", schemaFiles, install)
+}
+
+// NewDatabase makes a fresh database with Gammu's tables and returns its URL. It is
+// dropped when the test ends.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	schema, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := url.Parse(storetest.PostgresServer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("silakso_gammu_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base.String())
+		if err == nil {
+			c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(context.Background())
+		}
+	})
+	u := *base
+	u.Path = "/" + name
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Without arguments pgx uses the simple protocol, which runs a script of several
+	// statements.
+	if _, err := conn.Exec(ctx, schema); err != nil {
+		t.Fatalf("load gammu's schema: %v", err)
+	}
+	return u.String()
+}
+
+// Start runs gammu-smsd with a dummy phone on a fresh database; it is stopped when the
+// test ends. A machine without gammu-smsd fails the test (it is not skipped).
+func Start(t testing.TB) *Gateway {
+	t.Helper()
+	if _, err := exec.LookPath("gammu-smsd"); err != nil {
+		t.Fatalf("gammu-smsd not found: %s", install)
+	}
+	g := &Gateway{t: t, URL: NewDatabase(t), dir: t.TempDir(), next: 1}
+	if err := os.MkdirAll(filepath.Join(g.dir, "phone"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	g.writeConfig()
+	g.StartDaemon()
+	t.Cleanup(func() {
+		g.StopDaemon()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(g.dir, "smsd.log"))
+			t.Logf("gammu-smsd's log (last 3,000 bytes):\n%s", tail(b, 3000))
+		}
+	})
+	return g
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// writeConfig writes the smsdrc: the dummy phone, Gammu's SQL service on the
+// database, and the shortest rounds Gammu allows (whole seconds), so tests wait about a
+// second for each SMS each way.
+func (g *Gateway) writeConfig() {
+	u, err := url.Parse(g.URL)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	pass, _ := u.User.Password()
+	cfg := fmt.Sprintf(`[gammu]
+model = dummy
+connection = none
+device = %s
+
+[smsd]
+service = sql
+driver = native_pgsql
+host = %s
+user = %s
+password = %s
+database = %s
+logfile = %s
+debuglevel = 1
+phoneid = %s
+commtimeout = 1
+sendtimeout = 5
+receivefrequency = 1
+statusfrequency = 1
+loopsleep = 1
+checksecurity = 0
+checkbattery = 1
+checksignal = 1
+hangupcalls = 0
+multiparttimeout = 5
+`, filepath.Join(g.dir, "phone"), u.Hostname(), u.User.Username(), pass, strings.TrimPrefix(u.Path, "/"),
+		filepath.Join(g.dir, "smsd.log"), PhoneID)
+	if port := u.Port(); port != "" && port != "5432" {
+		// native_pgsql takes the port after the host.
+		cfg = strings.Replace(cfg, "host = "+u.Hostname(), "host = "+u.Hostname()+":"+port, 1)
+	}
+	if err := os.WriteFile(filepath.Join(g.dir, "smsdrc"), []byte(cfg), 0o600); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+// Config is the smsdrc's path.
+func (g *Gateway) Config() string { return filepath.Join(g.dir, "smsdrc") }
+
+// StartDaemon starts gammu-smsd and waits until it has written its phones row.
+func (g *Gateway) StartDaemon() {
+	g.t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cmd != nil {
+		return
+	}
+	// -X: gammu-smsd ends itself after an hour, should a test binary die without
+	// stopping it.
+	cmd := exec.Command("gammu-smsd", "-c", g.Config(), "-X", "3600")
+	if err := cmd.Start(); err != nil {
+		g.t.Fatalf("start gammu-smsd: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	g.cmd, g.done = cmd, done
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := g.query(`SELECT count(*) FROM phones WHERE "ID" = $1 AND "UpdatedInDB" >= LOCALTIMESTAMP(0) - interval '5 seconds'`, PhoneID).Scan(&n); err == nil && n > 0 {
+			return
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(g.dir, "smsd.log"))
+			g.t.Fatalf("gammu-smsd exited at start:\n%s", tail(b, 3000))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	g.t.Fatal("gammu-smsd did not write its phones row within 15 s")
+}
+
+// StopDaemon stops gammu-smsd (SIGTERM), as an operator or a crash of the modem's
+// service would; what SILAKSO queued stays in the outbox until it runs again.
+func (g *Gateway) StopDaemon() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cmd == nil {
+		return
+	}
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-g.done:
+	case <-time.After(10 * time.Second):
+		g.cmd.Process.Kill()
+		<-g.done
+	}
+	g.cmd = nil
+}
+
+func (g *Gateway) query(sql string, args ...any) pgx.Row {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	conn, err := pgx.Connect(ctx, g.URL)
+	if err != nil {
+		cancel()
+		return errRow{err}
+	}
+	return &closingRow{row: conn.QueryRow(ctx, sql, args...), conn: conn, cancel: cancel}
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type closingRow struct {
+	row    pgx.Row
+	conn   *pgx.Conn
+	cancel context.CancelFunc
+}
+
+func (r *closingRow) Scan(dest ...any) error {
+	defer r.cancel()
+	defer r.conn.Close(context.Background())
+	return r.row.Scan(dest...)
+}
+
+// SMS is one message for the dummy phone to receive.
+type SMS struct {
+	From string
+	Text string
+	// Coding is Gammu's: Default (GSM-7, the default), Unicode_No_Compression or 8bit.
+	Coding string
+	// UDH is the user data header in hex, for a part of a concatenated SMS.
+	UDH string
+}
+
+// Receive makes the dummy phone receive messages, in this order; gammu-smsd stores
+// them in its inbox within a second or two.
+func (g *Gateway) Receive(msgs ...SMS) {
+	g.t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	folder := filepath.Join(g.dir, "phone", "sms", "1")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		g.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		coding := m.Coding
+		if coding == "" {
+			coding = "Default"
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "[SMSBackup000]\nSMSC = \"+6281100000\"\nState = UnRead\nNumber = \"%s\"\nCoding = %s\nFolder = 1\nPDU = Deliver\n", m.From, coding)
+		if m.UDH != "" {
+			fmt.Fprintf(&b, "UDH = %s\n", m.UDH)
+		}
+		var raw []byte
+		if coding == "8bit" {
+			raw = []byte(m.Text)
+		} else {
+			for _, u := range utf16.Encode([]rune(m.Text)) {
+				raw = append(raw, byte(u>>8), byte(u))
+			}
+		}
+		h := strings.ToUpper(hex.EncodeToString(raw))
+		for i := 0; len(h) > 0; i++ {
+			n := min(len(h), 200)
+			fmt.Fprintf(&b, "Text%02d = %s\n", i, h[:n])
+			h = h[n:]
+		}
+		// Written under a name the driver ignores, then renamed: gammu-smsd never
+		// reads half a file.
+		tmp := filepath.Join(folder, fmt.Sprintf(".new%d", g.next))
+		if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+			g.t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(folder, fmt.Sprint(g.next))); err != nil {
+			g.t.Fatal(err)
+		}
+		g.next++
+	}
+}
+
+// Sent is a message gammu-smsd sent through the dummy phone: its parts joined.
+type Sent struct {
+	ID     int64
+	To     string
+	Text   string
+	Parts  int
+	Status string // of the last part
+	UDH    []string
+}
+
+// SentMessages reads sentitems, a message per outbox ID, in ID order.
+func (g *Gateway) SentMessages() ([]Sent, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, g.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT "ID", "DestinationNumber", "TextDecoded", "Status", "UDH" FROM sentitems ORDER BY "ID", "SequencePosition"`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Sent
+	for rows.Next() {
+		var id int64
+		var to, text, status, udh string
+		if err := rows.Scan(&id, &to, &text, &status, &udh); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].ID != id {
+			out = append(out, Sent{ID: id, To: to})
+		}
+		s := &out[len(out)-1]
+		s.Text += text
+		s.Parts++
+		s.Status = status
+		s.UDH = append(s.UDH, udh)
+	}
+	return out, rows.Err()
+}
+
+// WaitSent waits until at least n messages were sent, and returns them all.
+func (g *Gateway) WaitSent(n int, within time.Duration) []Sent {
+	g.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		sent, err := g.SentMessages()
+		if err == nil && len(sent) >= n {
+			return sent
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("%d messages sent through gammu-smsd within %v, want %d (err %v)", len(sent), within, n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,335 @@
+package gammu
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Results of an inbox row beyond a turn's.
+const resultRefused = "refused" // from a sender that cannot be answered (an operator's name, a short code)
+
+// lastTry is the try of a message whose turn keeps failing after which the resident is
+// told to write again, and the row is marked processed.
+const lastTry = 3
+
+// Adapter turns the rows gammu-smsd writes into its inbox into turns. Several
+// instances may run it on one inbox: a row is claimed with FOR UPDATE SKIP LOCKED in a
+// transaction that stays open through its turn and marks it processed at the end, so a
+// crash gives it back to the next claim (and a turn that had already run is recognised
+// by the row's id and not run twice). A sender's rows are taken in order, one at a
+// time, whichever instance takes them.
+type Adapter struct {
+	db  *DB
+	cfg Config
+	h   channels.Handler
+	r   channels.Replier
+	rec store.Recorder
+	m   Metrics
+	log *slog.Logger
+
+	slots   chan struct{}
+	running sync.WaitGroup
+
+	mu sync.Mutex
+	// low is a row id below which every row is processed; the claim reads from it so
+	// that it walks the primary key, not the whole table.
+	low     int64
+	lowAt   time.Time
+	held    map[int64]time.Time // rows put back, not to be claimed before then
+	tries   map[int64]int       // failed turns per row
+	lastErr time.Time
+}
+
+// NewAdapter returns an adapter handing inbox rows to h and their replies to r;
+// records, if not nil, gets a record of each message.
+func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, records store.Recorder, m Metrics, log *slog.Logger) *Adapter {
+	cfg = cfg.withDefaults()
+	if m == nil {
+		m = NopMetrics{}
+	}
+	return &Adapter{db: db, cfg: cfg, h: h, r: r, rec: records, m: m, log: log,
+		slots: make(chan struct{}, cfg.Turns), held: map[int64]time.Time{}, tries: map[int64]int{}}
+}
+
+// Run takes rows until ctx ends. Turns already running finish on their own deadline;
+// Close waits for them.
+func (a *Adapter) Run(ctx context.Context) {
+	t := time.NewTicker(a.cfg.Poll)
+	defer t.Stop()
+	for {
+		a.drain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close waits for the turns in flight, until ctx ends. A turn cut off leaves its row
+// unprocessed, for the next process.
+func (a *Adapter) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { a.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// drain claims rows while turns are free and rows are there.
+func (a *Adapter) drain(ctx context.Context) {
+	a.refreshLow(ctx)
+	for ctx.Err() == nil {
+		select {
+		case a.slots <- struct{}{}:
+		default:
+			return // every turn is busy; the next poll goes on
+		}
+		c, err := a.claim(ctx)
+		if c == nil {
+			<-a.slots
+			if err != nil && ctx.Err() == nil {
+				a.warn("gammu inbox not read", err)
+			}
+			return
+		}
+		a.running.Add(1)
+		go func() {
+			defer a.running.Done()
+			defer func() { <-a.slots }()
+			a.process(context.WithoutCancel(ctx), c)
+		}()
+	}
+}
+
+// warn logs a failure to read the inbox at most once a minute: gammu's database being
+// away is one event, not one per poll.
+func (a *Adapter) warn(msg string, err error) {
+	a.mu.Lock()
+	quiet := time.Since(a.lastErr) < time.Minute
+	if !quiet {
+		a.lastErr = time.Now()
+	}
+	a.mu.Unlock()
+	if !quiet {
+		a.log.Error(msg, "err", err)
+	}
+}
+
+// refreshLow moves the low mark up to the oldest unprocessed row, once a minute (it
+// reads the whole table; the claims in between read from the mark on).
+func (a *Adapter) refreshLow(ctx context.Context) {
+	a.mu.Lock()
+	due := time.Since(a.lowAt) >= time.Minute
+	a.mu.Unlock()
+	if !due {
+		return
+	}
+	var low int64
+	err := a.db.pool.QueryRow(ctx, `
+SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM inbox WHERE NOT "Processed"`).Scan(&low)
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	a.low, a.lowAt = low, time.Now()
+	for id, until := range a.held {
+		if id < low || time.Now().After(until.Add(time.Minute)) {
+			delete(a.held, id)
+		}
+	}
+	for id := range a.tries {
+		if id < low {
+			delete(a.tries, id)
+		}
+	}
+	a.mu.Unlock()
+}
+
+// claimed is a message whose rows are locked by tx.
+type claimed struct {
+	tx  pgx.Tx
+	msg message
+}
+
+const rowColumns = `"ID", "SenderNumber", "UDH", "Coding", "Text", "TextDecoded",
+       extract(epoch FROM LOCALTIMESTAMP(0) - "UpdatedInDB")::float8`
+
+// claim locks the oldest row whose sender has nothing older unprocessed (so a sender's
+// messages are taken in order, across instances), with the other parts of its
+// concatenated SMS. It returns nil when there is nothing to take now.
+func (a *Adapter) claim(ctx context.Context) (*claimed, error) {
+	for {
+		a.mu.Lock()
+		low := a.low
+		held := []int64{} // not nil: pgx sends a nil slice as NULL, and "<> ALL(NULL)" is never true
+		now := time.Now()
+		for id, until := range a.held {
+			if now.Before(until) {
+				held = append(held, id)
+			}
+		}
+		a.mu.Unlock()
+		tx, err := a.db.pool.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		head, err := scanRow(tx.QueryRow(ctx, `
+SELECT `+rowColumns+`
+FROM inbox i
+WHERE i."ID" >= $1 AND NOT i."Processed" AND ($2 = '' OR i."RecipientID" = $2) AND i."ID" <> ALL($3)
+  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e."ID" >= $1 AND e."ID" < i."ID" AND NOT e."Processed"
+                  AND e."SenderNumber" = i."SenderNumber" AND ($2 = '' OR e."RecipientID" = $2))
+ORDER BY i."ID" LIMIT 1
+FOR UPDATE OF i SKIP LOCKED`, low, a.cfg.PhoneID, held))
+		if errors.Is(err, pgx.ErrNoRows) {
+			tx.Rollback(ctx)
+			return nil, nil
+		}
+		if err != nil {
+			tx.Rollback(ctx)
+			return nil, err
+		}
+		msg := message{ID: head.ID, rows: []row{head}, Complete: true}
+		if c, ok := parseConcat(head.UDH); ok && c.total > 1 {
+			later, err := a.laterRows(ctx, tx, head)
+			if err != nil {
+				tx.Rollback(ctx)
+				return nil, err
+			}
+			msg = assemble(head, later)
+			if !msg.Complete && head.AgeSeconds < a.cfg.PartsWait.Seconds() {
+				// Parts are missing: give them a moment, and look at the others.
+				tx.Rollback(ctx)
+				a.hold(head.ID, time.Second)
+				continue
+			}
+		}
+		return &claimed{tx: tx, msg: msg}, nil
+	}
+}
+
+// laterRows locks the sender's unprocessed rows after head: the candidates for the
+// other parts of its message.
+func (a *Adapter) laterRows(ctx context.Context, tx pgx.Tx, head row) ([]row, error) {
+	rows, err := tx.Query(ctx, `
+SELECT `+rowColumns+`
+FROM inbox WHERE "ID" > $1 AND NOT "Processed" AND "SenderNumber" = $2
+ORDER BY "ID" LIMIT 255
+FOR UPDATE SKIP LOCKED`, head.ID, head.Sender)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanRow(s pgx.Row) (row, error) {
+	var r row
+	err := s.Scan(&r.ID, &r.Sender, &r.UDH, &r.Coding, &r.Text, &r.TextDecoded, &r.AgeSeconds)
+	return r, err
+}
+
+// hold keeps a row from being claimed for d.
+func (a *Adapter) hold(id int64, d time.Duration) {
+	a.mu.Lock()
+	a.held[id] = time.Now().Add(d)
+	a.mu.Unlock()
+}
+
+// process runs the message's turn and marks its rows processed in the transaction that
+// holds them. A failed turn gives the rows back for another try, a little later; on the
+// last try the resident is told to write again, and the rows are done with.
+func (a *Adapter) process(ctx context.Context, c *claimed) {
+	defer c.tx.Rollback(ctx)
+	msg := c.msg
+	from, ok := phoneNumber(msg.rows[0].Sender)
+	var result string
+	if !ok {
+		// An operator's notice ("TELKOMSEL", a short code): nobody to answer, and an
+		// answer to a short code can cost the office money.
+		result = resultRefused
+		a.log.Info("gammu: message from a sender that cannot be answered, not processed", "id", msg.ID,
+			"sender", channels.MaskDigits(store.CleanText(msg.rows[0].Sender)))
+	} else {
+		text, binary := msg.Text()
+		in := channels.Inbound{Channel: Channel, ID: strconv.FormatInt(msg.ID, 10), From: from,
+			Text: store.CleanText(text), Time: time.Now()}
+		if binary {
+			in.Media = 1
+		}
+		a.mu.Lock()
+		try := a.tries[msg.ID] + 1
+		a.mu.Unlock()
+		result = channels.RunTurn(ctx, a.h, a.r, in, a.cfg.TurnTimeout, try >= lastTry, a.log)
+		if result == channels.ResultFailed && try < lastTry {
+			a.mu.Lock()
+			a.tries[msg.ID] = try
+			a.mu.Unlock()
+			a.hold(msg.ID, time.Duration(try)*2*time.Second)
+			a.m.Inbound(Channel, result)
+			return
+		}
+	}
+	uctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := c.tx.Exec(uctx, `UPDATE inbox SET "Processed" = true WHERE "ID" = ANY($1)`, msg.IDs())
+	if err == nil {
+		err = c.tx.Commit(uctx)
+	}
+	if err != nil {
+		// The row comes back; its turn is recognised by its id and not run twice.
+		a.log.Warn("gammu: row not marked processed; it will be taken again", "id", msg.ID, "err", err)
+	}
+	a.mu.Lock()
+	delete(a.tries, msg.ID)
+	a.mu.Unlock()
+	a.m.Inbound(Channel, result)
+	if a.rec != nil && ok {
+		a.rec.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: "gammu-in:" + strconv.FormatInt(msg.ID, 10),
+			Peer: from, Segments: len(msg.rows), Status: "received", At: time.Now()})
+	}
+}
+
+// phoneNumber turns the sender number a modem reports into E.164: +62..., 62... and
+// the national 08... all become +62...; names, short codes and numbers without a
+// country are not numbers one can answer.
+func phoneNumber(s string) (string, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	switch {
+	case strings.HasPrefix(s, "+"):
+	case strings.HasPrefix(s, "0") && !strings.HasPrefix(s, "00"):
+		s = "+62" + s[1:]
+	case strings.HasPrefix(s, "00"):
+		s = "+" + s[2:]
+	case strings.HasPrefix(s, "62"):
+		s = "+" + s
+	default:
+		return "", false
+	}
+	if !e164(s) {
+		return "", false
+	}
+	return s, true
+}

@@ -1,0 +1,90 @@
+package gammu
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Phone is a modem as gammu-smsd describes it in its phones table, refreshed every
+// StatusFrequency seconds of its smsdrc while it runs.
+type Phone struct {
+	ID       string // the smsdrc's PhoneID
+	IMEI     string
+	Client   string // Gammu's version and system
+	NetName  string
+	Send     bool // gammu-smsd sends SMS
+	Receive  bool // gammu-smsd receives SMS
+	Signal   int  // per cent, -1 unknown
+	Battery  int  // per cent, -1 unknown
+	Sent     int  // parts sent since gammu-smsd started
+	Received int  // parts received since gammu-smsd started
+	// Age is how long ago gammu-smsd last wrote the row, by the database's clock.
+	Age time.Duration
+}
+
+// Phones lists the modems that have written into this database, the most recently
+// heard first.
+func (db *DB) Phones(ctx context.Context) ([]Phone, error) {
+	rows, err := db.pool.Query(ctx, `
+SELECT "ID", "IMEI", "Client", coalesce("NetName", ''), "Send", "Receive", "Signal", "Battery", "Sent", "Received",
+       extract(epoch FROM LOCALTIMESTAMP(0) - "UpdatedInDB")::float8
+FROM phones ORDER BY "UpdatedInDB" DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("gammu phones: %w", err)
+	}
+	defer rows.Close()
+	var out []Phone
+	for rows.Next() {
+		var p Phone
+		var age float64
+		if err := rows.Scan(&p.ID, &p.IMEI, &p.Client, &p.NetName, &p.Send, &p.Receive, &p.Signal, &p.Battery, &p.Sent, &p.Received, &age); err != nil {
+			return nil, fmt.Errorf("gammu phones: %w", err)
+		}
+		p.Age = time.Duration(age * float64(time.Second))
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ModemError says why the modem is not to be counted on.
+type ModemError struct {
+	PhoneID string
+	// Never: no modem has ever written into this database (gammu-smsd never ran on it).
+	Never bool
+	Age   time.Duration
+}
+
+func (e *ModemError) Error() string {
+	if e.Never {
+		return "gammu-smsd has never written to this database: is it running, with this database in its smsdrc?"
+	}
+	return fmt.Sprintf("modem %s last heard %s ago: is gammu-smsd running and the modem plugged in?", e.PhoneID, e.Age.Round(time.Second))
+}
+
+// modem picks the phone this channel uses: the one named PhoneID, or else the one
+// heard from last.
+func modem(phones []Phone, id string) (Phone, bool) {
+	for _, p := range phones {
+		if id == "" || p.ID == id {
+			return p, true
+		}
+	}
+	return Phone{}, false
+}
+
+// Check reports whether the modem has been heard from within staleAfter.
+func (db *DB) Check(ctx context.Context, phoneID string, staleAfter time.Duration) (Phone, error) {
+	phones, err := db.Phones(ctx)
+	if err != nil {
+		return Phone{}, err
+	}
+	p, ok := modem(phones, phoneID)
+	if !ok {
+		return Phone{}, &ModemError{PhoneID: phoneID, Never: true}
+	}
+	if p.Age > staleAfter {
+		return p, &ModemError{PhoneID: p.ID, Age: p.Age}
+	}
+	return p, nil
+}

@@ -1,0 +1,189 @@
+package gammu
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// deliveryStatus maps sentitems.Status to the words message records use. SendingError
+// and Error come after the modem's own retries (the smsdrc's MaxRetries): the message
+// failed.
+var deliveryStatus = map[string]string{
+	"SendingOK":         "sent",
+	"SendingOKNoReport": "sent",
+	"DeliveryPending":   "sent",
+	"DeliveryUnknown":   "sent",
+	"DeliveryOK":        "delivered",
+	"DeliveryFailed":    "undelivered",
+	"SendingError":      "failed",
+	"Error":             "failed",
+}
+
+// Tracker follows what gammu-smsd did with SILAKSO's messages (sentitems) and how the
+// modem is (phones), and reports both: message records, metrics, and a silent modem.
+type Tracker struct {
+	db  *DB
+	cfg Config
+	rec store.Recorder
+	m   Metrics
+	log *slog.Logger
+	// OnSilent, if set, is called once when the modem has been silent for AlertAfter
+	// (again only after it was heard from in between).
+	OnSilent func(ctx context.Context, p Phone, never bool)
+
+	low     int64
+	seen    map[int64]string // outbox id -> status recorded
+	alerted bool
+}
+
+// NewTracker returns a tracker writing message records to records (nil: none).
+func NewTracker(db *DB, cfg Config, records store.Recorder, m Metrics, log *slog.Logger) *Tracker {
+	if m == nil {
+		m = NopMetrics{}
+	}
+	return &Tracker{db: db, cfg: cfg.withDefaults(), rec: records, m: m, log: log, seen: map[int64]string{}}
+}
+
+// Run reads sentitems and phones every StatusPoll until ctx ends.
+func (t *Tracker) Run(ctx context.Context) {
+	tick := time.NewTicker(t.cfg.StatusPoll)
+	defer tick.Stop()
+	for {
+		t.Once(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Once does one round; errors are logged (the next round tries again).
+func (t *Tracker) Once(ctx context.Context) {
+	if err := t.modem(ctx); err != nil && ctx.Err() == nil {
+		t.log.Warn("gammu phones not read", "err", err)
+	}
+	if err := t.sent(ctx); err != nil && ctx.Err() == nil {
+		t.log.Warn("gammu sentitems not read", "err", err)
+	}
+}
+
+func (t *Tracker) modem(ctx context.Context) error {
+	phones, err := t.db.Phones(ctx)
+	if err != nil {
+		return err
+	}
+	p, ok := modem(phones, t.cfg.PhoneID)
+	if ok {
+		t.m.Modem(time.Now().Add(-p.Age), p.Signal, p.Battery)
+	}
+	silent := !ok || p.Age > t.cfg.AlertAfter
+	if !silent {
+		t.alerted = false
+		return nil
+	}
+	if !t.alerted {
+		t.alerted = true
+		t.log.Error("gammu: the modem is silent", "phone", p.ID, "last_heard_ago", p.Age.Round(time.Second), "never", !ok)
+		if t.OnSilent != nil {
+			t.OnSilent(ctx, p, !ok)
+		}
+	}
+	return nil
+}
+
+// sent records the state of every message of SILAKSO's that gammu-smsd sent or failed
+// since the last round, and the delivery reports that came in.
+func (t *Tracker) sent(ctx context.Context) error {
+	if t.low == 0 {
+		// At start, the last few hundred messages are read again: those sent while no
+		// SILAKSO was running get their records, the older ones have theirs.
+		err := t.db.pool.QueryRow(ctx, `SELECT greatest(coalesce(max("ID"), 0) - 500, 1) FROM sentitems`).Scan(&t.low)
+		if err != nil {
+			return err
+		}
+	}
+	var pending *int64
+	if err := t.db.pool.QueryRow(ctx, `SELECT min("ID") FROM outbox WHERE "CreatorID" = $1`, CreatorID).Scan(&pending); err != nil {
+		return err
+	}
+	rows, err := t.db.pool.Query(ctx, `
+SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems WHERE "CreatorID" = $1 AND "ID" >= $2
+UNION ALL
+SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems
+WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= LOCALTIMESTAMP(0) - interval '10 minutes'
+ORDER BY 1`, CreatorID, t.low)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	type msg struct {
+		status, to string
+		code       int
+	}
+	msgs := map[int64]msg{}
+	var top int64
+	for rows.Next() {
+		var id int64
+		var m msg
+		if err := rows.Scan(&id, &m.status, &m.to, &m.code); err != nil {
+			return err
+		}
+		top = max(top, id)
+		st := deliveryStatus[m.status]
+		// A message is as far as its least advanced part, or failed if any part failed.
+		if old, ok := msgs[id]; ok && !worse(st, deliveryStatus[old.status]) {
+			continue
+		}
+		msgs[id] = m
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	now := time.Now()
+	for id, m := range msgs {
+		st := deliveryStatus[m.status]
+		if st == "" || t.seen[id] == m.status {
+			continue
+		}
+		t.seen[id] = m.status
+		t.m.Status(st)
+		rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: providerID(id), Peer: m.to, Status: st, At: now}
+		if st == "failed" || st == "undelivered" {
+			rec.ErrorCode, rec.Error = m.status, "gammu-smsd: "+m.status
+			t.log.Warn("gammu: SMS not delivered", "id", id, "to", channels.MaskPhone(m.to), "status", m.status, "code", m.code)
+		}
+		if t.rec != nil {
+			t.rec.Add(ctx, rec)
+		}
+	}
+	// Everything below the oldest message still queued, and below what was read, is
+	// done with: the next round reads from there.
+	low := top + 1
+	if top == 0 {
+		low = t.low
+	}
+	if pending != nil && *pending < low {
+		low = *pending
+	}
+	t.low = low
+	for id := range t.seen {
+		if id < low-1000 {
+			delete(t.seen, id)
+		}
+	}
+	return nil
+}
+
+// worse reports whether delivery status a is behind b (or a failure where b is not).
+func worse(a, b string) bool {
+	fa, fb := a == "failed" || a == "undelivered", b == "failed" || b == "undelivered"
+	if fa != fb {
+		return fa
+	}
+	return store.StatusRank(a) < store.StatusRank(b)
+}
