@@ -78,6 +78,7 @@ type Engine struct {
 	metrics  Metrics
 	officers *officerCache
 	optOuts  OptOuts
+	outbox   store.Outbox
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
@@ -124,6 +125,9 @@ type Deps struct {
 	OfficerCacheTTL time.Duration
 	// OptOuts is optional.
 	OptOuts OptOuts
+	// Outbox carries alerts to supervisors that belong to no case (AlertSupervisors);
+	// optional.
+	Outbox store.Outbox
 }
 
 // New builds an engine.
@@ -142,7 +146,7 @@ func New(d Deps, cfg Config) *Engine {
 	e := &Engine{
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics,
+		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox,
 	}
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -54,6 +55,34 @@ func (e *Engine) newCaseNotices(ctx context.Context) func(store.Case) []store.Ou
 		}
 		return out
 	}
+}
+
+// AlertSupervisors queues m for every active supervisor and admin, in the outbox: the
+// alerts of the service itself (a silent SMS modem), which belong to no case. Those
+// whose channel is avoid (the channel the alert is about) are skipped, unless nobody
+// is on another channel: then it waits in the outbox for that channel to come back.
+func (e *Engine) AlertSupervisors(ctx context.Context, m locales.Msg, avoid string) (int, error) {
+	if e.outbox == nil {
+		return 0, errors.New("bot: no outbox for alerts")
+	}
+	if err := e.officers.refresh(ctx); err != nil {
+		return 0, err
+	}
+	var elsewhere, all []store.OutboxMessage
+	for _, o := range e.officers.supervisors() {
+		msg := e.toOfficer(o, 0, m)
+		all = append(all, msg)
+		if o.Channel != avoid {
+			elsewhere = append(elsewhere, msg)
+		}
+	}
+	if len(elsewhere) > 0 {
+		all = elsewhere
+	}
+	if len(all) == 0 {
+		return 0, nil
+	}
+	return len(all), e.outbox.Enqueue(ctx, all, e.now())
 }
 
 // Escalate sends every case nobody has taken within after to the supervisors, once.

@@ -88,3 +88,46 @@ func (db *DB) Check(ctx context.Context, phoneID string, staleAfter time.Duratio
 	}
 	return p, nil
 }
+
+// tables are Gammu's tables this package reads or writes.
+var tables = []string{"gammu", "inbox", "outbox", "outbox_multipart", "sentitems", "phones"}
+
+// MissingTables lists which of Gammu's tables the database lacks.
+func (db *DB) MissingTables(ctx context.Context) ([]string, error) {
+	var missing []string
+	for _, t := range tables {
+		var ok bool
+		if err := db.pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, t).Scan(&ok); err != nil {
+			return nil, err
+		}
+		if !ok {
+			missing = append(missing, t)
+		}
+	}
+	return missing, nil
+}
+
+// Queues is what waits in Gammu's tables.
+type Queues struct {
+	Unprocessed int // inbox rows no SILAKSO has processed
+	// OldestUnprocessed is how long the oldest of them has waited.
+	OldestUnprocessed time.Duration
+	Outbox            int // messages waiting to be sent, SILAKSO's and others'
+	OurOutbox         int // SILAKSO's among them
+}
+
+// Queued counts what waits (reading the inbox whole: for an operator's check, not
+// for every poll).
+func (db *DB) Queued(ctx context.Context) (Queues, error) {
+	var q Queues
+	var age float64
+	err := db.pool.QueryRow(ctx, `
+SELECT count(*), coalesce(extract(epoch FROM LOCALTIMESTAMP(0) - min("UpdatedInDB")), 0)::float8
+FROM inbox WHERE NOT "Processed"`).Scan(&q.Unprocessed, &age)
+	if err != nil {
+		return q, err
+	}
+	q.OldestUnprocessed = time.Duration(age * float64(time.Second))
+	err = db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE "CreatorID" = $1) FROM outbox`, CreatorID).Scan(&q.Outbox, &q.OurOutbox)
+	return q, err
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
 
@@ -38,6 +39,11 @@ type config struct {
 	// WhatsAppStore is where the linked device's keys live: the case database when it
 	// is PostgreSQL, else a SQLite file next to the case database.
 	WhatsAppStore string
+	// GammuURL is Gammu SMSD's database; set, it switches the Gammu SMS channel on.
+	GammuURL string
+	Gammu    gammu.Config
+	// GammuRate caps SMS sent through the modem per minute, for the SIM card.
+	GammuRate float64
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -109,6 +115,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	c.WhatsAppStore = c.DatabaseURL
 	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
 		c.WhatsAppStore = "sqlite:" + filepath.Join(filepath.Dir(path), "whatsapp.db")
+	}
+	if err := c.loadGammu(env); err != nil {
+		return c, err
 	}
 	if lvl := env("SILAKSO_LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {

@@ -21,13 +21,16 @@ Usage:
   silakso migrate                 apply database migrations and exit
   silakso officer add|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
+  silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
 
 Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
 SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_LOG_LEVEL,
 SILAKSO_HTTP_ADDR, SILAKSO_PUBLIC_URL, SILAKSO_DEBUG_ADDR, TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_SID,
 TWILIO_API_BASE_URL, TWILIO_WEBHOOK_RETRIES, SILAKSO_SEND_CONCURRENCY, SILAKSO_SEND_RATE,
-SILAKSO_INSTANCES, SILAKSO_ESCALATE_AFTER, SILAKSO_WHATSAPP.
+SILAKSO_INSTANCES, SILAKSO_ESCALATE_AFTER, SILAKSO_WHATSAPP, SILAKSO_GAMMU_DATABASE_URL,
+SILAKSO_GAMMU_PHONE_ID, SILAKSO_GAMMU_SEND_RATE, SILAKSO_GAMMU_DELIVERY_REPORTS,
+SILAKSO_GAMMU_STALE_AFTER, SILAKSO_GAMMU_ALERT_AFTER, SILAKSO_GAMMU_PARTS_WAIT.
 `
 
 // commands maps a subcommand to its entry point; each takes its own flags after the
@@ -38,6 +41,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"serve":    runServe,
 	"officer":  runOfficer,
 	"whatsapp": runWhatsApp,
+	"gammu":    runGammu,
 }
 
 func main() { os.Exit(runProcess(os.Args[1:])) }

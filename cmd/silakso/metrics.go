@@ -15,6 +15,7 @@ type metrics struct {
 	delivery *prometheus.CounterVec
 	turns    *prometheus.HistogramVec
 	filed    *prometheus.CounterVec
+	modem    *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -41,8 +42,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		filed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "silakso_cases_filed_total", Help: "Cases filed, by channel.",
 		}, []string{"channel"}),
+		modem: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "silakso_gammu_modem", Help: "The SMS modem as gammu-smsd last reported it: last_seen (unix seconds), signal and battery (per cent).",
+		}, []string{"reading"}),
 	}
-	reg.MustRegister(m.inbound, m.outbound, m.segments, m.rejected, m.delivery, m.turns, m.filed)
+	reg.MustRegister(m.inbound, m.outbound, m.segments, m.rejected, m.delivery, m.turns, m.filed, m.modem)
 	return m
 }
 
@@ -63,4 +67,12 @@ func (m *metrics) Sent(channel, result string, segments int) {
 	if segments > 0 {
 		m.segments.WithLabelValues(channel).Add(float64(segments))
 	}
+}
+
+// gammu.Metrics
+
+func (m *metrics) Modem(lastSeen time.Time, signal, battery int) {
+	m.modem.WithLabelValues("last_seen").Set(float64(lastSeen.Unix()))
+	m.modem.WithLabelValues("signal").Set(float64(signal))
+	m.modem.WithLabelValues("battery").Set(float64(battery))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/console"
+	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -19,7 +20,7 @@ import (
 )
 
 const officerUsage = `usage:
-  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|console]
+  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|gammu-sms|console]
   silakso officer list
   silakso officer disable --phone <phone>
   silakso officer enable --phone <phone>`
@@ -119,9 +120,9 @@ func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, er
 		return store.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
 	}
 	switch channel {
-	case twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, console.Channel:
+	case twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, console.Channel:
 	default:
-		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, console.Channel)
+		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, console.Channel)
 	}
 	regions, err := dialogs.LoadRegions()
 	if err != nil {

@@ -24,8 +24,10 @@ import (
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
+	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
+	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/redis"
@@ -167,6 +169,21 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		senders[whatsapp.Channel] = whatsapp.NewSender(client, records, m, log)
 		wa = client
 	}
+	var gw *gammu.DB
+	if cfg.GammuURL != "" {
+		gctx, cancel := context.WithTimeout(ctx, startupTimeout)
+		gw, err = gammu.Open(gctx, cfg.GammuURL)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL: %v", oneLine(err))
+		}
+		defer closeWithin(clientCloseTime, "gammu database", func() error { gw.Close(); return nil }, log)
+		senders[gammu.Channel] = gammu.NewSender(gw, cfg.Gammu, m)
+		ready["gammu"] = func(ctx context.Context) error {
+			_, err := gw.Check(ctx, cfg.Gammu.PhoneID, cfg.Gammu.StaleAfter)
+			return err
+		}
+	}
 	courier := newCourier(cfg, db, senders, log)
 	var webhook *twilio.Webhook
 	if cfg.twilioEnabled() {
@@ -182,8 +199,24 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		wa.AddEventHandlerWithSuccessStatus(waAdapter.HandleEvent)
 		ready["whatsapp"] = func(context.Context) error { return waAdapter.Ready() }
 	}
+	var gammuIn *gammu.Adapter
+	var gammuTrack *gammu.Tracker
+	if gw != nil {
+		gcfg := cfg.Gammu
+		gcfg.TurnTimeout = turnTimeout
+		gammuIn = gammu.NewAdapter(gw, gcfg, engine, courier, records, m, log)
+		gammuTrack = gammu.NewTracker(gw, gcfg, records, m, log)
+		gammuTrack.OnSilent = func(ctx context.Context, p gammu.Phone, _ bool) {
+			msg := locales.M("officer.modem_silent", "Minutes", int(p.Age.Minutes()))
+			if n, err := engine.AlertSupervisors(ctx, msg, gammu.Channel); err != nil {
+				log.Error("supervisors not alerted of the silent modem", "err", err)
+			} else {
+				log.Info("supervisors alerted of the silent modem", "supervisors", n)
+			}
+		}
+	}
 	if len(senders) == 0 {
-		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, or SILAKSO_WHATSAPP=on, to receive messages")
+		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, SILAKSO_GAMMU_DATABASE_URL, or SILAKSO_WHATSAPP=on, to receive messages")
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -206,7 +239,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		return fmt.Errorf("SILAKSO_HTTP_ADDR=%q: %v", cfg.HTTPAddr, err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
-		"whatsapp", cfg.WhatsApp, "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
+		"whatsapp", cfg.WhatsApp, "gammu", gw != nil, "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
 
 	// Background work starts once nothing can fail any more, and stops before we return:
@@ -223,6 +256,18 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	background.Add(2)
 	go func() { defer background.Done(); escalateEvery(bg, engine, cfg.EscalateAfter, log) }()
 	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, retryFilingsEvery) }()
+	if gammuTrack != nil {
+		background.Add(1)
+		go func() { defer background.Done(); gammuTrack.Run(bg) }()
+	}
+	// Gammu's inbox is read until SIGTERM; the turns running then finish before the
+	// courier stops, like the webhooks'.
+	gammuDone := make(chan struct{})
+	if gammuIn != nil {
+		go func() { defer close(gammuDone); gammuIn.Run(ctx) }()
+	} else {
+		close(gammuDone)
+	}
 	if l, ok := db.(interface {
 		ListenOutbox(ctx context.Context, wake func())
 	}); ok {
@@ -304,6 +349,12 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if waAdapter != nil {
 		waAdapter.Close(turnsCtx)
 	}
+	if gammuIn != nil {
+		<-gammuDone
+		if err := gammuIn.Close(turnsCtx); err != nil {
+			log.Warn("gammu turns still running at shutdown; their SMS stay unprocessed for the next process", "err", err)
+		}
+	}
 	cancelTurns()
 	sendCtx, cancelSend := context.WithDeadline(context.Background(), sendEnd)
 	stop(sendCtx)
@@ -347,8 +398,15 @@ func newCourier(cfg config, db database, senders map[string]channels.Sender, log
 	// A push for a channel that is not running here (the WhatsApp number was unlinked,
 	// a channel was switched off) still reaches the resident's phone by SMS when an SMS
 	// sender is configured, instead of failing.
-	if sms, ok := senders[twilio.ChannelSMS]; ok {
-		d.Fallback, d.FallbackChannel = asSMS{sms}, twilio.ChannelSMS
+	for _, ch := range []string{twilio.ChannelSMS, gammu.Channel} {
+		if sms, ok := senders[ch]; ok {
+			d.Fallback, d.FallbackChannel = asSMS{sms, ch}, ch
+			break
+		}
+	}
+	if _, ok := senders[gammu.Channel]; ok {
+		// One SIM card, whichever instance sends: each takes its share.
+		rates[gammu.Channel] = cfg.GammuRate / 60 / float64(cfg.Instances)
 	}
 	return delivery.New(delivery.Config{Concurrency: cfg.SendConcurrency, Rates: rates}, d)
 }
@@ -363,10 +421,13 @@ func instanceName() string {
 
 // asSMS sends a message by SMS whatever channel it was meant for, so the SMS sender
 // shapes and counts it as SMS.
-type asSMS struct{ sms channels.Sender }
+type asSMS struct {
+	sms     channels.Sender
+	channel string
+}
 
 func (f asSMS) Send(ctx context.Context, out channels.Outbound) (channels.Receipt, error) {
-	out.Channel = twilio.ChannelSMS
+	out.Channel = f.channel
 	return f.sms.Send(ctx, out)
 }
 

@@ -103,7 +103,7 @@ func newEngine(sessions store.Sessions, parking store.Parking, db database, log 
 	}
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
-		Officers: db, OptOuts: db,
+		Officers: db, OptOuts: db, Outbox: db,
 	}, bot.Config{}), nil
 }
 

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/gammu/gammutest"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
+)
+
+// smsTo waits until at least n messages went to number through gammu-smsd, and returns
+// their texts.
+func smsTo(t *testing.T, g *gammutest.Gateway, number string, n int, within time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var texts []string
+		sent, err := g.SentMessages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sent {
+			if s.To == number {
+				texts = append(texts, s.Text)
+			}
+		}
+		if len(texts) >= n {
+			return texts
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d SMS to %s within %v, want %d: %q", len(texts), number, within, n, texts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func readyz(t *testing.T, base string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A resident with a keypad phone files a request by plain SMS through the office's
+// modem (the real gammu-smsd, with its dummy phone): every message in through Gammu's
+// inbox, every reply out through its outbox, the case filed, the ticket received; the
+// officer hears of it by SMS, takes it by SMS, and the resident is told. Then the modem
+// goes silent: /readyz says so, the supervisor is alerted once, and what the resident
+// wrote meanwhile is answered when the modem is back.
+func TestGammuIntakeEndToEnd(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	_, prefix := storetest.Redis(t)
+	pgURL := storetest.PostgresDatabase(t)
+	env := map[string]string{
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
+		"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_GAMMU_DATABASE_URL": g.URL, "SILAKSO_GAMMU_SEND_RATE": "600",
+		"SILAKSO_GAMMU_STALE_AFTER": "3s", "SILAKSO_GAMMU_ALERT_AFTER": "4s", "SILAKSO_LOG_LEVEL": "warn",
+	}
+	const officer, supervisor, resident = "+6281100000001", "+6281100000009", "+6281234567890"
+	for _, args := range [][]string{
+		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", gammu.Channel},
+		{"officer", "add", "--phone", "081100000009", "--name", "Sari", "--role", "supervisor", "--channel", gammu.Channel},
+	} {
+		if code, _, errOut := runCmd(t, env, "", args...); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	base := startServe(t, env)
+	if code, body := readyz(t, base); code != 200 || !strings.Contains(body, `"gammu":"ok"`) {
+		t.Fatalf("readyz %d %s", code, body)
+	}
+
+	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
+	// The resident writes from the modem's point of view in the national form.
+	for i, text := range script {
+		g.Receive(gammutest.SMS{From: "081234567890", Text: text})
+		smsTo(t, g, resident, i+1, 30*time.Second)
+	}
+	replies := smsTo(t, g, resident, len(script), 30*time.Second)
+	ticket := regexp.MustCompile(`CEK (\d{7})`).FindStringSubmatch(strings.Join(replies, "\n"))
+	if ticket == nil {
+		t.Fatalf("no ticket among the replies:\n%s", strings.Join(replies, "\n---\n"))
+	}
+	var channel string
+	conn, err := pgx.Connect(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT channel FROM cases WHERE ticket = $1`, ticket[1]).Scan(&channel); err != nil || channel != gammu.Channel {
+		t.Fatalf("case %s: channel %q, err %v", ticket[1], channel, err)
+	}
+	for _, r := range replies {
+		if strings.Contains(r, "1904014507850001") {
+			t.Errorf("a reply carries the full NIK: %q", r)
+		}
+	}
+
+	notice := smsTo(t, g, officer, 1, 30*time.Second)[0]
+	if !strings.Contains(notice, "Kasus baru "+ticket[1]) {
+		t.Fatalf("officer notice %q", notice)
+	}
+	g.Receive(gammutest.SMS{From: officer, Text: "AMBIL " + ticket[1]})
+	smsTo(t, g, officer, 2, 30*time.Second)
+	replies = smsTo(t, g, resident, len(script)+1, 30*time.Second)
+	if push := replies[len(replies)-1]; !strings.Contains(push, ticket[1]) {
+		t.Fatalf("status push %q", push)
+	}
+
+	// The modem goes silent.
+	g.StopDaemon()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := readyz(t, base)
+		if code == 503 && strings.Contains(body, "last heard") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz %d %s with gammu-smsd stopped", code, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	g.Receive(gammutest.SMS{From: "081234567890", Text: "CEK " + ticket[1]})
+	time.Sleep(6 * time.Second) // past the alert time
+	g.StartDaemon()
+	status := smsTo(t, g, resident, len(script)+2, 30*time.Second)
+	if last := status[len(status)-1]; !strings.Contains(last, "Tiket "+ticket[1]) {
+		t.Errorf("answer to CEK after the modem came back: %q", last)
+	}
+	alerts := 0
+	for _, s := range smsTo(t, g, supervisor, 1, 30*time.Second) {
+		if strings.Contains(s, "modem SMS tidak terdengar") {
+			alerts++
+		}
+	}
+	time.Sleep(3 * time.Second)
+	if alerts != 1 {
+		t.Errorf("supervisor alerted %d times, want once", alerts)
+	}
+	if code, body := readyz(t, base); code != 200 {
+		t.Errorf("readyz %d %s once the modem is back", code, body)
+	}
+}
