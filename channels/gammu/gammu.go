@@ -40,8 +40,10 @@ type Config struct {
 	// PhoneID is the smsdrc's PhoneID: only the inbox rows of that modem are taken, and
 	// replies are sent by it. Empty: every modem writing into this database.
 	PhoneID string
-	// Poll is how often the inbox is looked at (default 500 ms). Gammu's tables carry
-	// no notification of their own, and adding a trigger would change them.
+	// Poll is how often the inbox is looked at (default 250 ms; a look finding nothing
+	// is one index range scan). Gammu's tables carry no notification of their own, and
+	// adding a trigger would change them; gammu-smsd itself reads the modem once a
+	// second at most.
 	Poll time.Duration
 	// PartsWait is how long a concatenated SMS with a part missing waits for it before
 	// it is processed with what arrived (default 60 s). gammu-smsd stores the parts it
@@ -68,7 +70,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.Poll <= 0 {
-		c.Poll = 500 * time.Millisecond
+		c.Poll = 250 * time.Millisecond
 	}
 	if c.PartsWait <= 0 {
 		c.PartsWait = time.Minute

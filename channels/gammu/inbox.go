@@ -39,6 +39,9 @@ type Adapter struct {
 
 	slots   chan struct{}
 	running sync.WaitGroup
+	// again wakes Run when a turn ends: the sender's next message may be waiting
+	// behind it.
+	again chan struct{}
 
 	mu sync.Mutex
 	// low is a row id below which every row is processed; the claim reads from it so
@@ -58,7 +61,7 @@ func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, reco
 		m = NopMetrics{}
 	}
 	return &Adapter{db: db, cfg: cfg, h: h, r: r, rec: records, m: m, log: log,
-		slots: make(chan struct{}, cfg.Turns), held: map[int64]time.Time{}, tries: map[int64]int{}}
+		slots: make(chan struct{}, cfg.Turns), again: make(chan struct{}, 1), held: map[int64]time.Time{}, tries: map[int64]int{}}
 }
 
 // Run takes rows until ctx ends. Turns already running finish on their own deadline;
@@ -72,6 +75,7 @@ func (a *Adapter) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-a.again:
 		}
 	}
 }
@@ -109,7 +113,13 @@ func (a *Adapter) drain(ctx context.Context) {
 		a.running.Add(1)
 		go func() {
 			defer a.running.Done()
-			defer func() { <-a.slots }()
+			defer func() {
+				<-a.slots
+				select {
+				case a.again <- struct{}{}:
+				default:
+				}
+			}()
 			a.process(context.WithoutCancel(ctx), c)
 		}()
 	}
