@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -323,23 +324,19 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 }
 
 // phoneNumber turns the sender number a modem reports into E.164: +62..., 62... and
-// the national 08... all become +62...; names, short codes and numbers without a
-// country are not numbers one can answer.
+// the national 08... all become +62... (read by libphonenumber, as the dialogs read
+// numbers residents type). Names and short codes are not numbers one can answer.
 func phoneNumber(s string) (string, bool) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	switch {
-	case strings.HasPrefix(s, "+"):
-	case strings.HasPrefix(s, "0") && !strings.HasPrefix(s, "00"):
-		s = "+62" + s[1:]
-	case strings.HasPrefix(s, "00"):
-		s = "+" + s[2:]
-	case strings.HasPrefix(s, "62"):
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "62") {
 		s = "+" + s
-	default:
+	}
+	if strings.Trim(s, "+0123456789 -") != "" {
 		return "", false
 	}
-	if !e164(s) {
+	num, err := phonenumbers.Parse(s, "ID")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", false
 	}
-	return s, true
+	return phonenumbers.Format(num, phonenumbers.E164), true
 }
