@@ -32,6 +32,11 @@ const CreatorID = "silakso"
 // 1.38 to 1.42).
 const SchemaVersion = 17
 
+// callTimeout bounds each call to Gammu's database: a database that hangs fails one
+// poll, which the next one repeats, instead of holding the inbox, the tracker or a
+// shutdown.
+const callTimeout = 5 * time.Second
+
 // ErrSchema: the database has no Gammu tables, or tables of another version.
 var ErrSchema = errors.New("gammu: tables missing or of another schema version")
 

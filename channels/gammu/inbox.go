@@ -149,6 +149,8 @@ func (a *Adapter) refreshLow(ctx context.Context) {
 	if !due {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	var low int64
 	err := a.db.pool.QueryRow(ctx, `
 SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM inbox WHERE NOT "Processed"`).Scan(&low)
@@ -194,11 +196,25 @@ func (a *Adapter) claim(ctx context.Context) (*claimed, error) {
 			}
 		}
 		a.mu.Unlock()
-		tx, err := a.db.pool.Begin(ctx)
-		if err != nil {
-			return nil, err
+		// The transaction lives on through the turn; this deadline bounds the claim.
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		c, again, err := a.claimOne(cctx, low, held)
+		cancel()
+		if again {
+			continue
 		}
-		head, err := scanRow(tx.QueryRow(ctx, `
+		return c, err
+	}
+}
+
+// claimOne makes one attempt; again is true when the row it found waits for parts and
+// another should be tried.
+func (a *Adapter) claimOne(ctx context.Context, low int64, held []int64) (c *claimed, again bool, err error) {
+	tx, err := a.db.pool.Begin(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	head, err := scanRow(tx.QueryRow(ctx, `
 SELECT `+rowColumns+`
 FROM inbox i
 WHERE i."ID" >= $1 AND NOT i."Processed" AND ($2 = '' OR i."RecipientID" = $2) AND i."ID" <> ALL($3)
@@ -206,31 +222,30 @@ WHERE i."ID" >= $1 AND NOT i."Processed" AND ($2 = '' OR i."RecipientID" = $2) A
                   AND e."SenderNumber" = i."SenderNumber" AND ($2 = '' OR e."RecipientID" = $2))
 ORDER BY i."ID" LIMIT 1
 FOR UPDATE OF i SKIP LOCKED`, low, a.cfg.PhoneID, held))
-		if errors.Is(err, pgx.ErrNoRows) {
-			tx.Rollback(ctx)
-			return nil, nil
-		}
+	if errors.Is(err, pgx.ErrNoRows) {
+		tx.Rollback(ctx)
+		return nil, false, nil
+	}
+	if err != nil {
+		tx.Rollback(ctx)
+		return nil, false, err
+	}
+	msg := message{ID: head.ID, rows: []row{head}, Complete: true}
+	if c, ok := parseConcat(head.UDH); ok && c.total > 1 {
+		later, err := a.laterRows(ctx, tx, head)
 		if err != nil {
 			tx.Rollback(ctx)
-			return nil, err
+			return nil, false, err
 		}
-		msg := message{ID: head.ID, rows: []row{head}, Complete: true}
-		if c, ok := parseConcat(head.UDH); ok && c.total > 1 {
-			later, err := a.laterRows(ctx, tx, head)
-			if err != nil {
-				tx.Rollback(ctx)
-				return nil, err
-			}
-			msg = assemble(head, later)
-			if !msg.Complete && head.AgeSeconds < a.cfg.PartsWait.Seconds() {
-				// Parts are missing: give them a moment, and look at the others.
-				tx.Rollback(ctx)
-				a.hold(head.ID, time.Second)
-				continue
-			}
+		msg = assemble(head, later)
+		if !msg.Complete && head.AgeSeconds < a.cfg.PartsWait.Seconds() {
+			// Parts are missing: give them a moment, and look at the others.
+			tx.Rollback(ctx)
+			a.hold(head.ID, time.Second)
+			return nil, true, nil
 		}
-		return &claimed{tx: tx, msg: msg}, nil
 	}
+	return &claimed{tx: tx, msg: msg}, false, nil
 }
 
 // laterRows locks the sender's unprocessed rows after head: the candidates for the

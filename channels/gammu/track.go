@@ -64,6 +64,8 @@ func (t *Tracker) Run(ctx context.Context) {
 
 // Once does one round; errors are logged (the next round tries again).
 func (t *Tracker) Once(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
+	defer cancel()
 	if err := t.modem(ctx); err != nil && ctx.Err() == nil {
 		t.log.Warn("gammu phones not read", "err", err)
 	}
