@@ -3,7 +3,7 @@
 // table and sends what is inserted into its outbox table. It gives an office two-way SMS
 // on its own Indonesian number, which Twilio cannot.
 //
-// The tables are Gammu's own (its pgsql.sql, schema version 17), in a PostgreSQL
+// The tables are Gammu's own (its pgsql.sql or sqlite.sql, schema version 17), in a
 // database of their own. SILAKSO reads them and writes only what Gammu documents for
 // the programs beside it: inbox."Processed", and new rows in outbox and
 // outbox_multipart (marked with CreatorID). It never adds a trigger or an index to them.
@@ -11,13 +11,17 @@ package gammu
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // Gammu's SQLite tables
 )
 
 // Channel is the name stored with each case that came in by SMS through Gammu, so that
@@ -118,53 +122,71 @@ func (NopMetrics) Sent(string, string, int)  {}
 func (NopMetrics) Status(string)             {}
 func (NopMetrics) Modem(time.Time, int, int) {}
 
-// DB is Gammu's database.
+// DB is Gammu's database: PostgreSQL (driver = native_pgsql in the smsdrc) or SQLite
+// (driver = sqlite3).
 type DB struct {
-	pool *pgxpool.Pool
+	sql *sql.DB
+	d   dialect
 }
 
-// Open connects to Gammu's database and checks its schema version.
+// Open connects to Gammu's database, postgres://... or sqlite:PATH, and checks its
+// schema version.
 func Open(ctx context.Context, url string) (*DB, error) {
-	pcfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("gammu database: %w", err)
+	var db *DB
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("gammu database: %w (create it with Gammu's sqlite.sql)", err)
+		}
+		// gammu-smsd writes to the same file: wait for its locks instead of failing.
+		// Nothing else of the file is changed (its journal mode is Gammu's).
+		s, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+		if err != nil {
+			return nil, fmt.Errorf("gammu database: %w", err)
+		}
+		db = &DB{sql: s, d: sqliteDialect}
+	} else {
+		pcfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("gammu database: %w", err)
+		}
+		// Timestamps in Gammu's tables are local times without a zone, written and
+		// compared by each session's clock: SILAKSO's sessions keep the server's zone,
+		// as gammu-smsd's do (PGTZ is not to be set), or queued messages wait hours.
+		s := stdlib.OpenDB(*pcfg)
+		s.SetMaxOpenConns(16)
+		db = &DB{sql: s, d: postgresDialect}
 	}
-	// Timestamps in Gammu's tables are local times without a zone, written and compared
-	// by each session's clock: SILAKSO's sessions must keep the server's zone, as
-	// gammu-smsd's do, or queued messages wait hours (PGTZ is not to be set).
-	pcfg.MaxConns = 16
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, fmt.Errorf("gammu database: %w", err)
-	}
-	db := &DB{pool: pool}
 	v, err := db.Version(ctx)
 	if err != nil {
-		pool.Close()
+		db.sql.Close()
 		return nil, err
 	}
 	if v != SchemaVersion {
-		pool.Close()
-		return nil, fmt.Errorf("%w: version %d, want %d (load the pgsql.sql of gammu-smsd 1.42)", ErrSchema, v, SchemaVersion)
+		db.sql.Close()
+		return nil, fmt.Errorf("%w: version %d, want %d (load the pgsql.sql or sqlite.sql of gammu-smsd 1.42)", ErrSchema, v, SchemaVersion)
 	}
 	return db, nil
 }
 
 // Close closes the connections.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() { db.sql.Close() }
 
 // Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
 // Version reads Gammu's schema version.
 func (db *DB) Version(ctx context.Context) (int, error) {
+	missing, err := db.MissingTables(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("gammu database: %s", strings.Join(strings.Fields(err.Error()), " "))
+	}
+	if slices.Contains(missing, "gammu") {
+		return 0, fmt.Errorf("%w: no table gammu (load Gammu's pgsql.sql or sqlite.sql from gammu-smsd's examples)", ErrSchema)
+	}
 	var v int
-	err := db.pool.QueryRow(ctx, `SELECT "Version" FROM gammu`).Scan(&v)
-	var missing interface{ SQLState() string }
+	err = db.sql.QueryRowContext(ctx, `SELECT "Version" FROM gammu`).Scan(&v)
 	switch {
-	case errors.As(err, &missing) && missing.SQLState() == "42P01":
-		return 0, fmt.Errorf("%w: no table gammu (load pgsql.sql from gammu-smsd's examples)", ErrSchema)
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
 		return 0, fmt.Errorf("%w: table gammu is empty", ErrSchema)
 	case err != nil:
 		return 0, fmt.Errorf("gammu database: %s", strings.Join(strings.Fields(err.Error()), " "))

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
@@ -143,19 +142,23 @@ func (c *channel) close() {
 }
 
 // unprocessed counts inbox rows not yet marked processed.
-func unprocessed(t *testing.T, url string) int {
+func unprocessed(t *testing.T, g *gammutest.Gateway) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+	n, err := g.Unprocessed()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM inbox WHERE NOT "Processed"`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
 	return n
+}
+
+// onEach runs test against a gateway on each of Gammu's databases.
+func onEach(t *testing.T, test func(t *testing.T, g *gammutest.Gateway)) {
+	for name, start := range gammutest.Backends {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, start(t))
+		})
+	}
 }
 
 func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
@@ -175,44 +178,46 @@ const resident = "+6281234567890"
 // in through gammu-smsd's inbox, out through its outbox to sentitems, each recorded.
 func TestSMSInAndReplyOut(t *testing.T) {
 	t.Parallel()
-	g := gammutest.Start(t)
-	bot := newEcho()
-	c := open(t, g.URL, bot)
-	g.Receive(gammutest.SMS{From: "081234567890", Text: "halo pak"})
-	sent := g.WaitSent(1, 20*time.Second)
-	turns := bot.Turns()
-	if len(turns) != 1 || turns[0].From != resident || turns[0].Text != "halo pak" || turns[0].Channel != gammu.Channel {
-		t.Fatalf("turns %+v; want one from %s with the text", turns, resident)
-	}
-	if sent[0].To != resident || sent[0].Text != "Diterima: halo pak" || sent[0].Parts != 1 || sent[0].Status != "SendingOKNoReport" {
-		t.Errorf("sent %+v", sent[0])
-	}
-	waitFor(t, 5*time.Second, "inbox row processed", func() bool { return unprocessed(t, g.URL) == 0 })
-	want := fmt.Sprintf("gammu:%d", sent[0].ID)
-	waitFor(t, 5*time.Second, "records of both messages", func() bool {
-		return c.records.statuses(store.Outbound)[want] == "sent" && len(c.records.statuses(store.Inbound)) == 1
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		bot := newEcho()
+		c := open(t, g.URL, bot)
+		g.Receive(gammutest.SMS{From: "081234567890", Text: "halo pak"})
+		sent := g.WaitSent(1, 20*time.Second)
+		turns := bot.Turns()
+		if len(turns) != 1 || turns[0].From != resident || turns[0].Text != "halo pak" || turns[0].Channel != gammu.Channel {
+			t.Fatalf("turns %+v; want one from %s with the text", turns, resident)
+		}
+		if sent[0].To != resident || sent[0].Text != "Diterima: halo pak" || sent[0].Parts != 1 || sent[0].Status != "SendingOKNoReport" {
+			t.Errorf("sent %+v", sent[0])
+		}
+		waitFor(t, 5*time.Second, "inbox row processed", func() bool { return unprocessed(t, g) == 0 })
+		want := fmt.Sprintf("gammu:%d", sent[0].ID)
+		waitFor(t, 5*time.Second, "records of both messages", func() bool {
+			return c.records.statuses(store.Outbound)[want] == "sent" && len(c.records.statuses(store.Inbound)) == 1
+		})
 	})
 }
 
 // A 3-part SMS is one message to the bot, with its parts in order.
 func TestConcatenatedSMSIsOneTurn(t *testing.T) {
 	t.Parallel()
-	g := gammutest.Start(t)
-	bot := newEcho()
-	open(t, g.URL, bot)
-	parts := []string{strings.Repeat("a", 153), strings.Repeat("b", 153), "suami sakit, beras habis"}
-	// Delivered out of order, as the network may.
-	g.Receive(
-		gammutest.SMS{From: resident, Text: parts[2], UDH: "050003420303"},
-		gammutest.SMS{From: resident, Text: parts[0], UDH: "050003420301"},
-		gammutest.SMS{From: resident, Text: parts[1], UDH: "050003420302"},
-	)
-	g.WaitSent(1, 20*time.Second)
-	turns := bot.Turns()
-	if len(turns) != 1 || turns[0].Text != strings.Join(parts, "") {
-		t.Fatalf("turns %d, first %q; want one with the whole text", len(turns), turns[0].Text)
-	}
-	waitFor(t, 5*time.Second, "all parts processed", func() bool { return unprocessed(t, g.URL) == 0 })
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		bot := newEcho()
+		open(t, g.URL, bot)
+		parts := []string{strings.Repeat("a", 153), strings.Repeat("b", 153), "suami sakit, beras habis"}
+		// Delivered out of order, as the network may.
+		g.Receive(
+			gammutest.SMS{From: resident, Text: parts[2], UDH: "050003420303"},
+			gammutest.SMS{From: resident, Text: parts[0], UDH: "050003420301"},
+			gammutest.SMS{From: resident, Text: parts[1], UDH: "050003420302"},
+		)
+		g.WaitSent(1, 20*time.Second)
+		turns := bot.Turns()
+		if len(turns) != 1 || turns[0].Text != strings.Join(parts, "") {
+			t.Fatalf("turns %d, first %q; want one with the whole text", len(turns), turns[0].Text)
+		}
+		waitFor(t, 5*time.Second, "all parts processed", func() bool { return unprocessed(t, g) == 0 })
+	})
 }
 
 // A part that never comes: after the wait, the message is processed with what arrived.
@@ -221,42 +226,49 @@ func TestConcatenatedSMSIsOneTurn(t *testing.T) {
 // others, and the resident's words make one message.
 func TestMissingPartIsNotWaitedForEver(t *testing.T) {
 	t.Parallel()
-	g := gammutest.Start(t)
-	bot := newEcho()
-	cfg := fast
-	cfg.PartsWait = 8 * time.Second
-	openWith(t, g.URL, bot, cfg)
-	g.Receive(
-		gammutest.SMS{From: resident, Text: strings.Repeat("a", 153), UDH: "050003770301"},
-		gammutest.SMS{From: resident, Text: "akhir", UDH: "050003770303"},
-	)
-	g.WaitSent(1, 40*time.Second)
-	turns := bot.Turns()
-	if len(turns) != 1 || turns[0].Text != strings.Repeat("a", 153)+" akhir" {
-		t.Fatalf("turns %+v", turns)
-	}
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		bot := newEcho()
+		cfg := fast
+		cfg.PartsWait = 8 * time.Second
+		openWith(t, g.URL, bot, cfg)
+		g.Receive(
+			gammutest.SMS{From: resident, Text: strings.Repeat("a", 153), UDH: "050003770301"},
+			gammutest.SMS{From: resident, Text: "akhir", UDH: "050003770303"},
+		)
+		g.WaitSent(1, 40*time.Second)
+		turns := bot.Turns()
+		if len(turns) != 1 || turns[0].Text != strings.Repeat("a", 153)+" akhir" {
+			t.Fatalf("turns %+v", turns)
+		}
+	})
 }
 
 // A reply longer than one SMS goes as one concatenated SMS: parts with one reference,
 // numbered, that join back to the text.
 func TestLongReplyIsOneConcatenatedSMS(t *testing.T) {
 	t.Parallel()
-	g := gammutest.Start(t)
-	bot := newEcho()
-	long := strings.Repeat("Data Bapak/Ibu sudah kami terima. ", 12)
-	bot.reply = func(channels.Inbound) string { return long }
-	open(t, g.URL, bot)
-	g.Receive(gammutest.SMS{From: resident, Text: "1"})
-	sent := g.WaitSent(1, 20*time.Second)[0]
-	if sent.Text != long || sent.Parts != 3 {
-		t.Fatalf("sent %d parts %q; want 3 joining to the reply", sent.Parts, sent.Text)
-	}
-	ref := sent.UDH[0][:8]
-	for i, udh := range sent.UDH {
-		if want := fmt.Sprintf("%s03%02X", ref, i+1); udh != want {
-			t.Errorf("part %d UDH %s, want %s", i+1, udh, want)
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		bot := newEcho()
+		long := strings.Repeat("Data Bapak/Ibu sudah kami terima. ", 12)
+		bot.reply = func(channels.Inbound) string { return long }
+		open(t, g.URL, bot)
+		g.Receive(gammutest.SMS{From: resident, Text: "1"})
+		var sent gammutest.Sent
+		// gammu-smsd moves the parts to sentitems one by one.
+		waitFor(t, 20*time.Second, "all three parts sent", func() bool {
+			sent = g.WaitSent(1, 20*time.Second)[0]
+			return sent.Parts >= 3
+		})
+		if sent.Text != long || sent.Parts != 3 {
+			t.Fatalf("sent %d parts %q; want 3 joining to the reply", sent.Parts, sent.Text)
 		}
-	}
+		ref := sent.UDH[0][:8]
+		for i, udh := range sent.UDH {
+			if want := fmt.Sprintf("%s03%02X", ref, i+1); udh != want {
+				t.Errorf("part %d UDH %s, want %s", i+1, udh, want)
+			}
+		}
+	})
 }
 
 // Rows nobody can answer, or that carry no text, each get a clear outcome and never
@@ -264,51 +276,53 @@ func TestLongReplyIsOneConcatenatedSMS(t *testing.T) {
 // reach the bot (which answers them); the resident's next message is processed.
 func TestBadRows(t *testing.T) {
 	t.Parallel()
-	g := gammutest.Start(t)
-	bot := newEcho()
-	open(t, g.URL, bot)
-	g.Receive(
-		gammutest.SMS{From: "TELKOMSEL", Text: "Paket internet murah! Ketik UL ON"},
-		gammutest.SMS{From: "3636", Text: "Sisa pulsa Anda Rp 500"},
-		gammutest.SMS{From: resident, Text: ""},
-		gammutest.SMS{From: "+6281299990001", Text: "\x00\x01\x02binary", Coding: "8bit"},
-		gammutest.SMS{From: resident, Text: "MENU"},
-	)
-	waitFor(t, 20*time.Second, "every row processed", func() bool { return unprocessed(t, g.URL) == 0 && len(bot.Turns()) >= 3 })
-	turns := bot.Turns()
-	if len(turns) != 3 {
-		t.Fatalf("turns %+v; want 3 (empty, binary, MENU), none for the operator and the short code", turns)
-	}
-	byText := map[string]channels.Inbound{}
-	for _, in := range turns {
-		if in.Media == 0 {
-			byText[in.Text] = in
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		bot := newEcho()
+		open(t, g.URL, bot)
+		g.Receive(
+			gammutest.SMS{From: "TELKOMSEL", Text: "Paket internet murah! Ketik UL ON"},
+			gammutest.SMS{From: "3636", Text: "Sisa pulsa Anda Rp 500"},
+			gammutest.SMS{From: resident, Text: ""},
+			gammutest.SMS{From: "+6281299990001", Text: "\x00\x01\x02binary", Coding: "8bit"},
+			gammutest.SMS{From: resident, Text: "MENU"},
+		)
+		waitFor(t, 20*time.Second, "every row processed", func() bool { return unprocessed(t, g) == 0 && len(bot.Turns()) >= 3 })
+		turns := bot.Turns()
+		if len(turns) != 3 {
+			t.Fatalf("turns %+v; want 3 (empty, binary, MENU), none for the operator and the short code", turns)
 		}
-	}
-	if in, ok := byText[""]; !ok || in.From != resident || in.Media != 0 {
-		t.Errorf("empty SMS: %+v", in)
-	}
-	if _, ok := byText["MENU"]; !ok {
-		t.Error("the resident's next message was not processed")
-	}
-	var binary *channels.Inbound
-	for i := range turns {
-		if turns[i].Media == 1 {
-			binary = &turns[i]
+		byText := map[string]channels.Inbound{}
+		for _, in := range turns {
+			if in.Media == 0 {
+				byText[in.Text] = in
+			}
 		}
-	}
-	if binary == nil || binary.Text != "" {
-		t.Errorf("8-bit SMS: %+v; want a message with media and no text", binary)
-	}
-	for _, s := range g.WaitSent(3, 20*time.Second) {
-		if s.To == "TELKOMSEL" || s.To == "3636" {
-			t.Errorf("answered %s", s.To)
+		if in, ok := byText[""]; !ok || in.From != resident || in.Media != 0 {
+			t.Errorf("empty SMS: %+v", in)
 		}
-	}
+		if _, ok := byText["MENU"]; !ok {
+			t.Error("the resident's next message was not processed")
+		}
+		var binary *channels.Inbound
+		for i := range turns {
+			if turns[i].Media == 1 {
+				binary = &turns[i]
+			}
+		}
+		if binary == nil || binary.Text != "" {
+			t.Errorf("8-bit SMS: %+v; want a message with media and no text", binary)
+		}
+		for _, s := range g.WaitSent(3, 20*time.Second) {
+			if s.To == "TELKOMSEL" || s.To == "3636" {
+				t.Errorf("answered %s", s.To)
+			}
+		}
+	})
 }
 
 // The adapter dies between its turn and marking the row processed (its connection to
-// Gammu's database is cut): the row is taken again, recognised, and nothing is lost or
+// Gammu's PostgreSQL is cut; on SQLite the same claim, without the lock, is taken again
+// the same way): the row is taken again, recognised, and nothing is lost or
 // done twice.
 func TestCrashBetweenTurnAndProcessed(t *testing.T) {
 	t.Parallel()
@@ -324,7 +338,7 @@ func TestCrashBetweenTurnAndProcessed(t *testing.T) {
 	proxy.Refuse()
 	// The next process.
 	open(t, g.URL, bot)
-	waitFor(t, 20*time.Second, "the row processed by the next process", func() bool { return unprocessed(t, g.URL) == 0 })
+	waitFor(t, 20*time.Second, "the row processed by the next process", func() bool { return unprocessed(t, g) == 0 })
 	bot.mu.Lock()
 	turns, dups := len(bot.turns), bot.dups
 	bot.mu.Unlock()
@@ -336,7 +350,8 @@ func TestCrashBetweenTurnAndProcessed(t *testing.T) {
 	}
 }
 
-// Two instances drain one inbox: every SMS is processed once, and each resident's
+// Two instances drain one inbox (PostgreSQL: with SQLite, Gammu's file is on one
+// machine and SILAKSO runs one instance): every SMS is processed once, and each resident's
 // messages in the order they were sent.
 func TestTwoInstancesOneInbox(t *testing.T) {
 	t.Parallel()
@@ -353,7 +368,7 @@ func TestTwoInstancesOneInbox(t *testing.T) {
 		}
 	}
 	g.Receive(msgs...)
-	waitFor(t, 60*time.Second, "every SMS processed", func() bool { return unprocessed(t, g.URL) == 0 && shared.count() == len(msgs) })
+	waitFor(t, 60*time.Second, "every SMS processed", func() bool { return unprocessed(t, g) == 0 && shared.count() == len(msgs) })
 	time.Sleep(time.Second)
 	shared.mu.Lock()
 	defer shared.mu.Unlock()

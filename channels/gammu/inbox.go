@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"database/sql"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -50,6 +50,7 @@ type Adapter struct {
 	low     int64
 	lowAt   time.Time
 	held    map[int64]time.Time // rows put back, not to be claimed before then
+	taken   map[int64]bool      // rows whose turn runs (SQLite: no row locks)
 	tries   map[int64]int       // failed turns per row
 	lastErr time.Time
 }
@@ -62,7 +63,7 @@ func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, reco
 		m = NopMetrics{}
 	}
 	return &Adapter{db: db, cfg: cfg, h: h, r: r, rec: records, m: m, log: log,
-		slots: make(chan struct{}, cfg.Turns), again: make(chan struct{}, 1), held: map[int64]time.Time{}, tries: map[int64]int{}}
+		slots: make(chan struct{}, cfg.Turns), again: make(chan struct{}, 1), held: map[int64]time.Time{}, taken: map[int64]bool{}, tries: map[int64]int{}}
 }
 
 // Run takes rows until ctx ends. Turns already running finish on their own deadline;
@@ -152,8 +153,8 @@ func (a *Adapter) refreshLow(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	var low int64
-	err := a.db.pool.QueryRow(ctx, `
-SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM inbox WHERE NOT "Processed"`).Scan(&low)
+	err := a.db.sql.QueryRowContext(ctx, a.db.d.q(`
+SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM inbox WHERE "Processed" = $1`), a.db.d.no).Scan(&low)
 	if err != nil {
 		return
 	}
@@ -172,34 +173,31 @@ SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM 
 	a.mu.Unlock()
 }
 
-// claimed is a message whose rows are locked by tx.
+// claimed is a message taken for its turn: in PostgreSQL its rows are locked by tx
+// until done or release; in SQLite (one instance) it is marked in this adapter's
+// memory.
 type claimed struct {
-	tx  pgx.Tx
-	msg message
+	tx     *sql.Tx
+	cancel context.CancelFunc // ends the transaction's context
+	msg    message
 }
 
-const rowColumns = `"ID", "SenderNumber", "UDH", "Coding", "Text", "TextDecoded",
-       extract(epoch FROM LOCALTIMESTAMP(0) - "UpdatedInDB")::float8`
-
-// claim locks the oldest row whose sender has nothing older unprocessed (so a sender's
+// claim takes the oldest row whose sender has nothing older unprocessed (so a sender's
 // messages are taken in order, across instances), with the other parts of its
 // concatenated SMS. It returns nil when there is nothing to take now.
 func (a *Adapter) claim(ctx context.Context) (*claimed, error) {
 	for {
 		a.mu.Lock()
 		low := a.low
-		held := []int64{} // not nil: pgx sends a nil slice as NULL, and "<> ALL(NULL)" is never true
+		var skip []int64
 		now := time.Now()
 		for id, until := range a.held {
 			if now.Before(until) {
-				held = append(held, id)
+				skip = append(skip, id)
 			}
 		}
 		a.mu.Unlock()
-		// The transaction lives on through the turn; this deadline bounds the claim.
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		c, again, err := a.claimOne(cctx, low, held)
-		cancel()
+		c, again, err := a.claimOne(ctx, low, skip)
 		if again {
 			continue
 		}
@@ -209,53 +207,95 @@ func (a *Adapter) claim(ctx context.Context) (*claimed, error) {
 
 // claimOne makes one attempt; again is true when the row it found waits for parts and
 // another should be tried.
-func (a *Adapter) claimOne(ctx context.Context, low int64, held []int64) (c *claimed, again bool, err error) {
-	tx, err := a.db.pool.Begin(ctx)
-	if err != nil {
-		return nil, false, err
+func (a *Adapter) claimOne(ctx context.Context, low int64, skip []int64) (c *claimed, again bool, err error) {
+	d := a.db.d
+	// The transaction lives on through the turn, so its context is the turn's: the
+	// database/sql package rolls a transaction back when its context ends. The claim's
+	// own statements have the shorter deadline.
+	var tx *sql.Tx
+	tctx, tcancel := a.turnContext(ctx)
+	var q interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	} = a.db.sql
+	if !d.sqlite {
+		tx, err = a.db.sql.BeginTx(tctx, nil)
+		if err != nil {
+			tcancel()
+			return nil, false, err
+		}
+		q = tx
+	} else {
+		a.mu.Lock()
+		for id := range a.taken {
+			skip = append(skip, id)
+		}
+		a.mu.Unlock()
 	}
-	head, err := scanRow(tx.QueryRow(ctx, `
-SELECT `+rowColumns+`
+	release := func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+		tcancel()
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	head, err := scanRow(q.QueryRowContext(cctx, d.q(`
+SELECT `+rowColumns(d)+`
 FROM inbox i
-WHERE i."ID" >= $1 AND NOT i."Processed" AND ($2 = '' OR i."RecipientID" = $2) AND i."ID" <> ALL($3)
-  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e."ID" >= $1 AND e."ID" < i."ID" AND NOT e."Processed"
+WHERE i."ID" >= $1 AND i."Processed" = $4 AND ($2 = '' OR i."RecipientID" = $2) AND `+d.notIn(`i."ID"`, "$3")+`
+  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e."ID" >= $1 AND e."ID" < i."ID" AND e."Processed" = $4
                   AND e."SenderNumber" = i."SenderNumber" AND ($2 = '' OR e."RecipientID" = $2))
-ORDER BY i."ID" LIMIT 1
-FOR UPDATE OF i SKIP LOCKED`, low, a.cfg.PhoneID, held))
-	if errors.Is(err, pgx.ErrNoRows) {
-		tx.Rollback(ctx)
+ORDER BY i."ID" LIMIT 1 `+strings.Replace(d.lock, "UPDATE", "UPDATE OF i", 1)), low, a.cfg.PhoneID, d.ids(skip), d.no))
+	if errors.Is(err, sql.ErrNoRows) {
+		release()
 		return nil, false, nil
 	}
 	if err != nil {
-		tx.Rollback(ctx)
+		release()
 		return nil, false, err
 	}
 	msg := message{ID: head.ID, rows: []row{head}, Complete: true}
 	if c, ok := parseConcat(head.UDH); ok && c.total > 1 {
-		later, err := a.laterRows(ctx, tx, head)
+		later, err := a.laterRows(cctx, q, head)
 		if err != nil {
-			tx.Rollback(ctx)
+			release()
 			return nil, false, err
 		}
 		msg = assemble(head, later)
 		if !msg.Complete && head.AgeSeconds < a.cfg.PartsWait.Seconds() {
 			// Parts are missing: give them a moment, and look at the others.
-			tx.Rollback(ctx)
+			release()
 			a.hold(head.ID, time.Second)
 			return nil, true, nil
 		}
 	}
-	return &claimed{tx: tx, msg: msg}, false, nil
+	if d.sqlite {
+		a.mu.Lock()
+		for _, id := range msg.IDs() {
+			a.taken[id] = true
+		}
+		a.mu.Unlock()
+	}
+	return &claimed{tx: tx, cancel: tcancel, msg: msg}, false, nil
+}
+
+// turnContext is what a claim's transaction lives on: past the turn, the replies and
+// the final update, never cut short by Run's end.
+func (a *Adapter) turnContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TurnTimeout+3*callTimeout)
 }
 
 // laterRows locks the sender's unprocessed rows after head: the candidates for the
 // other parts of its message.
-func (a *Adapter) laterRows(ctx context.Context, tx pgx.Tx, head row) ([]row, error) {
-	rows, err := tx.Query(ctx, `
-SELECT `+rowColumns+`
-FROM inbox WHERE "ID" > $1 AND NOT "Processed" AND "SenderNumber" = $2
-ORDER BY "ID" LIMIT 255
-FOR UPDATE SKIP LOCKED`, head.ID, head.Sender)
+func (a *Adapter) laterRows(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, head row) ([]row, error) {
+	d := a.db.d
+	rows, err := q.QueryContext(ctx, d.q(`
+SELECT `+rowColumns(d)+`
+FROM inbox WHERE "ID" > $1 AND "Processed" = $3 AND "SenderNumber" = $2
+ORDER BY "ID" LIMIT 255 `+d.lock), head.ID, head.Sender, d.no)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +311,11 @@ FOR UPDATE SKIP LOCKED`, head.ID, head.Sender)
 	return out, rows.Err()
 }
 
-func scanRow(s pgx.Row) (row, error) {
+func rowColumns(d dialect) string {
+	return `"ID", "SenderNumber", "UDH", "Coding", "Text", "TextDecoded", ` + d.age
+}
+
+func scanRow(s interface{ Scan(...any) error }) (row, error) {
 	var r row
 	err := s.Scan(&r.ID, &r.Sender, &r.UDH, &r.Coding, &r.Text, &r.TextDecoded, &r.AgeSeconds)
 	return r, err
@@ -288,8 +332,18 @@ func (a *Adapter) hold(id int64, d time.Duration) {
 // holds them. A failed turn gives the rows back for another try, a little later; on the
 // last try the resident is told to write again, and the rows are done with.
 func (a *Adapter) process(ctx context.Context, c *claimed) {
-	defer c.tx.Rollback(ctx)
 	msg := c.msg
+	defer func() {
+		if c.tx != nil {
+			c.tx.Rollback()
+		}
+		c.cancel()
+		a.mu.Lock()
+		for _, id := range msg.IDs() {
+			delete(a.taken, id)
+		}
+		a.mu.Unlock()
+	}()
 	from, ok := phoneNumber(msg.rows[0].Sender)
 	var result string
 	if !ok {
@@ -318,11 +372,18 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 			return
 		}
 	}
-	uctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	uctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	_, err := c.tx.Exec(uctx, `UPDATE inbox SET "Processed" = true WHERE "ID" = ANY($1)`, msg.IDs())
-	if err == nil {
-		err = c.tx.Commit(uctx)
+	d := a.db.d
+	update := d.q(`UPDATE inbox SET "Processed" = $2 WHERE ` + d.in(`"ID"`, "$1"))
+	var err error
+	if c.tx != nil {
+		_, err = c.tx.ExecContext(uctx, update, d.ids(msg.IDs()), d.yes)
+		if err == nil {
+			err = c.tx.Commit()
+		}
+	} else {
+		_, err = a.db.sql.ExecContext(uctx, update, d.ids(msg.IDs()), d.yes)
 	}
 	if err != nil {
 		// The row comes back; its turn is recognised by its id and not run twice.

@@ -26,9 +26,8 @@ type Phone struct {
 // Phones lists the modems that have written into this database, the most recently
 // heard first.
 func (db *DB) Phones(ctx context.Context) ([]Phone, error) {
-	rows, err := db.pool.Query(ctx, `
-SELECT "ID", "IMEI", "Client", coalesce("NetName", ''), "Send", "Receive", "Signal", "Battery", "Sent", "Received",
-       extract(epoch FROM LOCALTIMESTAMP(0) - "UpdatedInDB")::float8
+	rows, err := db.sql.QueryContext(ctx, `
+SELECT "ID", "IMEI", "Client", coalesce("NetName", ''), "Send", "Receive", "Signal", "Battery", "Sent", "Received", `+db.d.age+`
 FROM phones ORDER BY "UpdatedInDB" DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("gammu phones: %w", err)
@@ -38,9 +37,11 @@ FROM phones ORDER BY "UpdatedInDB" DESC`)
 	for rows.Next() {
 		var p Phone
 		var age float64
-		if err := rows.Scan(&p.ID, &p.IMEI, &p.Client, &p.NetName, &p.Send, &p.Receive, &p.Signal, &p.Battery, &p.Sent, &p.Received, &age); err != nil {
+		var send, receive any
+		if err := rows.Scan(&p.ID, &p.IMEI, &p.Client, &p.NetName, &send, &receive, &p.Signal, &p.Battery, &p.Sent, &p.Received, &age); err != nil {
 			return nil, fmt.Errorf("gammu phones: %w", err)
 		}
+		p.Send, p.Receive = truth(send), truth(receive)
 		p.Age = time.Duration(age * float64(time.Second))
 		out = append(out, p)
 	}
@@ -95,12 +96,16 @@ var tables = []string{"gammu", "inbox", "outbox", "outbox_multipart", "sentitems
 // MissingTables lists which of Gammu's tables the database lacks.
 func (db *DB) MissingTables(ctx context.Context) ([]string, error) {
 	var missing []string
+	exists := `SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = $1 AND schemaname = ANY(current_schemas(false))`
+	if db.d.sqlite {
+		exists = `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1`
+	}
 	for _, t := range tables {
-		var ok bool
-		if err := db.pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, t).Scan(&ok); err != nil {
+		var n int
+		if err := db.sql.QueryRowContext(ctx, exists, t).Scan(&n); err != nil {
 			return nil, err
 		}
-		if !ok {
+		if n == 0 {
 			missing = append(missing, t)
 		}
 	}
@@ -121,13 +126,12 @@ type Queues struct {
 func (db *DB) Queued(ctx context.Context) (Queues, error) {
 	var q Queues
 	var age float64
-	err := db.pool.QueryRow(ctx, `
-SELECT count(*), coalesce(extract(epoch FROM LOCALTIMESTAMP(0) - min("UpdatedInDB")), 0)::float8
-FROM inbox WHERE NOT "Processed"`).Scan(&q.Unprocessed, &age)
+	err := db.sql.QueryRowContext(ctx, db.d.q(`
+SELECT count(*), coalesce(max(`+db.d.age+`), 0) FROM inbox WHERE "Processed" = $1`), db.d.no).Scan(&q.Unprocessed, &age)
 	if err != nil {
 		return q, err
 	}
 	q.OldestUnprocessed = time.Duration(age * float64(time.Second))
-	err = db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE "CreatorID" = $1) FROM outbox`, CreatorID).Scan(&q.Outbox, &q.OurOutbox)
+	err = db.sql.QueryRowContext(ctx, db.d.q(`SELECT count(*), count(*) FILTER (WHERE "CreatorID" = $1) FROM outbox`), CreatorID).Scan(&q.Outbox, &q.OurOutbox)
 	return q, err
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 )
@@ -59,36 +57,47 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	if s.cfg.PhoneID != "" {
 		sender = s.cfg.PhoneID
 	}
-	var id int64
-	err := pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
-		udh := ""
-		ref := rand.IntN(256)
-		if len(parts) > 1 {
-			udh = concatUDH(ref, len(parts), 1)
-		}
-		err := tx.QueryRow(ctx, `
-INSERT INTO outbox ("DestinationNumber", "TextDecoded", "Coding", "MultiPart", "UDH", "DeliveryReport", "SenderID", "CreatorID")
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "ID"`,
-			out.To, parts[0], coding, len(parts) > 1, udh, report, sender, CreatorID).Scan(&id)
-		if err != nil {
-			return err
-		}
-		for i := 1; i < len(parts); i++ {
-			_, err := tx.Exec(ctx, `
-INSERT INTO outbox_multipart ("ID", "SequencePosition", "TextDecoded", "Coding", "UDH") VALUES ($1, $2, $3, $4, $5)`,
-				id, i+1, parts[i], coding, concatUDH(ref, len(parts), i+1))
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	id, err := s.insert(ctx, out.To, parts, coding, report, sender)
 	if err != nil {
 		s.m.Sent(out.Channel, "retryable", 0)
 		return channels.Receipt{}, &channels.SendError{Err: fmt.Errorf("gammu outbox: %s", strings.Join(strings.Fields(err.Error()), " "))}
 	}
 	s.m.Sent(out.Channel, "sent", len(parts))
 	return channels.Receipt{ProviderID: providerID(id), Segments: len(parts)}, nil
+}
+
+// insert writes the message's rows in one transaction, so that gammu-smsd never sees
+// half of it.
+func (s *Sender) insert(ctx context.Context, to string, parts []string, coding, report string, sender any) (int64, error) {
+	d := s.db.d
+	tx, err := s.db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	udh := ""
+	ref := rand.IntN(256)
+	multi := d.no
+	if len(parts) > 1 {
+		udh, multi = concatUDH(ref, len(parts), 1), d.yes
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, d.q(`
+INSERT INTO outbox ("DestinationNumber", "TextDecoded", "Coding", "MultiPart", "UDH", "DeliveryReport", "SenderID", "CreatorID")
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "ID"`),
+		to, parts[0], coding, multi, udh, report, sender, CreatorID).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	for i := 1; i < len(parts); i++ {
+		_, err := tx.ExecContext(ctx, d.q(`
+INSERT INTO outbox_multipart ("ID", "SequencePosition", "TextDecoded", "Coding", "UDH") VALUES ($1, $2, $3, $4, $5)`),
+			id, i+1, parts[i], coding, concatUDH(ref, len(parts), i+1))
+		if err != nil {
+			return 0, err
+		}
+	}
+	return id, tx.Commit()
 }
 
 // providerID names an outbox row in message records.

@@ -104,21 +104,23 @@ func (t *Tracker) sent(ctx context.Context) error {
 	if t.low == 0 {
 		// At start, the last few hundred messages are read again: those sent while no
 		// SILAKSO was running get their records, the older ones have theirs.
-		err := t.db.pool.QueryRow(ctx, `SELECT greatest(coalesce(max("ID"), 0) - 500, 1) FROM sentitems`).Scan(&t.low)
+		err := t.db.sql.QueryRowContext(ctx, `SELECT coalesce(max("ID"), 0) - 500 FROM sentitems`).Scan(&t.low)
 		if err != nil {
 			return err
 		}
+		t.low = max(t.low, 1)
 	}
 	var pending *int64
-	if err := t.db.pool.QueryRow(ctx, `SELECT min("ID") FROM outbox WHERE "CreatorID" = $1`, CreatorID).Scan(&pending); err != nil {
+	d := t.db.d
+	if err := t.db.sql.QueryRowContext(ctx, d.q(`SELECT min("ID") FROM outbox WHERE "CreatorID" = $1`), CreatorID).Scan(&pending); err != nil {
 		return err
 	}
-	rows, err := t.db.pool.Query(ctx, `
+	rows, err := t.db.sql.QueryContext(ctx, d.q(`
 SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems WHERE "CreatorID" = $1 AND "ID" >= $2
 UNION ALL
 SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems
-WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= LOCALTIMESTAMP(0) - interval '10 minutes'
-ORDER BY 1`, CreatorID, t.low)
+WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= `+d.since(10)+`
+ORDER BY 1`), CreatorID, t.low)
 	if err != nil {
 		return err
 	}

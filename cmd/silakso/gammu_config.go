@@ -47,8 +47,19 @@ func (c *config) loadGammu(env func(string) string) error {
 	if c.GammuURL == "" {
 		return nil
 	}
+	if path, ok := strings.CutPrefix(c.GammuURL, "sqlite:"); ok {
+		switch {
+		case path == "":
+			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q: name the file of gammu-smsd's smsdrc (dbdir + database), e.g. sqlite:/var/lib/gammu/gammu.db", c.GammuURL)
+		case c.GammuURL == c.DatabaseURL:
+			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL is the case database: Gammu's tables need a file of their own (both have a table named outbox)")
+		case c.Instances > 1:
+			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q with SILAKSO_INSTANCES=%d: Gammu's SQLite file is read by one instance; keep Gammu's tables in PostgreSQL for several", c.GammuURL, c.Instances)
+		}
+		return nil
+	}
 	if !strings.HasPrefix(c.GammuURL, "postgres://") && !strings.HasPrefix(c.GammuURL, "postgresql://") {
-		return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q: use postgres://USER:PASSWORD@HOST:5432/gammu, the database in gammu-smsd's smsdrc", redact(c.GammuURL))
+		return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q: use postgres://USER:PASSWORD@HOST:5432/gammu or sqlite:PATH, the database in gammu-smsd's smsdrc", redact(c.GammuURL))
 	}
 	if sameDatabase(c.GammuURL, c.DatabaseURL) {
 		return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL is the case database: Gammu's tables need a database of their own (both have a table named outbox), e.g. postgres://.../gammu on the same server")

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"io"
+	"maps"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu/gammutest"
@@ -64,11 +67,27 @@ func TestGammuIntakeEndToEnd(t *testing.T) {
 	g := gammutest.Start(t)
 	_, prefix := storetest.Redis(t)
 	pgURL := storetest.PostgresDatabase(t)
-	env := map[string]string{
+	gammuIntake(t, g, map[string]string{
 		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
-		"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_GAMMU_DATABASE_URL": g.URL, "SILAKSO_GAMMU_SEND_RATE": "600",
+		"SILAKSO_DATA_DIR": t.TempDir(),
+	}, func() (*sql.DB, error) { return sql.Open("pgx", pgURL) })
+}
+
+// The same in the embedded mode: the case database and Gammu's tables in SQLite files,
+// sessions in the process, nothing else installed but gammu-smsd.
+func TestGammuIntakeEndToEndEmbedded(t *testing.T) {
+	t.Parallel()
+	g := gammutest.StartSQLite(t)
+	dir := t.TempDir()
+	gammuIntake(t, g, map[string]string{"SILAKSO_DATA_DIR": dir},
+		func() (*sql.DB, error) { return sql.Open("sqlite", "file:"+filepath.Join(dir, "silakso.db")) })
+}
+
+func gammuIntake(t *testing.T, g *gammutest.Gateway, env map[string]string, cases func() (*sql.DB, error)) {
+	maps.Copy(env, map[string]string{
+		"SILAKSO_GAMMU_DATABASE_URL": g.URL, "SILAKSO_GAMMU_SEND_RATE": "600",
 		"SILAKSO_GAMMU_STALE_AFTER": "3s", "SILAKSO_GAMMU_ALERT_AFTER": "4s", "SILAKSO_LOG_LEVEL": "warn",
-	}
+	})
 	const officer, supervisor, resident = "+6281100000001", "+6281100000009", "+6281234567890"
 	for _, args := range [][]string{
 		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", gammu.Channel},
@@ -96,12 +115,12 @@ func TestGammuIntakeEndToEnd(t *testing.T) {
 		t.Fatalf("no ticket among the replies:\n%s", strings.Join(replies, "\n---\n"))
 	}
 	var channel string
-	conn, err := pgx.Connect(context.Background(), pgURL)
+	db, err := cases()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
-	if err := conn.QueryRow(context.Background(), `SELECT channel FROM cases WHERE ticket = $1`, ticket[1]).Scan(&channel); err != nil || channel != gammu.Channel {
+	defer db.Close()
+	if err := db.QueryRowContext(context.Background(), `SELECT channel FROM cases WHERE ticket = '`+ticket[1]+`'`).Scan(&channel); err != nil || channel != gammu.Channel {
 		t.Fatalf("case %s: channel %q, err %v", ticket[1], channel, err)
 	}
 	for _, r := range replies {

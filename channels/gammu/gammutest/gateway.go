@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -24,6 +25,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
 
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
@@ -31,13 +34,9 @@ import (
 // PhoneID is the dummy modem's PhoneID in the smsdrc.
 const PhoneID = "dummy1"
 
-// schemaFiles are where Debian's gammu-smsd keeps Gammu's PostgreSQL schema.
-var schemaFiles = []string{
-	"/usr/share/doc/gammu-smsd/examples/pgsql.sql",
-	"/usr/share/doc/gammu-smsd/examples/pgsql.sql.gz",
-	"/usr/share/doc/gammu/examples/sql/pgsql.sql",
-	"/usr/share/doc/gammu/examples/sql/pgsql.sql.gz",
-}
+// schemaDirs are where Debian's gammu-smsd keeps Gammu's schemas (pgsql.sql,
+// sqlite.sql).
+var schemaDirs = []string{"/usr/share/doc/gammu-smsd/examples", "/usr/share/doc/gammu/examples/sql"}
 
 const install = "install gammu-smsd (apt-get install gammu gammu-smsd, or bash .ci/services)"
 
@@ -45,8 +44,9 @@ const install = "install gammu-smsd (apt-get install gammu gammu-smsd, or bash .
 type Gateway struct {
 	t testing.TB
 	// URL is the database's, for SILAKSO_GAMMU_DATABASE_URL.
-	URL string
-	dir string
+	URL    string
+	dir    string
+	sqlite string // the database file, for a gateway on SQLite
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -54,10 +54,14 @@ type Gateway struct {
 	next int
 }
 
-// Schema returns Gammu's pgsql.sql as installed by Debian, without the line that
-// PostgreSQL 9+ refuses (plpgsql is always there).
-func Schema() (string, error) {
-	for _, f := range schemaFiles {
+// Schema returns Gammu's pgsql.sql or sqlite.sql (name) as installed by Debian,
+// without the line that PostgreSQL 9+ refuses (plpgsql is always there).
+func Schema(name string) (string, error) {
+	var files []string
+	for _, d := range schemaDirs {
+		files = append(files, filepath.Join(d, name), filepath.Join(d, name+".gz"))
+	}
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			continue
@@ -75,14 +79,14 @@ func Schema() (string, error) {
 		}
 		return regexp.MustCompile(`(?m)^CREATE LANGUAGE plpgsql;\s*$`).ReplaceAllString(string(b), ""), nil
 	}
-	return "", fmt.Errorf("gammu's pgsql.sql not found in %v: %s", schemaFiles, install)
+	return "", fmt.Errorf("gammu's %s not found in %v: %s", name, schemaDirs, install)
 }
 
 // NewDatabase makes a fresh database with Gammu's tables and returns its URL. It is
 // dropped when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	schema, err := Schema()
+	schema, err := Schema("pgsql.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +126,40 @@ func NewDatabase(t testing.TB) string {
 	return u.String()
 }
 
-// Start runs gammu-smsd with a dummy phone on a fresh database; it is stopped when the
-// test ends. A machine without gammu-smsd fails the test (it is not skipped).
+// Start runs gammu-smsd with a dummy phone on a fresh PostgreSQL database; it is
+// stopped when the test ends. A machine without gammu-smsd fails the test (it is not
+// skipped).
 func Start(t testing.TB) *Gateway {
+	t.Helper()
+	return start(t, &Gateway{t: t, URL: NewDatabase(t), dir: t.TempDir(), next: 1})
+}
+
+// StartSQLite runs gammu-smsd with a dummy phone on a fresh SQLite file (Gammu's sqlite3
+// driver through libdbi, which needs Debian's libdbd-sqlite3).
+func StartSQLite(t testing.TB) *Gateway {
+	t.Helper()
+	schema, err := Schema("sqlite.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gammu.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(schema); err != nil {
+		t.Fatalf("load gammu's sqlite.sql: %v", err)
+	}
+	return start(t, &Gateway{t: t, URL: "sqlite:" + path, dir: dir, sqlite: path, next: 1})
+}
+
+func start(t testing.TB, g *Gateway) *Gateway {
 	t.Helper()
 	if _, err := exec.LookPath("gammu-smsd"); err != nil {
 		t.Fatalf("gammu-smsd not found: %s", install)
 	}
-	g := &Gateway{t: t, URL: NewDatabase(t), dir: t.TempDir(), next: 1}
 	if err := os.MkdirAll(filepath.Join(g.dir, "phone"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +186,22 @@ func tail(b []byte, n int) []byte {
 // database, and the shortest rounds Gammu allows (whole seconds), so tests wait about a
 // second for each SMS each way.
 func (g *Gateway) writeConfig() {
-	u, err := url.Parse(g.URL)
-	if err != nil {
-		g.t.Fatal(err)
+	var database string
+	if g.sqlite != "" {
+		database = fmt.Sprintf("driver = sqlite3\ndatabase = %s\ndbdir = %s/\n", filepath.Base(g.sqlite), filepath.Dir(g.sqlite))
+	} else {
+		u, err := url.Parse(g.URL)
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		pass, _ := u.User.Password()
+		host := u.Hostname()
+		if port := u.Port(); port != "" && port != "5432" {
+			host += ":" + port // native_pgsql takes the port after the host
+		}
+		database = fmt.Sprintf("driver = native_pgsql\nhost = %s\nuser = %s\npassword = %s\ndatabase = %s\n",
+			host, u.User.Username(), pass, strings.TrimPrefix(u.Path, "/"))
 	}
-	pass, _ := u.User.Password()
 	cfg := fmt.Sprintf(`[gammu]
 model = dummy
 connection = none
@@ -168,12 +209,7 @@ device = %s
 
 [smsd]
 service = sql
-driver = native_pgsql
-host = %s
-user = %s
-password = %s
-database = %s
-logfile = %s
+%slogfile = %s
 debuglevel = 1
 phoneid = %s
 commtimeout = 1
@@ -186,12 +222,7 @@ checkbattery = 1
 checksignal = 1
 hangupcalls = 0
 multiparttimeout = 5
-`, filepath.Join(g.dir, "phone"), u.Hostname(), u.User.Username(), pass, strings.TrimPrefix(u.Path, "/"),
-		filepath.Join(g.dir, "smsd.log"), PhoneID)
-	if port := u.Port(); port != "" && port != "5432" {
-		// native_pgsql takes the port after the host.
-		cfg = strings.Replace(cfg, "host = "+u.Hostname(), "host = "+u.Hostname()+":"+port, 1)
-	}
+`, filepath.Join(g.dir, "phone"), database, filepath.Join(g.dir, "smsd.log"), PhoneID)
 	if err := os.WriteFile(filepath.Join(g.dir, "smsdrc"), []byte(cfg), 0o600); err != nil {
 		g.t.Fatal(err)
 	}
@@ -251,29 +282,55 @@ func (g *Gateway) StopDaemon() {
 	g.cmd = nil
 }
 
-func (g *Gateway) query(sql string, args ...any) pgx.Row {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	conn, err := pgx.Connect(ctx, g.URL)
+// open connects to the gateway's database.
+func (g *Gateway) open() (*sql.DB, error) {
+	if g.sqlite != "" {
+		return sql.Open("sqlite", "file:"+g.sqlite+"?_pragma=busy_timeout(5000)")
+	}
+	return sql.Open("pgx", g.URL)
+}
+
+// Exec runs a statement on the gateway's database (placeholders in the engine's own
+// form), as gammu-smsd would change its tables.
+func (g *Gateway) Exec(query string, args ...any) error {
+	db, err := g.open()
 	if err != nil {
-		cancel()
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = db.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (g *Gateway) query(query string, args ...any) rowScanner {
+	db, err := g.open()
+	if err != nil {
 		return errRow{err}
 	}
-	return &closingRow{row: conn.QueryRow(ctx, sql, args...), conn: conn, cancel: cancel}
+	if g.sqlite != "" {
+		query = strings.NewReplacer("$1", "?1", "LOCALTIMESTAMP(0) - interval '5 seconds'", "datetime('now', '-5 seconds')").Replace(query)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return &closingRow{row: db.QueryRowContext(ctx, query, args...), db: db, cancel: cancel}
 }
+
+type rowScanner interface{ Scan(...any) error }
 
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
 type closingRow struct {
-	row    pgx.Row
-	conn   *pgx.Conn
+	row    *sql.Row
+	db     *sql.DB
 	cancel context.CancelFunc
 }
 
 func (r *closingRow) Scan(dest ...any) error {
 	defer r.cancel()
-	defer r.conn.Close(context.Background())
+	defer r.db.Close()
 	return r.row.Scan(dest...)
 }
 
@@ -348,12 +405,12 @@ type Sent struct {
 func (g *Gateway) SentMessages() ([]Sent, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, g.URL)
+	db, err := g.open()
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT "ID", "DestinationNumber", "TextDecoded", "Status", "UDH" FROM sentitems ORDER BY "ID", "SequencePosition"`)
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT "ID", "DestinationNumber", "TextDecoded", "Status", "UDH" FROM sentitems ORDER BY "ID", "SequencePosition"`)
 	if err != nil {
 		return nil, err
 	}
@@ -392,3 +449,14 @@ func (g *Gateway) WaitSent(n int, within time.Duration) []Sent {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Unprocessed counts inbox rows not yet marked processed ('false' is a boolean literal
+// in PostgreSQL and Gammu's text in SQLite).
+func (g *Gateway) Unprocessed() (int, error) {
+	var n int
+	err := g.query(`SELECT count(*) FROM inbox WHERE "Processed" = 'false'`).Scan(&n)
+	return n, err
+}
+
+// Backends starts a gateway on each database gammu-smsd can keep its tables in.
+var Backends = map[string]func(testing.TB) *Gateway{"postgres": Start, "sqlite": StartSQLite}
