@@ -17,8 +17,8 @@ type dialect struct {
 	yes, no any
 	// age is the seconds since a row's "UpdatedInDB", by the database's clock.
 	age string
-	// since is the database's time the given SQL interval ago.
-	since func(minutes int) string
+	// since is the database's time the given number of seconds ago (ahead, if negative).
+	since func(seconds int) string
 	// lock locks the rows a claim reads (PostgreSQL); SQLite has one writer at a time and
 	// one SILAKSO instance, which keeps its claims in memory.
 	lock string
@@ -28,14 +28,14 @@ var (
 	postgresDialect = dialect{
 		yes: true, no: false,
 		age:   `extract(epoch FROM LOCALTIMESTAMP(0) - "UpdatedInDB")::float8`,
-		since: func(m int) string { return fmt.Sprintf("LOCALTIMESTAMP(0) - interval '%d minutes'", m) },
+		since: func(s int) string { return fmt.Sprintf("LOCALTIMESTAMP(0) - interval '%d seconds'", s) },
 		lock:  "FOR UPDATE SKIP LOCKED",
 	}
 	// Gammu's SQLite schema keeps times in UTC text (datetime('now')).
 	sqliteDialect = dialect{
 		sqlite: true, yes: "true", no: "false",
 		age:   `(julianday('now') - julianday("UpdatedInDB")) * 86400.0`,
-		since: func(m int) string { return fmt.Sprintf("datetime('now', '-%d minutes')", m) },
+		since: func(s int) string { return fmt.Sprintf("datetime('now', '%+d seconds')", -s) },
 	}
 )
 

@@ -75,6 +75,9 @@ type Config struct {
 	AlertAfter time.Duration
 	// StatusPoll is how often sentitems and the phones table are read (default 2 s).
 	StatusPoll time.Duration
+	// ResendAfter is how long after gammu-smsd failed a message it is given to it again
+	// (default 5 minutes; three sends in all).
+	ResendAfter time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -95,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AlertAfter <= 0 {
 		c.AlertAfter = 30 * time.Minute
+	}
+	if c.ResendAfter <= 0 {
+		c.ResendAfter = 5 * time.Minute
 	}
 	if c.StatusPoll <= 0 {
 		c.StatusPoll = 2 * time.Second

@@ -421,3 +421,80 @@ func (s *sharedEcho) count() int {
 	defer s.mu.Unlock()
 	return len(s.turns)
 }
+
+// failed makes gammu-smsd's record of a message it could not send (SendingError after
+// the modem's own tries), with an id from Gammu's own sequence: the message is queued
+// while gammu-smsd is stopped, then moved to sentitems as gammu-smsd would.
+func failed(t *testing.T, g *gammutest.Gateway, s *gammu.Sender, to, text string) {
+	t.Helper()
+	g.StopDaemon()
+	defer g.StartDaemon()
+	r, err := s.Send(context.Background(), channels.Outbound{Channel: gammu.Channel, To: to, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(r.ProviderID, "gammu:")
+	if err := g.Exec(`DELETE FROM outbox WHERE "ID" = ` + id); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Exec(`INSERT INTO sentitems ("ID", "SequencePosition", "DestinationNumber", "TextDecoded", "Text", "UDH", "Coding", "SenderID", "CreatorID", "Status")
+VALUES (` + id + `, 1, '` + to + `', '` + text + `', '', '', 'Default_No_Compression', 'dummy1', 'silakso', 'SendingError')`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The modem fails a message for good (no credit, say): the failure is recorded, and
+// the message is handed to gammu-smsd again after a while, once, and sent.
+func TestFailedSMSIsSentAgain(t *testing.T) {
+	t.Parallel()
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		cfg := fast
+		cfg.ResendAfter = time.Second
+		c := openWith(t, g.URL, newEcho(), cfg)
+		const text = "Tiket 2600017 selesai ditangani."
+		failed(t, g, c.sender, resident, text)
+		var sent []gammutest.Sent
+		waitFor(t, 30*time.Second, "the message sent again", func() bool {
+			sent = g.WaitSent(1, 5*time.Second)
+			return len(sent) == 2 && sent[1].Status == "SendingOKNoReport"
+		})
+		if sent[1].Text != text || sent[1].To != resident {
+			t.Errorf("sent again: %+v", sent[1])
+		}
+		want := fmt.Sprintf("gammu:%d", sent[0].ID)
+		waitFor(t, 5*time.Second, "the failure recorded", func() bool { return c.records.statuses(store.Outbound)[want] == "failed" })
+		time.Sleep(2 * time.Second)
+		if n := len(g.WaitSent(2, time.Second)); n != 2 {
+			t.Errorf("%d messages in sentitems, want the failed one and its one resend", n)
+		}
+	})
+}
+
+// A message the modem failed three times is given up: not queued a fourth time.
+func TestFailedSMSIsGivenUpAfterThreeSends(t *testing.T) {
+	t.Parallel()
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		cfg := fast
+		cfg.ResendAfter = time.Second
+		s := gammu.NewSender(mustOpen(t, g.URL), cfg, nil)
+		const text = "Tiket 2600025 tidak dapat dibantu."
+		for range 3 {
+			failed(t, g, s, resident, text)
+		}
+		openWith(t, g.URL, newEcho(), cfg)
+		time.Sleep(4 * time.Second)
+		if sent := g.WaitSent(3, time.Second); len(sent) != 3 {
+			t.Errorf("%d messages in sentitems, want the three failed sends and no fourth", len(sent))
+		}
+	})
+}
+
+func mustOpen(t *testing.T, url string) *gammu.DB {
+	t.Helper()
+	db, err := gammu.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}

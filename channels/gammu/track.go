@@ -119,7 +119,7 @@ func (t *Tracker) sent(ctx context.Context) error {
 SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems WHERE "CreatorID" = $1 AND "ID" >= $2
 UNION ALL
 SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems
-WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= `+d.since(10)+`
+WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= `+d.since(600)+`
 ORDER BY 1`), CreatorID, t.low)
 	if err != nil {
 		return err
@@ -160,6 +160,18 @@ ORDER BY 1`), CreatorID, t.low)
 		if st == "failed" || st == "undelivered" {
 			rec.ErrorCode, rec.Error = m.status, "gammu-smsd: "+m.status
 			t.log.Warn("gammu: SMS not delivered", "id", id, "to", channels.MaskPhone(m.to), "status", m.status, "code", m.code)
+		}
+		if st == "failed" {
+			// The modem gave up (no credit, no network, a blocked SIM): the message
+			// is handed to it again later, a few times, before it is given up.
+			gaveUp, err := t.resend(ctx, id, m.to)
+			switch {
+			case err != nil:
+				delete(t.seen, id) // the next round tries again
+				t.log.Error("gammu: failed SMS not queued again", "id", id, "err", err)
+			case gaveUp:
+				t.log.Error("gammu: SMS given up after the modem failed it again and again", "id", id, "to", channels.MaskPhone(m.to), "sends", maxSends)
+			}
 		}
 		if t.rec != nil {
 			t.rec.Add(ctx, rec)
