@@ -2,6 +2,7 @@ package gammu
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -9,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"database/sql"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -23,12 +23,13 @@ const resultRefused = "refused" // from a sender that cannot be answered (an ope
 // told to write again, and the row is marked processed.
 const lastTry = 3
 
-// Adapter turns the rows gammu-smsd writes into its inbox into turns. Several
-// instances may run it on one inbox: a row is claimed with FOR UPDATE SKIP LOCKED in a
-// transaction that stays open through its turn and marks it processed at the end, so a
-// crash gives it back to the next claim (and a turn that had already run is recognised
-// by the row's id and not run twice). A sender's rows are taken in order, one at a
-// time, whichever instance takes them.
+// Adapter turns the rows gammu-smsd writes into its inbox into turns. On PostgreSQL
+// several instances may run it on one inbox: a row is claimed with FOR UPDATE SKIP
+// LOCKED in a transaction that stays open through its turn and marks it processed at
+// the end, so a crash gives it back to the next claim (and a turn that had already run
+// is recognised by the row's id and not run twice). On SQLite one instance keeps its
+// claims in memory, and marks a row processed after its turn the same way. A sender's
+// rows are taken in order, one at a time, whichever instance takes them.
 type Adapter struct {
 	db  *DB
 	cfg Config
