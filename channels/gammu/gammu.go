@@ -14,12 +14,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // Gammu's SQLite tables
 )
@@ -79,6 +81,9 @@ type Config struct {
 	// (default 5 minutes; three sends in all).
 	ResendAfter time.Duration
 }
+
+// WithDefaults is c with every zero value set to its default.
+func (c Config) WithDefaults() Config { return c.withDefaults() }
 
 func (c Config) withDefaults() Config {
 	if c.Poll <= 0 {
@@ -160,6 +165,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// as gammu-smsd's do (PGTZ is not to be set), or queued messages wait hours.
 		s := stdlib.OpenDB(*pcfg)
 		s.SetMaxOpenConns(16)
+		if err := s.PingContext(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("gammu: cannot reach %s:%d as %s: %w", pcfg.Host, pcfg.Port, pcfg.User, shortError(err))
+		}
 		db = &DB{sql: s, d: postgresDialect}
 	}
 	v, err := db.Version(ctx)
@@ -172,6 +181,20 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("%w: version %d, want %d (load the pgsql.sql or sqlite.sql of gammu-smsd 1.42)", ErrSchema, v, SchemaVersion)
 	}
 	return db, nil
+}
+
+// shortError keeps what says why a connection failed: the server's message, or the
+// network error, without the driver's account of every address and TLS mode it tried.
+func shortError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return errors.New(pgErr.Message)
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return netErr
+	}
+	return err
 }
 
 // Close closes the connections.

@@ -3,6 +3,7 @@ package gammu
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,13 +52,18 @@ FROM phones ORDER BY "UpdatedInDB" DESC`)
 // ModemError says why the modem is not to be counted on.
 type ModemError struct {
 	PhoneID string
-	// Never: no modem has ever written into this database (gammu-smsd never ran on it).
+	// Never: no modem (of that PhoneID) has ever written into this database.
 	Never bool
-	Age   time.Duration
+	// Others are the PhoneIDs that have, when PhoneID has not.
+	Others []string
+	Age    time.Duration
 }
 
 func (e *ModemError) Error() string {
-	if e.Never {
+	switch {
+	case e.Never && len(e.Others) > 0:
+		return fmt.Sprintf("no modem with phoneid %s has written to this database; found: %s (SILAKSO_GAMMU_PHONE_ID is the smsdrc's phoneid)", e.PhoneID, strings.Join(e.Others, ", "))
+	case e.Never:
 		return "gammu-smsd has never written to this database: is it running, with this database in its smsdrc?"
 	}
 	return fmt.Sprintf("modem %s last heard %s ago: is gammu-smsd running and the modem plugged in?", e.PhoneID, e.Age.Round(time.Second))
@@ -82,7 +88,11 @@ func (db *DB) Check(ctx context.Context, phoneID string, staleAfter time.Duratio
 	}
 	p, ok := modem(phones, phoneID)
 	if !ok {
-		return Phone{}, &ModemError{PhoneID: phoneID, Never: true}
+		var others []string
+		for _, o := range phones {
+			others = append(others, o.ID)
+		}
+		return Phone{}, &ModemError{PhoneID: phoneID, Never: true, Others: others}
 	}
 	if p.Age > staleAfter {
 		return p, &ModemError{PhoneID: p.ID, Age: p.Age}

@@ -53,15 +53,11 @@ func runGammu(ctx context.Context, env func(string) string, args []string, _ io.
 		return fmt.Errorf("tables missing: %v (load pgsql.sql from gammu-smsd's examples)", missing)
 	}
 	fmt.Fprintf(stdout, "tables      present, schema version %d\n", gammu.SchemaVersion)
-	stale := cfg.Gammu.StaleAfter
-	if stale == 0 {
-		stale = 3 * time.Minute
-	}
-	p, modemErr := db.Check(ctx, cfg.Gammu.PhoneID, stale)
+	p, modemErr := db.Check(ctx, cfg.Gammu.PhoneID, cfg.Gammu.StaleAfter)
 	if p.ID != "" {
 		fmt.Fprintf(stdout, "modem       %s (IMEI %s, %s), last heard %s ago\n", p.ID, p.IMEI, p.Client, p.Age.Round(time.Second))
 		fmt.Fprintf(stdout, "            network %s, signal %s, battery %s, sending %s, receiving %s\n",
-			orUnknown(p.NetName), percent(p.Signal), percent(p.Battery), onOff(p.Send), onOff(p.Receive))
+			orUnknown(p.NetName), signalLevel(p.Signal), batteryLevel(p.Battery), onOff(p.Send), onOff(p.Receive))
 		fmt.Fprintf(stdout, "            %d SMS parts sent and %d received since gammu-smsd started\n", p.Sent, p.Received)
 	}
 	q, err := db.Queued(ctx)
@@ -80,9 +76,18 @@ func runGammu(ctx context.Context, env func(string) string, args []string, _ io.
 	return nil
 }
 
-func percent(v int) string {
+func signalLevel(v int) string {
 	if v < 0 {
 		return "unknown"
+	}
+	return fmt.Sprintf("%d%%", v)
+}
+
+func batteryLevel(v int) string {
+	if v <= 0 {
+		// gammu-smsd writes 0 (or -1) when the check is off in its smsdrc, as it is
+		// for a USB modem's battery.
+		return "not reported"
 	}
 	return fmt.Sprintf("%d%%", v)
 }

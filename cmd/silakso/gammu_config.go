@@ -44,6 +44,9 @@ func (c *config) loadGammu(env func(string) string) error {
 			}
 		}
 	}
+	// The defaults are set here, so that every use (readiness, the alert, the check
+	// command) sees the same values.
+	c.Gammu = c.Gammu.WithDefaults()
 	if c.GammuURL == "" {
 		return nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -82,6 +83,14 @@ func TestConfigErrors(t *testing.T) {
 		{"bad log level", map[string]string{"SILAKSO_LOG_LEVEL": "loud"}, []string{"migrate"}, 1, "SILAKSO_LOG_LEVEL"},
 		{"unwritable data dir", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:/proc/silakso/x.db"}, []string{"migrate"}, 1, "set SILAKSO_DATA_DIR to a writable folder"},
 		{"migrate", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:" + filepath.Join(dir, "m.db")}, []string{"migrate"}, 0, ""},
+		{"gammu: the case database", map[string]string{"SILAKSO_DATABASE_URL": "postgres://a@db:5432/cases", "SILAKSO_GAMMU_DATABASE_URL": "postgres://b:pw@DB/cases"}, []string{"serve"}, 1, "Gammu's tables need a database of their own"},
+		{"gammu: the case file", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "sqlite:" + filepath.Join(dir, "silakso.db")}, []string{"serve"}, 1, "need a file of their own"},
+		{"gammu: not a database url", map[string]string{"SILAKSO_GAMMU_DATABASE_URL": "mysql://u:secret@x/gammu"}, []string{"serve"}, 1, "use postgres://USER:PASSWORD@HOST:5432/gammu or sqlite:PATH"},
+		{"gammu: sqlite with instances", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_GAMMU_DATABASE_URL": "sqlite:/x/gammu.db"}, []string{"serve"}, 1, "read by one instance"},
+		{"gammu: down", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "postgres://gammu@127.0.0.1:1/gammu"}, []string{"gammu", "check"}, 1, "gammu: cannot reach 127.0.0.1:1 as gammu"},
+		{"gammu: no tables", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"}, []string{"gammu", "check"}, 1, "no table gammu"},
+		{"gammu: bad rate", map[string]string{"SILAKSO_GAMMU_SEND_RATE": "fast"}, []string{"serve"}, 1, "SILAKSO_GAMMU_SEND_RATE"},
+		{"gammu: check without url", nil, []string{"gammu", "check"}, 1, "SILAKSO_GAMMU_DATABASE_URL is not set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +102,19 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("want one line, got:\n%s", errOut)
 			}
 		})
+	}
+}
+
+// Gammu's durations have their defaults when the variables are unset, for every use:
+// /readyz must not find a modem heard 20 s ago stale.
+func TestGammuConfigDefaults(t *testing.T) {
+	env := map[string]string{"SILAKSO_GAMMU_DATABASE_URL": "postgres://gammu@127.0.0.1/gammu"}
+	cfg, err := loadConfig(func(k string) string { return env[k] }, slog.LevelWarn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := cfg.Gammu; g.StaleAfter != 3*time.Minute || g.AlertAfter != 30*time.Minute || g.PartsWait != time.Minute || cfg.GammuRate != 10 {
+		t.Errorf("gammu config %+v, rate %v", g, cfg.GammuRate)
 	}
 }
 
