@@ -163,6 +163,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// Timestamps in Gammu's tables are local times without a zone, written and
 		// compared by each session's clock: SILAKSO's sessions keep the server's zone,
 		// as gammu-smsd's do (PGTZ is not to be set), or queued messages wait hours.
+		// A claim's transaction is open through its turn. If SILAKSO's end of it dies
+		// without a word (a network that drops packets), the server must not hold the
+		// row's lock, and the resident's later messages behind it, for its two-hour TCP
+		// keepalive: it ends a transaction idle for longer than any turn, and finds a
+		// silent peer within a minute.
+		for k, v := range map[string]string{
+			"idle_in_transaction_session_timeout": "30s",
+			"tcp_keepalives_idle":                 "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3",
+		} {
+			if _, set := pcfg.RuntimeParams[k]; !set {
+				pcfg.RuntimeParams[k] = v
+			}
+		}
 		s := stdlib.OpenDB(*pcfg)
 		s.SetMaxOpenConns(16)
 		if err := s.PingContext(ctx); err != nil {

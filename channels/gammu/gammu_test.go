@@ -94,7 +94,10 @@ func (r *records) statuses(dir string) map[string]string {
 	return out
 }
 
-var fast = gammu.Config{Poll: 100 * time.Millisecond, PartsWait: time.Second, StatusPoll: 200 * time.Millisecond, StaleAfter: 3 * time.Second}
+// fast polls often; PartsWait leaves room for gammu-smsd, which stores the parts of a
+// long SMS one statement at a time and, on SQLite, tries again a second later when the
+// file was locked.
+var fast = gammu.Config{Poll: 100 * time.Millisecond, PartsWait: 3 * time.Second, StatusPoll: 200 * time.Millisecond, StaleAfter: 3 * time.Second}
 
 // channel is SILAKSO's side of one gateway: the adapter, the sender, the tracker.
 type channel struct {
@@ -497,4 +500,29 @@ func mustOpen(t *testing.T, url string) *gammu.DB {
 	}
 	t.Cleanup(db.Close)
 	return db
+}
+
+// A message that makes the bot panic is a failed turn, tried again, not the end of the
+// process: the other residents are answered meanwhile.
+func TestPanickingTurnIsAFailedTurn(t *testing.T) {
+	t.Parallel()
+	g := gammutest.Start(t)
+	var panicked sync.Once
+	bot := newEcho()
+	h := channels.HandlerFunc(func(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+		if in.Text == "BOOM" {
+			boom := false
+			panicked.Do(func() { boom = true })
+			if boom {
+				panic("bot bug")
+			}
+		}
+		return bot.Handle(ctx, in)
+	})
+	open(t, g.URL, h)
+	g.Receive(gammutest.SMS{From: resident, Text: "BOOM"}, gammutest.SMS{From: "+6281299990002", Text: "halo"})
+	waitFor(t, 30*time.Second, "both processed", func() bool { return unprocessed(t, g) == 0 && len(bot.Turns()) == 2 })
+	if sent := g.WaitSent(2, 20*time.Second); len(sent) != 2 {
+		t.Errorf("%d replies, want one to each", len(sent))
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,9 +21,14 @@ import (
 // Results of an inbox row beyond a turn's.
 const resultRefused = "refused" // from a sender that cannot be answered (an operator's name, a short code)
 
-// lastTry is the try of a message whose turn keeps failing after which the resident is
-// told to write again, and the row is marked processed.
-const lastTry = 3
+// lastTry is the try of a message whose turn keeps failing (Redis away) after which
+// the resident is told to write again, and the row is marked processed. The SMS is safe
+// in Gammu's inbox meanwhile, so the tries are spread over about two minutes (retryWait,
+// doubling up to a minute): a short outage costs the resident nothing.
+const (
+	lastTry   = 6
+	retryWait = 4 * time.Second
+)
 
 // Adapter turns the rows gammu-smsd writes into its inbox into turns. On PostgreSQL
 // several instances may run it on one inbox: a row is claimed with FOR UPDATE SKIP
@@ -147,6 +154,7 @@ func (a *Adapter) warn(msg string, err error) {
 func (a *Adapter) refreshLow(ctx context.Context) {
 	a.mu.Lock()
 	due := time.Since(a.lowAt) >= time.Minute
+	from := a.low
 	a.mu.Unlock()
 	if !due {
 		return
@@ -154,8 +162,11 @@ func (a *Adapter) refreshLow(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	var low int64
+	// Only this modem's rows: another's, never processed here, would hold the mark down
+	// for ever, and every claim would read the table from there.
 	err := a.db.sql.QueryRowContext(ctx, a.db.d.q(`
-SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox)) FROM inbox WHERE "Processed" = $1`), a.db.d.no).Scan(&low)
+SELECT coalesce(min("ID"), (SELECT coalesce(max("ID"), 0) + 1 FROM inbox))
+FROM inbox WHERE "ID" >= $3 AND "Processed" = $1 AND ($2 = '' OR "RecipientID" = $2)`), a.db.d.no, a.cfg.PhoneID, from).Scan(&low)
 	if err != nil {
 		return
 	}
@@ -295,8 +306,8 @@ func (a *Adapter) laterRows(ctx context.Context, q interface {
 	d := a.db.d
 	rows, err := q.QueryContext(ctx, d.q(`
 SELECT `+rowColumns(d)+`
-FROM inbox WHERE "ID" > $1 AND "Processed" = $3 AND "SenderNumber" = $2
-ORDER BY "ID" LIMIT 255 `+d.lock), head.ID, head.Sender, d.no)
+FROM inbox WHERE "ID" > $1 AND "Processed" = $3 AND "SenderNumber" = $2 AND ($4 = '' OR "RecipientID" = $4)
+ORDER BY "ID" LIMIT 255 `+d.lock), head.ID, head.Sender, d.no, a.cfg.PhoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -351,8 +362,8 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 		// An operator's notice ("TELKOMSEL", a short code): nobody to answer, and an
 		// answer to a short code can cost the office money.
 		result = resultRefused
-		a.log.Info("gammu: message from a sender that cannot be answered, not processed", "id", msg.ID,
-			"sender", channels.MaskDigits(store.CleanText(msg.rows[0].Sender)))
+		a.log.Info("gammu: message from a sender that cannot be answered: no turn", "id", msg.ID,
+			"sender", channels.MaskPhone(store.CleanText(msg.rows[0].Sender)))
 	} else {
 		text, binary := msg.Text()
 		in := channels.Inbound{Channel: Channel, ID: strconv.FormatInt(msg.ID, 10), From: from,
@@ -363,12 +374,12 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 		a.mu.Lock()
 		try := a.tries[msg.ID] + 1
 		a.mu.Unlock()
-		result = channels.RunTurn(ctx, a.h, a.r, in, a.cfg.TurnTimeout, try >= lastTry, a.log)
+		result = a.turn(ctx, in, try >= lastTry)
 		if result == channels.ResultFailed && try < lastTry {
 			a.mu.Lock()
 			a.tries[msg.ID] = try
 			a.mu.Unlock()
-			a.hold(msg.ID, time.Duration(try)*2*time.Second)
+			a.hold(msg.ID, min(retryWait<<(try-1), time.Minute))
 			a.m.Inbound(Channel, result)
 			return
 		}
@@ -400,9 +411,23 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 	}
 }
 
+// turn runs the message's turn. A panic in it is a failed turn, not the end of the
+// process: a message that makes the bot panic would otherwise be claimed first after
+// every restart, taking every channel down with it again and again.
+func (a *Adapter) turn(ctx context.Context, in channels.Inbound, last bool) (result string) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("gammu: turn panicked", "id", in.ID, "panic", channels.MaskDigits(fmt.Sprint(r)), "stack", string(debug.Stack()))
+			result = channels.ResultFailed
+		}
+	}()
+	return channels.RunTurn(ctx, a.h, a.r, in, a.cfg.TurnTimeout, last, a.log)
+}
+
 // phoneNumber turns the sender number a modem reports into E.164: +62..., 62... and
 // the national 08... all become +62... (read by libphonenumber, as the dialogs read
-// numbers residents type). Names and short codes are not numbers one can answer.
+// numbers residents type). Names, short codes and numbers that are not phones are not
+// answered.
 func phoneNumber(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "62") {
@@ -413,6 +438,14 @@ func phoneNumber(s string) (string, bool) {
 	}
 	num, err := phonenumbers.Parse(s, "ID")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", false
+	}
+	// Only phones are answered: a service or premium number (1500..., 0800...) may be
+	// a machine that answers back, and the two would write to each other on the
+	// office's credit.
+	switch phonenumbers.GetNumberType(num) {
+	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
+	default:
 		return "", false
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), true

@@ -81,6 +81,9 @@ type message struct {
 	// (after a crash) is recognised by it.
 	ID   int64
 	rows []row // in part order
+	// repeats are copies of a part the network delivered twice: processed with the
+	// message, not read.
+	repeats []int64
 	// Complete is false when parts are missing.
 	Complete bool
 }
@@ -93,6 +96,7 @@ func assemble(head row, later []row) message {
 		return message{ID: head.ID, rows: []row{head}, Complete: true}
 	}
 	bySeq := map[int]row{c.seq: head}
+	var repeats []int64
 	for _, r := range later {
 		if r.Sender != head.Sender {
 			continue
@@ -103,6 +107,8 @@ func assemble(head row, later []row) message {
 		}
 		if _, dup := bySeq[rc.seq]; !dup {
 			bySeq[rc.seq] = r
+		} else {
+			repeats = append(repeats, r.ID)
 		}
 	}
 	seqs := make([]int, 0, len(bySeq))
@@ -110,7 +116,7 @@ func assemble(head row, later []row) message {
 		seqs = append(seqs, s)
 	}
 	sort.Ints(seqs)
-	m := message{ID: head.ID, Complete: len(seqs) == c.total}
+	m := message{ID: head.ID, Complete: len(seqs) == c.total, repeats: repeats}
 	for _, s := range seqs {
 		m.rows = append(m.rows, bySeq[s])
 	}
@@ -134,9 +140,9 @@ func (m message) Text() (text string, binary bool) {
 
 // IDs are the inbox rows the message was made of.
 func (m message) IDs() []int64 {
-	ids := make([]int64, len(m.rows))
-	for i, r := range m.rows {
-		ids[i] = r.ID
+	ids := make([]int64, 0, len(m.rows)+len(m.repeats))
+	for _, r := range m.rows {
+		ids = append(ids, r.ID)
 	}
-	return ids
+	return append(ids, m.repeats...)
 }

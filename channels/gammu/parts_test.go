@@ -1,6 +1,9 @@
 package gammu
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseConcat(t *testing.T) {
 	for udh, want := range map[string]concat{
@@ -44,6 +47,11 @@ func TestAssemble(t *testing.T) {
 	if ids := m.IDs(); len(ids) != 3 || ids[0] != 5 || ids[1] != 9 || ids[2] != 6 {
 		t.Errorf("rows %v, want 5 9 6", ids)
 	}
+	// The network delivers part 2 twice: one message, the copy processed with it.
+	m = assemble(head, append(later, row{ID: 10, Sender: "+62812", UDH: "050003AB0302", Coding: "Default_No_Compression", Text: hexText("pak, suami ")}))
+	if text, _ := m.Text(); text != "Tolong pak, suami sakit." || len(m.IDs()) != 4 || m.IDs()[3] != 10 {
+		t.Errorf("with a part twice: %q, rows %v", text, m.IDs())
+	}
 	m = assemble(head, later[:1])
 	if text, _ := m.Text(); m.Complete || text != "Tolong  sakit." {
 		t.Errorf("with a part missing: %q (complete %v)", text, m.Complete)
@@ -59,7 +67,9 @@ func TestPhoneNumber(t *testing.T) {
 		"+6281234567890": "+6281234567890",
 		"081234567890":   "+6281234567890",
 		"6281234567890":  "+6281234567890",
-		"+6591234567":    "+6591234567", // a Singapore number is answered too
+		"+6591234567":    "+6591234567", // a Singapore mobile is answered too
+		"1500500":        "",            // a service number
+		"+6280012345678": "",            // toll-free
 		"TELKOMSEL":      "",
 		"3636":           "",
 		"+62abc4567890":  "",
@@ -70,5 +80,28 @@ func TestPhoneNumber(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("phoneNumber(%q) = %q, %v; want %q", in, got, ok, want)
 		}
+	}
+}
+
+func TestShape(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+		parts          int
+		ucs2           bool
+	}{
+		{"typographic", "\u201cYa\u201d \u2013 ok\u2026", "\"Ya\" - ok...", 1, false},
+		{"emoji dropped", "Terima kasih \U0001F64F", "Terima kasih ", 1, false},
+		{"a name in another script kept", "Nama: Zhang 张伟", "Nama: Zhang 张伟", 1, true},
+		{"ten parts at most, by septets", strings.Repeat("{x} ", 400), "", 10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, parts, ucs2 := shape(tc.in)
+			if tc.want != "" && s != tc.want || len(parts) != tc.parts || ucs2 != tc.ucs2 {
+				t.Errorf("shape = %q, %d parts, ucs2 %v", s, len(parts), ucs2)
+			}
+			if strings.Join(parts, "") != s {
+				t.Error("parts do not join to the text")
+			}
+		})
 	}
 }

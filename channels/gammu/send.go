@@ -7,15 +7,15 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 )
 
-// maxChars caps one message at ten parts of a concatenated SMS: phones show up to a
+// maxParts caps one message at ten parts of a concatenated SMS: phones show up to a
 // few thousand characters, but every part costs the office one SMS.
-const maxChars = 10 * 153
+const maxParts = 10
 
 // Sender hands messages to gammu-smsd by inserting them into its outbox. gammu-smsd
 // sends them through the modem, in the order they were inserted, and moves each to
@@ -43,8 +43,10 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	if !e164(out.To) {
 		return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "number", Err: errors.New("gammu: recipient is not a phone number")}
 	}
-	text := shape(out.Text)
-	parts, unicode := gsm7.Split(text)
+	text, parts, unicode := shape(out.Text)
+	if strings.TrimSpace(text) == "" {
+		return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "empty", Err: errors.New("gammu: nothing to send once emoji and symbols are left out")}
+	}
 	coding := "Default_No_Compression"
 	if unicode {
 		coding = "Unicode_No_Compression"
@@ -76,6 +78,9 @@ func (s *Sender) insert(ctx context.Context, to string, parts []string, coding, 
 	}
 	defer tx.Rollback()
 	udh := ""
+	// An 8-bit reference keeps 153 characters a part (a 16-bit one takes one more). Two
+	// messages with the same reference are joined only if their parts arrive mixed,
+	// and gammu-smsd sends a message's parts one after the other.
 	ref := rand.IntN(256)
 	multi := d.no
 	if len(parts) > 1 {
@@ -109,15 +114,30 @@ func concatUDH(ref, total, seq int) string {
 	return fmt.Sprintf("050003%02X%02X%02X", ref&0xff, total, seq)
 }
 
-// shape keeps a text cheap on a SIM card: GSM-7 look-alikes for typographic characters,
-// no emoji, at most ten parts.
-func shape(text string) string {
-	s := gsm7.Shape(text)
-	if utf8.RuneCountInString(s) <= maxChars {
-		return s
+// shape keeps a text cheap on a SIM card and returns it with its parts: GSM-7
+// look-alikes for typographic characters, no emoji or symbols GSM-7 lacks; only a
+// letter GSM-7 lacks (a name in another script) keeps the text whole, in UCS-2, at a
+// third of the characters per part. At most maxParts parts, the cut marked.
+func shape(text string) (string, []string, bool) {
+	s := gsm7.Replace(text)
+	keepLetters := false
+	for _, r := range gsm7.Invalid(s) {
+		if unicode.IsLetter(r) {
+			keepLetters = true
+			break
+		}
 	}
-	r := []rune(s)
-	return string(r[:maxChars-3]) + "..."
+	if !keepLetters {
+		s = gsm7.Shape(s)
+	}
+	parts, ucs2 := gsm7.Split(s)
+	if len(parts) <= maxParts {
+		return s, parts, ucs2
+	}
+	cut := []rune(strings.Join(parts[:maxParts], ""))
+	s = string(cut[:len(cut)-3]) + "..."
+	parts, ucs2 = gsm7.Split(s)
+	return s, parts, ucs2
 }
 
 // e164 reports whether s is + and 8 to 15 digits.

@@ -89,6 +89,10 @@ var replacements = strings.NewReplacer(
 	"\u2026", "...", "\u00a0", " ", "\u2022", "-", "\t", " ",
 )
 
+// Replace gives typographic characters (curly quotes, dashes, ellipsis, non-breaking
+// space) their GSM-7 look-alikes and leaves everything else as it is.
+func Replace(s string) string { return replacements.Replace(s) }
+
 // Shape replaces typographic characters with GSM-7 equivalents and drops whatever still
 // cannot be sent (emoji, pictographs), so that an SMS stays in 7-bit encoding.
 func Shape(s string) string {
