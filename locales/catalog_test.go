@@ -115,7 +115,7 @@ func TestSMSBudgets(t *testing.T) {
 				"Desa", desa, "Need", longest(needs...), "Date", "26-11-26", "Mine", locales.M("officer.list_mine")))
 		}
 		samples := map[string]any{
-			"Max": 500, "Got": 5000, "Min": 10,
+			"Max": 500, "Got": 5000, "Min": 10, "Minutes": 100000, // a modem silent for weeks
 			"Names": "1 Kurau (Timur), 11 Kurau Barat",
 			"Desa":  desa, "Kecamatan": kec,
 			"Phone": "081234567890", "Contact": "081234567890",
