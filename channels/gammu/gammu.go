@@ -11,7 +11,9 @@ package gammu
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -30,9 +32,20 @@ import (
 // pushes for it go out the same way.
 const Channel = "gammu-sms"
 
-// CreatorID marks the outbox rows SILAKSO writes, so that it follows (and counts) only
-// its own messages in sentitems.
+// CreatorID starts the CreatorID of every outbox row SILAKSO writes, so that it follows
+// (and counts) only its own messages in sentitems; a token of the send follows it
+// ("silakso:3f9a..."), by which a send whose answer was lost is found again.
 const CreatorID = "silakso"
+
+// ours matches SILAKSO's CreatorIDs in SQL.
+const ours = `"CreatorID" LIKE 'silakso:%'`
+
+// creatorID marks one send.
+func creatorID() string {
+	var b [8]byte
+	crand.Read(b[:])
+	return CreatorID + ":" + hex.EncodeToString(b[:])
+}
 
 // SchemaVersion is the version of Gammu's tables this package reads and writes (Gammu
 // 1.38 to 1.42).

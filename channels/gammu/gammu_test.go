@@ -1,12 +1,16 @@
 package gammu_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	neturl "net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -441,7 +445,7 @@ func failed(t *testing.T, g *gammutest.Gateway, s *gammu.Sender, to, text string
 		t.Fatal(err)
 	}
 	if err := g.Exec(`INSERT INTO sentitems ("ID", "SequencePosition", "DestinationNumber", "TextDecoded", "Text", "UDH", "Coding", "SenderID", "CreatorID", "Status")
-VALUES (` + id + `, 1, '` + to + `', '` + text + `', '', '', 'Default_No_Compression', 'dummy1', 'silakso', 'SendingError')`); err != nil {
+VALUES (` + id + `, 1, '` + to + `', '` + text + `', '', '', 'Default_No_Compression', 'dummy1', 'silakso:test', 'SendingError')`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -524,5 +528,93 @@ func TestPanickingTurnIsAFailedTurn(t *testing.T) {
 	waitFor(t, 30*time.Second, "both processed", func() bool { return unprocessed(t, g) == 0 && len(bot.Turns()) == 2 })
 	if sent := g.WaitSent(2, 20*time.Second); len(sent) != 2 {
 		t.Errorf("%d replies, want one to each", len(sent))
+	}
+}
+
+// commitMuter is a TCP proxy to PostgreSQL that, once armed, passes a client's COMMIT
+// on but never its answer: the transaction is committed, and the client cannot know.
+type commitMuter struct {
+	addr  string
+	armed atomic.Bool
+}
+
+func newCommitMuter(t *testing.T, target string) *commitMuter {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &commitMuter{addr: ln.Addr().String()}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			t.Cleanup(func() { c.Close(); up.Close() })
+			var muted atomic.Bool
+			go func() {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if m.armed.Load() && bytes.Contains(bytes.ToLower(buf[:n]), []byte("commit")) {
+							muted.Store(true)
+						}
+						up.Write(buf[:n])
+					}
+					if err != nil {
+						up.Close()
+						return
+					}
+				}
+			}()
+			go func() {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := up.Read(buf)
+					if n > 0 && !muted.Load() {
+						c.Write(buf[:n])
+					}
+					if err != nil {
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return m
+}
+
+// The answer to the COMMIT of a send is lost: the send is found, not reported failed,
+// so the courier does not hand the message to gammu-smsd a second time.
+func TestSendWhoseCommitAnswerIsLost(t *testing.T) {
+	t.Parallel()
+	url := gammutest.NewDatabase(t)
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newCommitMuter(t, u.Host)
+	u.Host = m.addr
+	db := mustOpen(t, u.String())
+	s := gammu.NewSender(db, fast, nil)
+	m.armed.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	r, err := s.Send(ctx, channels.Outbound{Channel: gammu.Channel, To: resident, Text: "Tiket 2600017 sudah diterima."})
+	cancel()
+	m.armed.Store(false)
+	if err != nil || !strings.HasPrefix(r.ProviderID, "gammu:") {
+		t.Fatalf("Send = %+v, %v; want the committed row found", r, err)
+	}
+	direct := mustOpen(t, url)
+	if q, err := direct.Queued(context.Background()); err != nil || q.OurOutbox != 1 {
+		t.Errorf("outbox holds %d of SILAKSO's messages (err %v), want 1", q.OurOutbox, err)
 	}
 }

@@ -142,6 +142,6 @@ SELECT count(*), coalesce(max(`+db.d.age+`), 0) FROM inbox WHERE "Processed" = $
 		return q, err
 	}
 	q.OldestUnprocessed = time.Duration(age * float64(time.Second))
-	err = db.sql.QueryRowContext(ctx, db.d.q(`SELECT count(*), count(*) FILTER (WHERE "CreatorID" = $1) FROM outbox`), CreatorID).Scan(&q.Outbox, &q.OurOutbox)
+	err = db.sql.QueryRowContext(ctx, db.d.q(`SELECT count(*), count(*) FILTER (WHERE `+ours+`) FROM outbox`)).Scan(&q.Outbox, &q.OurOutbox)
 	return q, err
 }

@@ -51,12 +51,12 @@ SELECT "SequencePosition", "TextDecoded", "UDH", "Coding" FROM sentitems WHERE "
 	var again, failures int
 	err = tx.QueryRowContext(ctx, d.q(`
 SELECT
-  (SELECT count(*) FROM outbox WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND "CreatorID" = $3)
-  + (SELECT count(*) FROM sentitems WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND "CreatorID" = $3
-     AND "SequencePosition" = 1 AND "ID" > $4),
-  (SELECT count(*) FROM sentitems WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND "CreatorID" = $3
+  (SELECT count(*) FROM outbox WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND `+ours+`)
+  + (SELECT count(*) FROM sentitems WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND `+ours+`
+     AND "SequencePosition" = 1 AND "ID" > $3),
+  (SELECT count(*) FROM sentitems WHERE "DestinationNumber" = $1 AND "TextDecoded" = $2 AND `+ours+`
      AND "SequencePosition" = 1 AND "Status" IN ('SendingError', 'Error'))`),
-		to, parts[0].text, CreatorID, id).Scan(&again, &failures)
+		to, parts[0].text, id).Scan(&again, &failures)
 	switch {
 	case err != nil:
 		return false, err
@@ -70,7 +70,7 @@ SELECT
 	err = tx.QueryRowContext(ctx, d.q(`
 INSERT INTO outbox ("DestinationNumber", "TextDecoded", "Coding", "MultiPart", "UDH", "DeliveryReport", "SenderID", "CreatorID", "SendingDateTime")
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, `+later+`) RETURNING "ID"`),
-		to, parts[0].text, parts[0].coding, boolOf(d, len(parts) > 1), parts[0].udh, t.report(), t.sender(), CreatorID).Scan(&newID)
+		to, parts[0].text, parts[0].coding, boolOf(d, len(parts) > 1), parts[0].udh, t.report(), t.sender(), creatorID()).Scan(&newID)
 	if err != nil {
 		return false, err
 	}

@@ -59,7 +59,13 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	if s.cfg.PhoneID != "" {
 		sender = s.cfg.PhoneID
 	}
-	id, err := s.insert(ctx, out.To, parts, coding, report, sender)
+	token := creatorID()
+	id, err := s.insert(ctx, out.To, parts, coding, report, sender, token)
+	if err != nil {
+		// The answer to COMMIT may be what was lost: a message gammu-smsd has is not
+		// handed to it a second time (the resident would get it twice).
+		id, err = s.find(ctx, token, err)
+	}
 	if err != nil {
 		s.m.Sent(out.Channel, "retryable", 0)
 		return channels.Receipt{}, &channels.SendError{Err: fmt.Errorf("gammu outbox: %s", strings.Join(strings.Fields(err.Error()), " "))}
@@ -70,7 +76,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 
 // insert writes the message's rows in one transaction, so that gammu-smsd never sees
 // half of it.
-func (s *Sender) insert(ctx context.Context, to string, parts []string, coding, report string, sender any) (int64, error) {
+func (s *Sender) insert(ctx context.Context, to string, parts []string, coding, report string, sender any, token string) (int64, error) {
 	d := s.db.d
 	tx, err := s.db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -90,7 +96,7 @@ func (s *Sender) insert(ctx context.Context, to string, parts []string, coding, 
 	err = tx.QueryRowContext(ctx, d.q(`
 INSERT INTO outbox ("DestinationNumber", "TextDecoded", "Coding", "MultiPart", "UDH", "DeliveryReport", "SenderID", "CreatorID")
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "ID"`),
-		to, parts[0], coding, multi, udh, report, sender, CreatorID).Scan(&id)
+		to, parts[0], coding, multi, udh, report, sender, token).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -103,6 +109,20 @@ INSERT INTO outbox_multipart ("ID", "SequencePosition", "TextDecoded", "Coding",
 		}
 	}
 	return id, tx.Commit()
+}
+
+// find looks for the rows of a send that seemed to fail, on a connection of its own:
+// if they are there, the send worked and only its answer was lost.
+func (s *Sender) find(ctx context.Context, token string, failed error) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
+	var id int64
+	err := s.db.sql.QueryRowContext(ctx, s.db.d.q(`
+SELECT "ID" FROM outbox WHERE "CreatorID" = $1 UNION ALL SELECT "ID" FROM sentitems WHERE "CreatorID" = $1 LIMIT 1`), token).Scan(&id)
+	if err != nil {
+		return 0, failed
+	}
+	return id, nil
 }
 
 // providerID names an outbox row in message records.

@@ -112,15 +112,15 @@ func (t *Tracker) sent(ctx context.Context) error {
 	}
 	var pending *int64
 	d := t.db.d
-	if err := t.db.sql.QueryRowContext(ctx, d.q(`SELECT min("ID") FROM outbox WHERE "CreatorID" = $1`), CreatorID).Scan(&pending); err != nil {
+	if err := t.db.sql.QueryRowContext(ctx, `SELECT min("ID") FROM outbox WHERE `+ours).Scan(&pending); err != nil {
 		return err
 	}
 	rows, err := t.db.sql.QueryContext(ctx, d.q(`
-SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems WHERE "CreatorID" = $1 AND "ID" >= $2
+SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems WHERE `+ours+` AND "ID" >= $1
 UNION ALL
 SELECT "ID", "Status", "DestinationNumber", "StatusError" FROM sentitems
-WHERE "CreatorID" = $1 AND "DeliveryDateTime" >= `+d.since(600)+`
-ORDER BY 1`), CreatorID, t.low)
+WHERE `+ours+` AND "DeliveryDateTime" >= `+d.since(600)+`
+ORDER BY 1`), t.low)
 	if err != nil {
 		return err
 	}
