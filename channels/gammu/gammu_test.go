@@ -618,3 +618,21 @@ func TestSendWhoseCommitAnswerIsLost(t *testing.T) {
 		t.Errorf("outbox holds %d of SILAKSO's messages (err %v), want 1", q.OurOutbox, err)
 	}
 }
+
+// With delivery reports asked for, the network's report reaches the message's record.
+func TestDeliveryReport(t *testing.T) {
+	t.Parallel()
+	onEach(t, func(t *testing.T, g *gammutest.Gateway) {
+		cfg := fast
+		cfg.DeliveryReports = true
+		c := openWith(t, g.URL, newEcho(), cfg)
+		g.Receive(gammutest.SMS{From: resident, Text: "halo"})
+		sent := g.WaitSent(1, 20*time.Second)
+		if sent[0].Status != "SendingOK" {
+			t.Fatalf("sent with status %s, want SendingOK (a report asked for)", sent[0].Status)
+		}
+		g.Report(resident, "Delivered")
+		want := fmt.Sprintf("gammu:%d", sent[0].ID)
+		waitFor(t, 20*time.Second, "the delivery recorded", func() bool { return c.records.statuses(store.Outbound)[want] == "delivered" })
+	})
+}

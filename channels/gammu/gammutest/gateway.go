@@ -460,3 +460,30 @@ func (g *Gateway) Unprocessed() (int, error) {
 
 // Backends starts a gateway on each database gammu-smsd can keep its tables in.
 var Backends = map[string]func(testing.TB) *Gateway{"postgres": Start, "sqlite": StartSQLite}
+
+// Report makes the network report on a message sent to number with a delivery report
+// asked for: state is "Delivered", "Failed" or "Pending". gammu-smsd matches it to the
+// message in sentitems (the dummy phone gives every message reference 255).
+func (g *Gateway) Report(number, state string) {
+	g.t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	folder := filepath.Join(g.dir, "phone", "sms", "1")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		g.t.Fatal(err)
+	}
+	var raw []byte
+	for _, u := range utf16.Encode([]rune(state)) {
+		raw = append(raw, byte(u>>8), byte(u))
+	}
+	body := fmt.Sprintf("[SMSBackup000]\nSMSC = \"123456\"\nState = UnRead\nNumber = \"%s\"\nCoding = Default\nFolder = 1\nPDU = Status_Report\nMessageReference = 255\nText00 = %s\n",
+		number, strings.ToUpper(hex.EncodeToString(raw)))
+	tmp := filepath.Join(folder, fmt.Sprintf(".new%d", g.next))
+	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+		g.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(folder, fmt.Sprint(g.next))); err != nil {
+		g.t.Fatal(err)
+	}
+	g.next++
+}
