@@ -350,10 +350,6 @@ func (g *Gateway) Receive(msgs ...SMS) {
 	g.t.Helper()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	folder := filepath.Join(g.dir, "phone", "sms", "1")
-	if err := os.MkdirAll(folder, 0o700); err != nil {
-		g.t.Fatal(err)
-	}
 	for _, m := range msgs {
 		coding := m.Coding
 		if coding == "" {
@@ -378,17 +374,27 @@ func (g *Gateway) Receive(msgs ...SMS) {
 			fmt.Fprintf(&b, "Text%02d = %s\n", i, h[:n])
 			h = h[n:]
 		}
-		// Written under a name the driver ignores, then renamed: gammu-smsd never
-		// reads half a file.
-		tmp := filepath.Join(folder, fmt.Sprintf(".new%d", g.next))
-		if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-			g.t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(folder, fmt.Sprint(g.next))); err != nil {
-			g.t.Fatal(err)
-		}
-		g.next++
+		g.drop(b.String())
 	}
+}
+
+// drop puts one SMS backup file into the dummy phone's inbox folder, under the next
+// free number. It is written under a name the driver ignores, then renamed: gammu-smsd
+// never reads half a file. g.mu is held.
+func (g *Gateway) drop(body string) {
+	g.t.Helper()
+	folder := filepath.Join(g.dir, "phone", "sms", "1")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		g.t.Fatal(err)
+	}
+	tmp := filepath.Join(folder, fmt.Sprintf(".new%d", g.next))
+	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+		g.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(folder, fmt.Sprint(g.next))); err != nil {
+		g.t.Fatal(err)
+	}
+	g.next++
 }
 
 // Sent is a message gammu-smsd sent through the dummy phone: its parts joined.
@@ -468,22 +474,11 @@ func (g *Gateway) Report(number, state string) {
 	g.t.Helper()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	folder := filepath.Join(g.dir, "phone", "sms", "1")
-	if err := os.MkdirAll(folder, 0o700); err != nil {
-		g.t.Fatal(err)
-	}
 	var raw []byte
 	for _, u := range utf16.Encode([]rune(state)) {
 		raw = append(raw, byte(u>>8), byte(u))
 	}
 	body := fmt.Sprintf("[SMSBackup000]\nSMSC = \"123456\"\nState = UnRead\nNumber = \"%s\"\nCoding = Default\nFolder = 1\nPDU = Status_Report\nMessageReference = 255\nText00 = %s\n",
 		number, strings.ToUpper(hex.EncodeToString(raw)))
-	tmp := filepath.Join(folder, fmt.Sprintf(".new%d", g.next))
-	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
-		g.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(folder, fmt.Sprint(g.next))); err != nil {
-		g.t.Fatal(err)
-	}
-	g.next++
+	g.drop(body)
 }
