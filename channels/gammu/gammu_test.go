@@ -636,3 +636,25 @@ func TestDeliveryReport(t *testing.T) {
 		waitFor(t, 20*time.Second, "the delivery recorded", func() bool { return c.records.statuses(store.Outbound)[want] == "delivered" })
 	})
 }
+
+// A gammu-smsd that never wrote to its database (SILAKSO started first, at boot, or the
+// modem was never set up) alarms nobody before AlertAfter, then supervisors once.
+func TestNeverHeardModemAlertsOnceAfterAWhile(t *testing.T) {
+	t.Parallel()
+	db := mustOpen(t, gammutest.NewDatabase(t))
+	cfg := fast
+	cfg.AlertAfter = 1500 * time.Millisecond
+	tr := gammu.NewTracker(db, cfg, nil, nil, quiet)
+	var alerts atomic.Int32
+	tr.OnSilent = func(context.Context, time.Duration) { alerts.Add(1) }
+	tr.Once(context.Background())
+	if n := alerts.Load(); n != 0 {
+		t.Fatalf("%d alerts at start", n)
+	}
+	time.Sleep(2 * time.Second)
+	tr.Once(context.Background())
+	tr.Once(context.Background())
+	if n := alerts.Load(); n != 1 {
+		t.Errorf("%d alerts after the alert time, want 1", n)
+	}
+}

@@ -32,11 +32,13 @@ type Tracker struct {
 	m   Metrics
 	log *slog.Logger
 	// OnSilent, if set, is called once when the modem has been silent for AlertAfter
-	// (again only after it was heard from in between).
-	OnSilent func(ctx context.Context, p Phone, never bool)
+	// (again only after it was heard from in between), with how long it has been.
+	OnSilent func(ctx context.Context, silence time.Duration)
 
+	started time.Time
 	low     int64
 	seen    map[int64]string // outbox id -> status recorded
+	stale   bool
 	alerted bool
 }
 
@@ -45,7 +47,7 @@ func NewTracker(db *DB, cfg Config, records store.Recorder, m Metrics, log *slog
 	if m == nil {
 		m = NopMetrics{}
 	}
-	return &Tracker{db: db, cfg: cfg.withDefaults(), rec: records, m: m, log: log, seen: map[int64]string{}}
+	return &Tracker{db: db, cfg: cfg.withDefaults(), rec: records, m: m, log: log, seen: map[int64]string{}, started: time.Now()}
 }
 
 // Run reads sentitems and phones every StatusPoll until ctx ends.
@@ -80,19 +82,32 @@ func (t *Tracker) modem(ctx context.Context) error {
 		return err
 	}
 	p, ok := modem(phones, t.cfg.PhoneID)
+	silence := p.Age
 	if ok {
 		t.m.Modem(time.Now().Add(-p.Age), p.Signal, p.Battery)
+	} else {
+		// Never heard from: counted from this tracker's start, so that SILAKSO starting
+		// before gammu-smsd (at boot) alarms nobody.
+		silence = time.Since(t.started)
 	}
-	silent := !ok || p.Age > t.cfg.AlertAfter
-	if !silent {
+	stale := silence > t.cfg.StaleAfter
+	if stale != t.stale {
+		t.stale = stale
+		if stale {
+			t.log.Warn("gammu: the modem has not been heard from", "phone", p.ID, "for", silence.Round(time.Second))
+		} else {
+			t.log.Info("gammu: the modem is heard from again", "phone", p.ID)
+		}
+	}
+	if silence <= t.cfg.AlertAfter {
 		t.alerted = false
 		return nil
 	}
 	if !t.alerted {
 		t.alerted = true
-		t.log.Error("gammu: the modem is silent", "phone", p.ID, "last_heard_ago", p.Age.Round(time.Second), "never", !ok)
+		t.log.Error("gammu: the modem is silent; supervisors are told", "phone", p.ID, "for", silence.Round(time.Second), "never", !ok)
 		if t.OnSilent != nil {
-			t.OnSilent(ctx, p, !ok)
+			t.OnSilent(ctx, silence)
 		}
 	}
 	return nil

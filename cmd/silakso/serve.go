@@ -206,8 +206,8 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		gcfg.TurnTimeout = turnTimeout
 		gammuIn = gammu.NewAdapter(gw, gcfg, engine, courier, records, m, log)
 		gammuTrack = gammu.NewTracker(gw, gcfg, records, m, log)
-		gammuTrack.OnSilent = func(ctx context.Context, p gammu.Phone, _ bool) {
-			msg := locales.M("officer.modem_silent", "Minutes", int(p.Age.Minutes()))
+		gammuTrack.OnSilent = func(ctx context.Context, silence time.Duration) {
+			msg := locales.M("officer.modem_silent", "Minutes", int(silence.Minutes()))
 			if n, err := engine.AlertSupervisors(ctx, msg, gammu.Channel); err != nil {
 				log.Error("supervisors not alerted of the silent modem", "err", err)
 			} else {
