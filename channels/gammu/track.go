@@ -193,11 +193,14 @@ ORDER BY 1`), t.low)
 		}
 	}
 	// Everything below the oldest message still queued, and below what was read, is
-	// done with: the next round reads from there.
-	low := top + 1
+	// done with: the next round reads from there, and the last hundred again, since a
+	// send with a lower id may commit after a higher one was sent (what was recorded is
+	// not recorded twice).
+	low := top + 1 - 100
 	if top == 0 {
 		low = t.low
 	}
+	low = max(low, t.low)
 	if pending != nil && *pending < low {
 		low = *pending
 	}
