@@ -94,7 +94,7 @@ func (t *Tracker) modem(ctx context.Context) error {
 	if stale != t.stale {
 		t.stale = stale
 		if stale {
-			t.log.Warn("gammu: the modem has not been heard from", "phone", p.ID, "for", silence.Round(time.Second))
+			t.log.Warn("gammu: the modem has not been heard from", "phone", p.ID, "for", silence.Round(time.Second).String())
 		} else {
 			t.log.Info("gammu: the modem is heard from again", "phone", p.ID)
 		}
@@ -105,7 +105,7 @@ func (t *Tracker) modem(ctx context.Context) error {
 	}
 	if !t.alerted {
 		t.alerted = true
-		t.log.Error("gammu: the modem is silent; supervisors are told", "phone", p.ID, "for", silence.Round(time.Second), "never", !ok)
+		t.log.Error("gammu: the modem is silent; supervisors are told", "phone", p.ID, "for", silence.Round(time.Second).String(), "never", !ok)
 		if t.OnSilent != nil {
 			t.OnSilent(ctx, silence)
 		}

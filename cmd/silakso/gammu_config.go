@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -54,7 +55,7 @@ func (c *config) loadGammu(env func(string) string) error {
 		switch {
 		case path == "":
 			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q: name the file of gammu-smsd's smsdrc (dbdir + database), e.g. sqlite:/var/lib/gammu/gammu.db", c.GammuURL)
-		case c.GammuURL == c.DatabaseURL:
+		case sameFile(path, strings.TrimPrefix(c.DatabaseURL, "sqlite:")):
 			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL is the case database: Gammu's tables need a file of their own (both have a table named outbox)")
 		case c.Instances > 1:
 			return fmt.Errorf("SILAKSO_GAMMU_DATABASE_URL=%q with SILAKSO_INSTANCES=%d: Gammu's SQLite file is read by one instance; keep Gammu's tables in PostgreSQL for several", c.GammuURL, c.Instances)
@@ -85,4 +86,15 @@ func sameDatabase(a, b string) bool {
 		return strings.ToLower(u.Hostname()) + ":" + port + u.Path
 	}
 	return key(a) == key(b)
+}
+
+// sameFile reports whether two paths name one file, however they are written.
+func sameFile(a, b string) bool {
+	abs := func(p string) string {
+		if q, err := filepath.Abs(p); err == nil {
+			return q
+		}
+		return filepath.Clean(p)
+	}
+	return abs(a) == abs(b)
 }

@@ -84,7 +84,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unwritable data dir", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:/proc/silakso/x.db"}, []string{"migrate"}, 1, "set SILAKSO_DATA_DIR to a writable folder"},
 		{"migrate", map[string]string{"SILAKSO_DATABASE_URL": "sqlite:" + filepath.Join(dir, "m.db")}, []string{"migrate"}, 0, ""},
 		{"gammu: the case database", map[string]string{"SILAKSO_DATABASE_URL": "postgres://a@db:5432/cases", "SILAKSO_GAMMU_DATABASE_URL": "postgres://b:pw@DB/cases"}, []string{"serve"}, 1, "Gammu's tables need a database of their own"},
-		{"gammu: the case file", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "sqlite:" + filepath.Join(dir, "silakso.db")}, []string{"serve"}, 1, "need a file of their own"},
+		{"gammu: the case file", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "sqlite:" + dir + "//./silakso.db"}, []string{"serve"}, 1, "need a file of their own"},
 		{"gammu: not a database url", map[string]string{"SILAKSO_GAMMU_DATABASE_URL": "mysql://u:secret@x/gammu"}, []string{"serve"}, 1, "use postgres://USER:PASSWORD@HOST:5432/gammu or sqlite:PATH"},
 		{"gammu: sqlite with instances", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_GAMMU_DATABASE_URL": "sqlite:/x/gammu.db"}, []string{"serve"}, 1, "read by one instance"},
 		{"gammu: down", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "postgres://gammu@127.0.0.1:1/gammu"}, []string{"gammu", "check"}, 1, "gammu: cannot reach 127.0.0.1:1 as gammu"},
