@@ -163,6 +163,11 @@ type item struct {
 	// its lease renewed, until it is recorded: released, it would be sent again.
 	settle      func(ctx context.Context) error
 	settleTries int
+	// turn is the item's place under its channel's rate cap, taken when it became the
+	// head of its lane: messages due at once are sent in the order they were queued
+	// (the resident's ticket before the officer's notice of the same filing), not in
+	// the order their lanes happened to run.
+	turn *rate.Reservation
 }
 
 func (it *item) fromOutbox() bool { return it.msg.ID != 0 }
@@ -297,7 +302,19 @@ func (c *Courier) push(it *item) bool {
 		go c.work(l)
 	}
 	l.items = append(l.items, it)
+	if len(l.items) == 1 {
+		c.takeTurnLocked(it)
+	}
 	return true
+}
+
+// takeTurnLocked reserves the head of a lane its place under the rate cap, if it is
+// due now (a message waiting for a retry takes its place when it is due).
+func (c *Courier) takeTurnLocked(it *item) {
+	_, key := c.sender(it.out.Channel)
+	if l := c.limiters[key]; l != nil && it.turn == nil && !it.due.After(c.Now()) {
+		it.turn = l.ReserveN(c.Now(), 1)
+	}
 }
 
 // work sends a lane's messages one after another until it is empty.
@@ -318,6 +335,9 @@ func (c *Courier) work(l *lane) {
 		if len(l.items) > 0 && l.items[0] == it && done {
 			l.items = l.items[1:]
 			c.releaseLocked(it)
+			if len(l.items) > 0 {
+				c.takeTurnLocked(l.items[0])
+			}
 		}
 		c.mu.Unlock()
 	}
@@ -325,6 +345,10 @@ func (c *Courier) work(l *lane) {
 
 // releaseLocked forgets an item the courier no longer holds.
 func (c *Courier) releaseLocked(it *item) {
+	if it.turn != nil {
+		it.turn.Cancel() // its place under the cap goes to the next
+		it.turn = nil
+	}
 	if it.fromOutbox() {
 		if c.leased[it.msg.ID] == it {
 			delete(c.leased, it.msg.ID)
@@ -362,7 +386,13 @@ func (c *Courier) deliver(it *item) bool {
 		return c.failed(it, err)
 	}
 	if l := c.limiters[rateKey]; l != nil {
-		r := l.ReserveN(c.Now(), 1)
+		c.mu.Lock()
+		r := it.turn
+		it.turn = nil
+		c.mu.Unlock()
+		if r == nil {
+			r = l.ReserveN(c.Now(), 1)
+		}
 		if !c.sleepFor(r.DelayFrom(c.Now())) {
 			r.Cancel()
 			return c.handOff(it)

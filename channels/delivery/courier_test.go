@@ -219,6 +219,39 @@ func TestRatePerChannel(t *testing.T) {
 	}
 }
 
+// Under a rate cap, messages due at once go in the order they were queued, whichever
+// recipient's lane runs first: a filing's ticket to the resident before the notice to
+// the officer, on a SIM that sends one SMS every few seconds.
+func TestRateCapKeepsQueueOrder(t *testing.T) {
+	for round := range 3 {
+		var mu sync.Mutex
+		var order []string
+		p := &provider{act: func(ctx context.Context, out channels.Outbound) error {
+			mu.Lock()
+			order = append(order, out.Text)
+			mu.Unlock()
+			return nil
+		}}
+		c := delivery.New(delivery.Config{Rates: map[string]float64{"sms": 20}},
+			delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Log: quiet})
+		ctx := context.Background()
+		const n = 40 // 20 at once (the burst), then one every 50 ms
+		var want []string
+		for i := range n {
+			want = append(want, fmt.Sprint(i))
+			c.Enqueue(ctx, channels.Outbound{Channel: "sms", To: phone(i), Text: fmt.Sprint(i)})
+		}
+		waitFor(t, "every send", func() bool { return p.count() == n })
+		c.Close(ctx)
+		mu.Lock()
+		// The burst goes at once, in any order; after it, one at a time in queue order.
+		if !slices.Equal(order[20:], want[20:]) {
+			t.Errorf("round %d: sends after the burst %v, want %v", round, order[20:], want[20:])
+		}
+		mu.Unlock()
+	}
+}
+
 // Outbox messages are claimed as senders free up, sent once each even when the
 // provider answers slower than a lease lasts, by two couriers on one PostgreSQL.
 func TestSlowProviderNoDuplicates(t *testing.T) {
