@@ -11,7 +11,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-// The case lifecycle of design.md section 6 as a looplab/fsm table: baru -> diproses ->
+// The case lifecycle (docs/architecture.md) as a looplab/fsm table: baru -> diproses ->
 // dirujuk -> selesai; selesai also from diproses; ditolak from baru or diproses. Each
 // event is named after the status it leads to.
 var lifecycle = []fsm.EventDesc{

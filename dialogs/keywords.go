@@ -9,7 +9,7 @@ import (
 // Command is an always-on keyword, recognised before the current step's answer.
 type Command int
 
-// The always-on keywords of design.md section 5.
+// The always-on keywords (docs/architecture.md, Intake).
 const (
 	None Command = iota
 	Menu

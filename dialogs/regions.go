@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// wilayah.csv is ../shared/data/bangka-tengah-wilayah.csv: the Kemendagri codes of the
-// 6 kecamatan and 63 desa/kelurahan of Kabupaten Bangka Tengah.
+// wilayah.csv holds the Kemendagri codes of the 6 kecamatan and 63 desa/kelurahan of
+// Kabupaten Bangka Tengah (docs/architecture.md, Regions).
 //
 //go:embed wilayah.csv
 var wilayahCSV []byte

@@ -18,7 +18,7 @@ const (
 	StepResume       = "resume"
 )
 
-// intakeOrder is the question order of design.md section 5.
+// intakeOrder is the question order of the intake (docs/architecture.md).
 var intakeOrder = []string{
 	StepRelation, StepName, StepNIK, StepKecamatan, StepDesa,
 	StepAddress, StepNeed, StepDescription, StepContact,

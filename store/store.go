@@ -107,7 +107,7 @@ type Turn interface {
 	Release()
 }
 
-// Status is a case's place in the SLRT flow (design.md section 6). The values are the
+// Status is a case's place in the SLRT flow (docs/architecture.md, Case lifecycle). The values are the
 // office's own terms and are stored as is.
 type Status string
 
