@@ -112,6 +112,12 @@ var digitRun = regexp.MustCompile(`\d{8,}`)
 // they refused) before it is logged or stored.
 func MaskDigits(s string) string { return digitRun.ReplaceAllStringFunc(s, MaskPhone) }
 
+// IsE164 reports whether s is a phone number in E.164 form: + and 8 to 15 digits.
+func IsE164(s string) bool {
+	d, ok := strings.CutPrefix(s, "+")
+	return ok && len(d) >= 8 && len(d) <= 15 && strings.Trim(d, "0123456789") == ""
+}
+
 // MaskPhone hides the middle of a phone number, the only form in which a number may
 // appear in a log line: +62812****7890.
 func MaskPhone(p string) string {

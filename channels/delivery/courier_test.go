@@ -371,17 +371,7 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	// The next process finds everything: ten replies (each resident's in order) and
 	// the push.
-	next := &provider{}
-	n := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": next}, Outbox: db, Owner: "new", Log: quiet})
-	for {
-		k, err := n.Flush(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k == 0 {
-			break
-		}
-	}
+	next := nextProcess(t, db)
 	if next.count() != 11 {
 		t.Fatalf("next process sent %d of 11", next.count())
 	}
@@ -492,21 +482,28 @@ func TestReplyDuringCloseGoesToTheOutbox(t *testing.T) {
 	}
 	<-closed
 	close(release)
-	next := &provider{}
-	n := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": next}, Outbox: db, Owner: "new", Log: quiet})
-	for {
-		k, err := n.Flush(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k == 0 {
-			break
-		}
-	}
+	next := nextProcess(t, db)
 	if got := next.texts(phone(2)); !slices.Equal(got, []string{"late"}) {
 		t.Fatalf("the late reply: %v", got)
 	}
 	if got := next.texts(phone(1)); !slices.Equal(got, []string{"in flight"}) {
 		t.Fatalf("the reply in flight at the deadline: %v", got)
+	}
+}
+
+// nextProcess is the process started after a shutdown: a courier on the same outbox that
+// sends everything due, and its provider.
+func nextProcess(t *testing.T, db store.Outbox) *provider {
+	t.Helper()
+	next := &provider{}
+	n := delivery.New(delivery.Config{}, delivery.Deps{Senders: map[string]channels.Sender{"sms": next}, Outbox: db, Owner: "new", Log: quiet})
+	for {
+		k, err := n.Flush(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			return next
+		}
 	}
 }

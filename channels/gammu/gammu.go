@@ -96,9 +96,7 @@ type Config struct {
 }
 
 // WithDefaults is c with every zero value set to its default.
-func (c Config) WithDefaults() Config { return c.withDefaults() }
-
-func (c Config) withDefaults() Config {
+func (c Config) WithDefaults() Config {
 	if c.Poll <= 0 {
 		c.Poll = 250 * time.Millisecond
 	}

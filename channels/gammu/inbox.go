@@ -66,7 +66,7 @@ type Adapter struct {
 // NewAdapter returns an adapter handing inbox rows to h and their replies to r;
 // records, if not nil, gets a record of each message.
 func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, records store.Recorder, m Metrics, log *slog.Logger) *Adapter {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	if m == nil {
 		m = NopMetrics{}
 	}

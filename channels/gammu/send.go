@@ -31,7 +31,7 @@ func NewSender(db *DB, cfg Config, m Metrics) *Sender {
 	if m == nil {
 		m = NopMetrics{}
 	}
-	return &Sender{db: db, cfg: cfg.withDefaults(), m: m}
+	return &Sender{db: db, cfg: cfg.WithDefaults(), m: m}
 }
 
 // Send queues out with gammu-smsd: one outbox row, or for a text longer than one SMS a
@@ -40,7 +40,7 @@ func NewSender(db *DB, cfg Config, m Metrics) *Sender {
 // gammu-smsd never sees half of it. The receipt's provider id is "gammu:" and the outbox
 // row's ID, which sentitems keeps.
 func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Receipt, error) {
-	if !e164(out.To) {
+	if !channels.IsE164(out.To) {
 		return channels.Receipt{}, &channels.SendError{Permanent: true, Code: "number", Err: errors.New("gammu: recipient is not a phone number")}
 	}
 	text, parts, unicode := shape(out.Text)
@@ -158,10 +158,4 @@ func shape(text string) (string, []string, bool) {
 	s = string(cut[:len(cut)-3]) + "..."
 	parts, ucs2 = gsm7.Split(s)
 	return s, parts, ucs2
-}
-
-// e164 reports whether s is + and 8 to 15 digits.
-func e164(s string) bool {
-	d, ok := strings.CutPrefix(s, "+")
-	return ok && len(d) >= 8 && len(d) <= 15 && strings.Trim(d, "0123456789") == ""
 }

@@ -47,7 +47,7 @@ func NewTracker(db *DB, cfg Config, records store.Recorder, m Metrics, log *slog
 	if m == nil {
 		m = NopMetrics{}
 	}
-	return &Tracker{db: db, cfg: cfg.withDefaults(), rec: records, m: m, log: log, seen: map[int64]string{}, started: time.Now()}
+	return &Tracker{db: db, cfg: cfg.WithDefaults(), rec: records, m: m, log: log, seen: map[int64]string{}, started: time.Now()}
 }
 
 // Run reads sentitems and phones every StatusPoll until ctx ends.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
@@ -188,9 +189,9 @@ func (c config) checkServe() error {
 		return fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use the full URL Twilio calls, e.g. https://silakso.example.go.id", c.PublicURL)
 	case c.Twilio.SMSFrom == "" && c.Twilio.WhatsAppFrom == "":
 		return fmt.Errorf("set TWILIO_FROM (SMS number or MG... service) and/or TWILIO_WHATSAPP_FROM, or replies cannot be sent")
-	case c.Twilio.SMSFrom != "" && !e164(c.Twilio.SMSFrom) && !twilioSID("MG", c.Twilio.SMSFrom):
+	case c.Twilio.SMSFrom != "" && !channels.IsE164(c.Twilio.SMSFrom) && !twilioSID("MG", c.Twilio.SMSFrom):
 		return fmt.Errorf("TWILIO_FROM=%q: use the sending number as +62... or a Messaging Service SID (MG and 32 hex digits)", c.Twilio.SMSFrom)
-	case c.Twilio.WhatsAppFrom != "" && !e164(c.Twilio.WhatsAppFrom):
+	case c.Twilio.WhatsAppFrom != "" && !channels.IsE164(c.Twilio.WhatsAppFrom):
 		return fmt.Errorf("TWILIO_WHATSAPP_FROM=%q: use the WhatsApp sender number as +62...", c.Twilio.WhatsAppFrom)
 	case c.Twilio.WhatsAppTemplateSID != "" && !twilioSID("HX", c.Twilio.WhatsAppTemplateSID):
 		return fmt.Errorf("TWILIO_WHATSAPP_TEMPLATE_SID=%q: use the approved template's Content SID (HX and 32 hex digits)", c.Twilio.WhatsAppTemplateSID)
@@ -211,15 +212,6 @@ func twilioSID(prefix, s string) bool {
 		}
 	}
 	return true
-}
-
-// e164 reports whether s is a phone number in E.164 form: + and 8 to 15 digits.
-func e164(s string) bool {
-	digits, ok := strings.CutPrefix(s, "+")
-	if !ok || len(digits) < 8 || len(digits) > 15 {
-		return false
-	}
-	return strings.Trim(digits, "0123456789") == ""
 }
 
 // alphanumeric reports whether s is letters and digits only, as Twilio's credentials
