@@ -65,11 +65,18 @@ func (e *echo) Turns() []channels.Inbound {
 	return append([]channels.Inbound(nil), e.turns...)
 }
 
-// direct sends replies at once (the courier's job in serve).
+// direct sends replies at once, trying a failed send again a few times as the courier
+// does in serve (a connection the test cut may fail the first try).
 type direct struct{ s channels.Sender }
 
 func (d direct) Enqueue(ctx context.Context, out channels.Outbound) error {
-	_, err := d.s.Send(ctx, out)
+	var err error
+	for try := range 3 {
+		if _, err = d.s.Send(ctx, out); err == nil || channels.IsPermanent(err) {
+			return err
+		}
+		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+	}
 	return err
 }
 
