@@ -38,6 +38,10 @@ type Outbound struct {
 	// To is the recipient's phone number in E.164.
 	To   string
 	Text string
+	// Key names this message for every try to send it, in this process and, from the
+	// outbox, in the next (the courier sets it). A provider that takes an idempotency
+	// key gets it, so a try whose answer was lost is not sent a second time.
+	Key string
 }
 
 // Handler processes one inbound message and returns the replies to send to its sender.

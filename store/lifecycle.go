@@ -111,6 +111,9 @@ type OutboxMessage struct {
 	NextAt     time.Time
 	ProviderID string
 	LastError  string
+	// Key names the message for every try to send it (channels.Outbound.Key). Enqueue
+	// keeps the one given, or makes one.
+	Key string
 	// OptedOut is set by Claim when the recipient asked for no more messages
 	// (BERHENTI, or STOP at the provider): the message is not to be sent.
 	OptedOut bool

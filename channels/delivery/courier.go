@@ -10,6 +10,8 @@ package delivery
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -227,6 +229,9 @@ func (c *Courier) sender(channel string) (channels.Sender, string) {
 func (c *Courier) Enqueue(ctx context.Context, out channels.Outbound) error {
 	if s, _ := c.sender(out.Channel); s == nil {
 		return ErrNoSender
+	}
+	if out.Key == "" {
+		out.Key = newKey()
 	}
 	it := &item{out: out}
 	if c.behindBacklog(out.To) {
@@ -552,7 +557,7 @@ func (c *Courier) spill(items []*item, wait time.Duration) error {
 	next := c.Now().Add(wait)
 	msgs := make([]store.OutboxMessage, len(items))
 	for i, it := range items {
-		msgs[i] = store.OutboxMessage{Channel: it.out.Channel, To: it.out.To, Text: it.out.Text, NextAt: next}
+		msgs[i] = store.OutboxMessage{Channel: it.out.Channel, To: it.out.To, Text: it.out.Text, Key: it.out.Key, NextAt: next}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
@@ -609,6 +614,14 @@ func (c *Courier) settleAgain(it *item) bool {
 		return true
 	}
 	return c.settleNow(it, it.settle)
+}
+
+// newKey names a reply for all its tries (channels.Outbound.Key); the outbox keeps it
+// when the reply goes there.
+func newKey() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // reason is a failure as the outbox keeps it: a provider's words may quote the number

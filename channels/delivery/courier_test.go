@@ -297,12 +297,23 @@ func TestSlowProviderNoDuplicates(t *testing.T) {
 
 // A reply the provider keeps refusing goes to the outbox with the replies behind it,
 // and reaches the resident, in order, once the provider is back.
+// A reply that keeps failing waits in the outbox and goes out in order once the
+// provider is back, under the key it was first tried with (a provider that took a try
+// whose answer was lost refuses the next as a repeat, instead of sending it twice).
 func TestFailingReplyWaitsInTheOutbox(t *testing.T) {
 	for name, db := range map[string]store.Outbox{"sqlite": sqliteOutbox(t), "postgres": postgresOutbox(t)} {
 		t.Run(name, func(t *testing.T) {
 			var down atomic.Bool
 			down.Store(true)
+			var keysMu sync.Mutex
+			keys := map[string]map[string]bool{} // text -> keys it was tried with
 			p := &provider{act: func(ctx context.Context, out channels.Outbound) error {
+				keysMu.Lock()
+				if keys[out.Text] == nil {
+					keys[out.Text] = map[string]bool{}
+				}
+				keys[out.Text][out.Key] = true
+				keysMu.Unlock()
 				if down.Load() {
 					return errBusy
 				}
@@ -327,6 +338,16 @@ func TestFailingReplyWaitsInTheOutbox(t *testing.T) {
 			c.Close(context.Background())
 			if got := p.texts(phone(1)); !slices.Equal(got, []string{"1", "2", "3"}) {
 				t.Fatalf("got %v", got)
+			}
+			keysMu.Lock()
+			defer keysMu.Unlock()
+			if len(keys["1"]) != 1 || keys["1"][""] {
+				t.Fatalf("reply 1 was tried in memory and from the outbox with keys %v; want one", keys["1"])
+			}
+			for _, text := range []string{"2", "3"} {
+				if len(keys[text]) != 1 || keys[text][""] {
+					t.Fatalf("reply %s tried with keys %v; want one", text, keys[text])
+				}
 			}
 		})
 	}

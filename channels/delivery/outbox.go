@@ -72,7 +72,7 @@ func (c *Courier) claim(ctx context.Context) (full bool, err error) {
 	}
 	var refused []int64
 	for _, m := range msgs {
-		it := &item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text}}
+		it := &item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text, Key: m.Key}}
 		c.mu.Lock()
 		if c.leased[m.ID] != nil {
 			// Still here, its outcome waiting to be recorded while the database was
@@ -162,7 +162,7 @@ func (c *Courier) Flush(ctx context.Context) (int, error) {
 		for _, m := range msgs {
 			// An outbox message is always done after one try: a retry waits in the
 			// outbox, not here.
-			c.deliver(&item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text}})
+			c.deliver(&item{msg: m, out: channels.Outbound{Channel: m.Channel, To: m.To, Text: m.Text, Key: m.Key}})
 			total++
 		}
 	}

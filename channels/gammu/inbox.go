@@ -12,9 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/msisdn"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -356,7 +355,7 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 		}
 		a.mu.Unlock()
 	}()
-	from, ok := phoneNumber(msg.rows[0].Sender)
+	from, ok := msisdn.Parse(msg.rows[0].Sender)
 	var result string
 	if !ok {
 		// An operator's notice ("TELKOMSEL", a short code): nobody to answer, and an
@@ -422,31 +421,4 @@ func (a *Adapter) turn(ctx context.Context, in channels.Inbound, last bool) (res
 		}
 	}()
 	return channels.RunTurn(ctx, a.h, a.r, in, a.cfg.TurnTimeout, last, a.log)
-}
-
-// phoneNumber turns the sender number a modem reports into E.164: +62..., 62... and
-// the national 08... all become +62... (read by libphonenumber, as the dialogs read
-// numbers residents type). Names, short codes and numbers that are not phones are not
-// answered.
-func phoneNumber(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "62") {
-		s = "+" + s
-	}
-	if strings.Trim(s, "+0123456789 -") != "" {
-		return "", false
-	}
-	num, err := phonenumbers.Parse(s, "ID")
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", false
-	}
-	// Only phones are answered: a service or premium number (1500..., 0800...) may be
-	// a machine that answers back, and the two would write to each other on the
-	// office's credit.
-	switch phonenumbers.GetNumberType(num) {
-	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
-	default:
-		return "", false
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), true
 }

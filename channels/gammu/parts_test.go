@@ -62,27 +62,6 @@ func TestAssemble(t *testing.T) {
 	}
 }
 
-func TestPhoneNumber(t *testing.T) {
-	for in, want := range map[string]string{
-		"+6281234567890": "+6281234567890",
-		"081234567890":   "+6281234567890",
-		"6281234567890":  "+6281234567890",
-		"+6591234567":    "+6591234567", // a Singapore mobile is answered too
-		"1500500":        "",            // a service number
-		"+6280012345678": "",            // toll-free
-		"TELKOMSEL":      "",
-		"3636":           "",
-		"+62abc4567890":  "",
-		"":               "",
-		"81234567890":    "+6281234567890",
-	} {
-		got, ok := phoneNumber(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("phoneNumber(%q) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-}
-
 func TestShape(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string

@@ -26,8 +26,10 @@ func enqueue(ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time
 		if next.IsZero() {
 			next = at
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)`, m.Channel, m.To, m.Text, m.CaseID, next, at); err != nil {
+		// Without a key of its own the column's default makes one.
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at, send_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, CASE WHEN $7 = '' THEN md5(random()::text || clock_timestamp()::text) ELSE $7 END)`,
+			m.Channel, m.To, m.Text, m.CaseID, next, at, m.Key); err != nil {
 			return err
 		}
 	}
@@ -43,11 +45,11 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 	return nil
 }
 
-const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error`
+const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
 func scanOutbox(row pgx.Row) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
-	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError)
+	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, store.ErrNotFound
 	}
@@ -78,7 +80,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	}
 	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMessage, error) {
 		var m store.OutboxMessage
-		err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.OptedOut)
+		err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut)
 		m.NextAt = m.NextAt.UTC()
 		return m, err
 	})

@@ -19,8 +19,9 @@ func enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage, at tim
 		if next.IsZero() {
 			next = at
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.Channel, m.To, m.Text, m.CaseID, next.UnixMilli(), at.UnixMilli(), at.UnixMilli()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at, send_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ?8 = '' THEN lower(hex(randomblob(16))) ELSE ?8 END)`,
+			m.Channel, m.To, m.Text, m.CaseID, next.UnixMilli(), at.UnixMilli(), at.UnixMilli(), m.Key); err != nil {
 			return err
 		}
 	}
@@ -40,12 +41,12 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 	return tx.Commit()
 }
 
-const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error`
+const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
 func scanOutbox(row scanner) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	var next int64
-	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError)
+	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, store.ErrNotFound
 	}
@@ -77,7 +78,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	for rows.Next() {
 		var m store.OutboxMessage
 		var next int64
-		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.OptedOut); err != nil {
+		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}

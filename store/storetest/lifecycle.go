@@ -294,6 +294,44 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 	})
 
+	t.Run("every message keeps one send key through its retries", func(t *testing.T) {
+		s := open(t)
+		_, _, err := s.FileCase(ctx, Filing("k1"), func(c store.Case) []store.OutboxMessage {
+			return []store.OutboxMessage{{Channel: "console", To: "+628444", Text: "filed", CaseID: c.ID}}
+		})
+		must(t, err)
+		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+			{Channel: "console", To: "+628111", Text: "given", Key: "reply-7f3a"},
+			{Channel: "console", To: "+628222", Text: "made"},
+			{Channel: "console", To: "+628333", Text: "made too"},
+		}, at))
+		claimed, err := s.Claim(ctx, "w1", 10, time.Minute, at.Add(time.Hour))
+		must(t, err)
+		keys := map[string]string{}
+		seen := map[string]bool{}
+		for _, m := range claimed {
+			if m.Key == "" || seen[m.Key] {
+				t.Fatalf("message %q has key %q (empty or shared): %+v", m.Text, m.Key, claimed)
+			}
+			seen[m.Key] = true
+			keys[m.Text] = m.Key
+			must(t, s.Retry(ctx, m.ID, "w1", at.Add(time.Hour), "busy", at.Add(time.Hour)))
+		}
+		if len(claimed) != 4 || keys["given"] != "reply-7f3a" {
+			t.Fatalf("claimed %+v: the given key is kept", claimed)
+		}
+		again, err := s.Claim(ctx, "w2", 10, time.Minute, at.Add(3*time.Hour))
+		must(t, err)
+		for _, m := range again {
+			if keys[m.Text] != m.Key {
+				t.Fatalf("%q was claimed again with key %q, first %q", m.Text, m.Key, keys[m.Text])
+			}
+		}
+		if len(again) != 4 {
+			t.Fatalf("claimed again %+v", again)
+		}
+	})
+
 	t.Run("a recipient's messages are handed out one at a time, in order", func(t *testing.T) {
 		s := open(t)
 		must(t, s.Enqueue(ctx, []store.OutboxMessage{
