@@ -1,0 +1,101 @@
+package smsgate
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Monitor watches how long the phone has been silent: readiness fails, and the
+// supervisors are told once, when nothing was heard from it (an SMS, a report, a
+// ping) for AlertAfter. A phone never heard from counts from the monitor's start.
+type Monitor struct {
+	state State
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	start time.Time
+	// Every is how often Run looks (default a minute).
+	Every time.Duration
+	// OnSilent, if set, is called once per silence, by whichever instance claims it
+	// first, with how long the phone has been silent.
+	OnSilent func(ctx context.Context, silence time.Duration)
+}
+
+// NewMonitor watches the phone through state.
+func NewMonitor(state State, cfg Config, log *slog.Logger) *Monitor {
+	return &Monitor{state: state, cfg: cfg.WithDefaults(), log: log, now: time.Now, start: time.Now(), Every: time.Minute}
+}
+
+// silence is how long the phone has been silent, and since when.
+func (m *Monitor) silence(ctx context.Context) (time.Duration, time.Time, error) {
+	last, err := m.state.LastHeard(ctx)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	since := last
+	if since.Before(m.start) {
+		since = m.start
+	}
+	return m.now().Sub(since), last, nil
+}
+
+// Check is the readiness check: an error when the phone has been silent for
+// AlertAfter, saying since when.
+func (m *Monitor) Check(ctx context.Context) error {
+	silence, last, err := m.silence(ctx)
+	if err != nil {
+		return fmt.Errorf("smsgate: last heard unknown: %w", err)
+	}
+	if silence < m.cfg.AlertAfter {
+		return nil
+	}
+	if last.IsZero() {
+		return fmt.Errorf("the SMS gateway phone has not been heard from since start, %s ago (is its ping on, and are the webhooks registered?)", silence.Round(time.Second))
+	}
+	return fmt.Errorf("the SMS gateway phone was last heard from %s ago", silence.Round(time.Second))
+}
+
+// Run looks every Every until ctx ends.
+func (m *Monitor) Run(ctx context.Context) {
+	t := time.NewTicker(m.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m.Once(ctx)
+	}
+}
+
+// Once looks once, and alerts if the phone has been silent too long and nobody has
+// alerted of this silence yet.
+func (m *Monitor) Once(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	silence, last, err := m.silence(ctx)
+	if err != nil {
+		m.log.Warn("smsgate: last heard not read", "err", err)
+		return
+	}
+	if silence < m.cfg.AlertAfter {
+		return
+	}
+	// The silence is named by when the phone was last heard (zero: never), so every
+	// instance claims the same one.
+	first, err := m.state.ClaimAlert(ctx, last)
+	if err != nil {
+		m.log.Warn("smsgate: silence alert not claimed; trying again next round", "err", err)
+		return
+	}
+	if !first {
+		return
+	}
+	m.log.Error("smsgate: the gateway phone is silent; supervisors are told", "for", silence.Round(time.Second).String(), "never", last.IsZero())
+	if m.OnSilent != nil {
+		m.OnSilent(ctx, silence)
+	}
+}

@@ -1,0 +1,297 @@
+package smsgate
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/channels/msisdn"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// maxEventBody bounds an event: a received SMS is a few KB at most (the app joins a
+// long SMS's parts into one message), and a forged request costs no more than this.
+const maxEventBody = 64 << 10
+
+// sideCallTimeout bounds the bookkeeping around a turn (last heard, parts, records), so
+// a store that hangs cannot use up the time the turn needs.
+const sideCallTimeout = time.Second
+
+// Webhook receives the phone's events.
+type Webhook struct {
+	cfg     Config
+	handler channels.Handler
+	replies channels.Replier
+	records store.Recorder
+	state   State
+	metrics Metrics
+	log     *slog.Logger
+	now     func() time.Time
+
+	// inflight counts turns being run; mu keeps a turn from starting once Close has
+	// begun.
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+// NewWebhook makes the events endpoint. Without a signing key it refuses every
+// request: an unsigned endpoint would let anyone speak for any resident.
+func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records store.Recorder, state State,
+	metrics Metrics, log *slog.Logger) *Webhook {
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	return &Webhook{cfg: cfg.WithDefaults(), handler: handler, replies: replies, records: records, state: state,
+		metrics: metrics, log: log, now: time.Now}
+}
+
+// Register adds the endpoint to mux.
+func (w *Webhook) Register(mux *http.ServeMux) { mux.HandleFunc("POST "+EventsPath, w.events) }
+
+// Close makes the webhook refuse further events with 503 (the phone keeps them and
+// posts them again, to another instance or after the restart) and waits, up to ctx,
+// for the turns being run, whose replies still go out.
+func (w *Webhook) Close(ctx context.Context) error {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	done := make(chan struct{})
+	go func() { w.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *Webhook) enter() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return false
+	}
+	w.inflight.Add(1)
+	return true
+}
+
+// Sign is the signature the app puts in X-Signature: hex HMAC-SHA256 of the body
+// followed by the X-Timestamp value, keyed with the signing key.
+func Sign(key string, body []byte, timestamp string) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(body)
+	mac.Write([]byte(timestamp))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// verified reads an event's body after checking its signature and timestamp. It writes
+// the error response itself and returns ok=false when the request must not be
+// processed.
+func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if w.cfg.SigningKey == "" {
+		http.Error(rw, "smsgate webhooks are not configured", http.StatusNotFound)
+		return nil, false
+	}
+	signature, stamp := r.Header.Get("X-Signature"), r.Header.Get("X-Timestamp")
+	if signature == "" || stamp == "" {
+		w.reject(rw, r, "no_signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	secs, err := strconv.ParseInt(stamp, 10, 64)
+	if err != nil || w.now().Sub(time.Unix(secs, 0)).Abs() > w.cfg.MaxSkew {
+		w.reject(rw, r, "stale_timestamp", http.StatusUnauthorized)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxEventBody))
+	if err != nil {
+		w.reject(rw, r, "too_large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	got, err := hex.DecodeString(signature)
+	want, _ := hex.DecodeString(Sign(w.cfg.SigningKey, body, stamp))
+	if err != nil || !hmac.Equal(got, want) {
+		w.reject(rw, r, "bad_signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+// reject answers a refused request; the log line says why and from where, never what.
+func (w *Webhook) reject(rw http.ResponseWriter, r *http.Request, reason string, code int) {
+	w.metrics.Rejected(reason)
+	w.log.Warn("smsgate webhook rejected", "reason", reason, "remote", r.RemoteAddr)
+	http.Error(rw, http.StatusText(code), code)
+}
+
+// ignore answers an event SILAKSO does not act on with 2xx, so the phone does not send
+// it again for two days.
+func (w *Webhook) ignore(rw http.ResponseWriter, env envelope, why string) {
+	w.log.Info("smsgate event ignored", "event", env.Event, "id", env.ID, "why", why)
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
+	if !w.enter() {
+		http.Error(rw, "shutting down; send again", http.StatusServiceUnavailable)
+		return
+	}
+	defer w.inflight.Done()
+	body, ok := w.verified(rw, r)
+	if !ok {
+		return
+	}
+	var env envelope
+	var p payload
+	if err := json.Unmarshal(body, &env); err != nil || env.Event == "" {
+		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+		return
+	}
+	if len(env.Payload) > 0 && string(env.Payload) != "null" {
+		if err := json.Unmarshal(env.Payload, &p); err != nil {
+			w.reject(rw, r, "bad_request", http.StatusBadRequest)
+			return
+		}
+	}
+	if w.cfg.DeviceID != "" && env.DeviceID != w.cfg.DeviceID {
+		w.ignore(rw, env, "another phone of the account (SMSGATE_DEVICE_ID)")
+		return
+	}
+	now := w.now()
+	// Whatever the phone says, it is alive.
+	side, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
+	if w.state != nil {
+		if err := w.state.Heard(side, now); err != nil {
+			w.log.Warn("smsgate: last heard not recorded", "err", err)
+		}
+	}
+	cancel()
+	battery := -1
+	if env.Event == EventPing {
+		battery = p.Health.battery()
+		if p.Health != nil && p.Health.Status == "fail" {
+			w.log.Warn("smsgate: the phone reports a problem (battery, connection or failed SMS); see its app", "battery", battery)
+		}
+	}
+	w.metrics.Phone(now, battery)
+
+	switch env.Event {
+	case EventReceived, EventMMSReceived:
+		w.received(rw, r, env, p, now)
+	case EventSent, EventDelivered, EventFailed, EventCancelled:
+		w.delivery(rw, r, env, p, now)
+	case EventPing:
+		rw.WriteHeader(http.StatusNoContent)
+	case EventDataReceived:
+		w.ignore(rw, env, "a binary SMS carries no text")
+	default:
+		w.ignore(rw, env, "unknown event")
+	}
+}
+
+// received runs the bot's turn for an SMS (or MMS) a resident or officer sent.
+func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope, p payload, now time.Time) {
+	from, ok := msisdn.Parse(p.from())
+	if !ok {
+		// A network's notice (TELKOMSEL), a short code or a machine: nobody to answer.
+		w.metrics.Inbound(Channel, "ignored")
+		w.log.Info("smsgate: SMS from a sender that is not a phone number ignored", "sender", channels.MaskDigits(p.from()), "id", env.ID)
+		rw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	received, okTime := parseTime(p.ReceivedAt)
+	if !okTime {
+		received = now
+	}
+	messageID := p.MessageID
+	if messageID == "" {
+		messageID = env.ID
+	}
+	in := channels.Inbound{Channel: Channel, From: from, Text: p.Message, Time: received,
+		ID: inboundID(messageID, from, received, p.ReceivedAt)}
+	if env.Event == EventMMSReceived {
+		// The picture itself stays on the phone; the bot tells the sender it reads text.
+		in.Text, in.Media = p.Subject, 1
+	}
+	// Never the last delivery: the phone keeps an event it got no 2xx for and posts it
+	// again (5 s, 10 s, 20 s ... for about two days), and that delivery runs the turn.
+	result := channels.RunTurn(r.Context(), w.handler, w.replies, in, w.cfg.TurnTimeout, false, w.log)
+	w.metrics.Inbound(Channel, result)
+	if w.records != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sideCallTimeout)
+		defer cancel()
+		if err := w.records.Add(rctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
+			Peer: from, Status: "received", At: now}); err != nil {
+			w.log.Warn("message record dropped", "err", err)
+		}
+	}
+	if result == channels.ResultFailed {
+		http.Error(rw, "turn failed; send again", http.StatusServiceUnavailable)
+		return
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+// delivery records what became of a message we sent. The message id is the key we sent
+// it with (Sender), so the record it updates is ours.
+func (w *Webhook) delivery(rw http.ResponseWriter, r *http.Request, env envelope, p payload, now time.Time) {
+	if p.MessageID == "" {
+		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+		return
+	}
+	to, _ := msisdn.Parse(p.to())
+	rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: p.MessageID, Peer: to, At: now}
+	ctx, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
+	defer cancel()
+	switch env.Event {
+	case EventSent:
+		rec.Status = "sent"
+		if p.PartsCount != nil && *p.PartsCount > 0 {
+			rec.Segments = *p.PartsCount
+			if w.state != nil {
+				if err := w.state.NoteParts(ctx, p.MessageID, rec.Segments); err != nil {
+					w.log.Warn("smsgate: parts of a message not recorded", "err", err)
+				}
+			}
+		}
+	case EventDelivered:
+		// One report per SMS part: the message is delivered when every part is.
+		rec.Status = "delivered"
+		if w.state != nil {
+			n, parts, err := w.state.PartDelivered(ctx, p.MessageID, env.ID)
+			switch {
+			case err != nil:
+				w.log.Warn("smsgate: delivered part not counted; the message counts as delivered", "err", err)
+			case parts > 0 && n < parts:
+				rec.Status = "sent"
+			}
+		}
+	case EventFailed:
+		rec.Status, rec.Error = "failed", channels.MaskDigits(p.Reason)
+		w.log.Warn("smsgate: the phone could not send a message", "id", p.MessageID, "to", channels.MaskPhone(to), "reason", rec.Error)
+	case EventCancelled:
+		rec.Status = "canceled"
+	}
+	w.metrics.Status(rec.Status)
+	if w.records != nil {
+		if err := w.records.Add(ctx, rec); err != nil {
+			w.log.Warn("status record dropped", "err", err)
+			if errors.Is(err, context.DeadlineExceeded) {
+				// The phone sends the report again; nothing else is lost.
+				http.Error(rw, "record not kept; send again", http.StatusServiceUnavailable)
+				return
+			}
+		}
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
