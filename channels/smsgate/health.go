@@ -16,7 +16,8 @@ type Monitor struct {
 	log   *slog.Logger
 	now   func() time.Time
 	start time.Time
-	// Every is how often Run looks (default a minute).
+	// Every is how often Run looks (default a minute, or a quarter of AlertAfter when
+	// that is shorter).
 	Every time.Duration
 	// OnSilent, if set, is called once per silence, by whichever instance claims it
 	// first, with how long the phone has been silent.
@@ -25,7 +26,8 @@ type Monitor struct {
 
 // NewMonitor watches the phone through state.
 func NewMonitor(state State, cfg Config, log *slog.Logger) *Monitor {
-	return &Monitor{state: state, cfg: cfg.WithDefaults(), log: log, now: time.Now, start: time.Now(), Every: time.Minute}
+	cfg = cfg.WithDefaults()
+	return &Monitor{state: state, cfg: cfg, log: log, now: time.Now, start: time.Now(), Every: min(time.Minute, cfg.AlertAfter/4)}
 }
 
 // silence is how long the phone has been silent, and since when.

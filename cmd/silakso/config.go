@@ -11,6 +11,7 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
 
@@ -45,6 +46,10 @@ type config struct {
 	Gammu    gammu.Config
 	// GammuRate caps SMS sent through the modem per minute, for the SIM card.
 	GammuRate float64
+	// SMSGate is the Android gateway phone; SMSGATE_URL switches the channel on.
+	SMSGate smsgate.Config
+	// SMSGateRate caps SMS sent through the gateway phone per minute, for its SIM card.
+	SMSGateRate float64
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -120,6 +125,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 	if err := c.loadGammu(env); err != nil {
 		return c, err
 	}
+	if err := c.loadSMSGate(env); err != nil {
+		return c, err
+	}
 	if lvl := env("SILAKSO_LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			return c, fmt.Errorf("SILAKSO_LOG_LEVEL=%q: use debug, info, warn or error", lvl)
@@ -172,6 +180,11 @@ func (c config) checkServe() error {
 	// take the connection away from the first, back and forth.
 	if c.Instances > 1 && c.WhatsApp {
 		return fmt.Errorf("SILAKSO_WHATSAPP=on with SILAKSO_INSTANCES=%d: a linked WhatsApp number keeps one connection; run one instance, or use Twilio's WhatsApp sender (TWILIO_WHATSAPP_FROM) for several", c.Instances)
+	}
+	if c.smsgateEnabled() {
+		if err := c.checkSMSGate(); err != nil {
+			return err
+		}
 	}
 	if !c.twilioEnabled() {
 		return nil

@@ -16,12 +16,13 @@ import (
 const usage = `silakso: SMS and WhatsApp front door of the DinsosPMD Bangka Tengah SLRT.
 
 Usage:
-  silakso serve                   run the service: Twilio webhooks, WhatsApp, health, metrics
+  silakso serve                   run the service: webhooks, WhatsApp, SMS gateways, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
   silakso officer add|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
   silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
+  silakso smsgate register|check  the Android SMS gateway phone: its webhooks to SILAKSO
 
 Configuration comes from the environment (see README.md): SILAKSO_DATA_DIR,
 SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_LOG_LEVEL,
@@ -30,7 +31,9 @@ TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_S
 TWILIO_API_BASE_URL, TWILIO_WEBHOOK_RETRIES, SILAKSO_SEND_CONCURRENCY, SILAKSO_SEND_RATE,
 SILAKSO_INSTANCES, SILAKSO_ESCALATE_AFTER, SILAKSO_WHATSAPP, SILAKSO_GAMMU_DATABASE_URL,
 SILAKSO_GAMMU_PHONE_ID, SILAKSO_GAMMU_SEND_RATE, SILAKSO_GAMMU_DELIVERY_REPORTS,
-SILAKSO_GAMMU_STALE_AFTER, SILAKSO_GAMMU_ALERT_AFTER, SILAKSO_GAMMU_PARTS_WAIT.
+SILAKSO_GAMMU_STALE_AFTER, SILAKSO_GAMMU_ALERT_AFTER, SILAKSO_GAMMU_PARTS_WAIT,
+SMSGATE_URL, SMSGATE_USER, SMSGATE_PASSWORD, SMSGATE_TOKEN, SMSGATE_SIGNING_KEY,
+SMSGATE_DEVICE_ID, SMSGATE_SIM, SMSGATE_SEND_RATE, SMSGATE_ALERT_AFTER.
 `
 
 // commands maps a subcommand to its entry point; each takes its own flags after the
@@ -42,6 +45,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"officer":  runOfficer,
 	"whatsapp": runWhatsApp,
 	"gammu":    runGammu,
+	"smsgate":  runSMSGate,
 }
 
 func main() { os.Exit(runProcess(os.Args[1:])) }

@@ -91,6 +91,18 @@ func TestConfigErrors(t *testing.T) {
 		{"gammu: no tables", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_GAMMU_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"}, []string{"gammu", "check"}, 1, "no table gammu"},
 		{"gammu: bad rate", map[string]string{"SILAKSO_GAMMU_SEND_RATE": "fast"}, []string{"serve"}, 1, "SILAKSO_GAMMU_SEND_RATE"},
 		{"gammu: check without url", nil, []string{"gammu", "check"}, 1, "SILAKSO_GAMMU_DATABASE_URL is not set"},
+		{"smsgate: no credentials", map[string]string{"SMSGATE_URL": "http://192.168.1.20:8080", "SMSGATE_SIGNING_KEY": "k"}, []string{"serve"}, 1, "SMSGATE_USER and SMSGATE_PASSWORD"},
+		{"smsgate: no signing key", map[string]string{"SMSGATE_URL": "http://192.168.1.20:8080", "SMSGATE_TOKEN": "t"}, []string{"serve"}, 1, "SMSGATE_SIGNING_KEY is not set"},
+		{"smsgate: both credentials", map[string]string{"SMSGATE_URL": "http://192.168.1.20:8080", "SMSGATE_TOKEN": "t", "SMSGATE_USER": "sms", "SMSGATE_PASSWORD": "pw", "SMSGATE_SIGNING_KEY": "k"}, []string{"serve"}, 1, "not both"},
+		{"smsgate: no public url", map[string]string{"SMSGATE_URL": "http://192.168.1.20:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k"}, []string{"serve"}, 1, "SILAKSO_PUBLIC_URL is not set"},
+		{"smsgate: not a url", map[string]string{"SMSGATE_URL": "192.168.1.20:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k"}, []string{"serve"}, 1, "SMSGATE_URL=\"192.168.1.20:8080\": use the gateway's address"},
+		{"smsgate: plain http to a server", map[string]string{"SILAKSO_PUBLIC_URL": "https://x", "SMSGATE_URL": "http://api.sms-gate.app/3rdparty/v1", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k"}, []string{"serve"}, 1, "plain http only to the phone"},
+		{"smsgate: bad sim", map[string]string{"SMSGATE_SIM": "4"}, []string{"serve"}, 1, "SMSGATE_SIM=\"4\""},
+		{"smsgate: bad rate", map[string]string{"SMSGATE_SEND_RATE": "0"}, []string{"serve"}, 1, "SMSGATE_SEND_RATE"},
+		{"smsgate: bad alert", map[string]string{"SMSGATE_ALERT_AFTER": "soon"}, []string{"serve"}, 1, "SMSGATE_ALERT_AFTER"},
+		{"smsgate: register without url", nil, []string{"smsgate", "register"}, 1, "SMSGATE_URL is not set"},
+		{"smsgate: register, gateway down", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_PUBLIC_URL": "https://silakso.example.go.id", "SMSGATE_URL": "http://127.0.0.1:1", "SMSGATE_USER": "sms", "SMSGATE_PASSWORD": "pw", "SMSGATE_SIGNING_KEY": "k"}, []string{"smsgate", "register"}, 1, "register sms:received"},
+		{"smsgate: no subcommand", nil, []string{"smsgate"}, 2, "register or check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

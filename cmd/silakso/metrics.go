@@ -16,6 +16,7 @@ type metrics struct {
 	turns    *prometheus.HistogramVec
 	filed    *prometheus.CounterVec
 	modem    *prometheus.GaugeVec
+	phone    *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -45,8 +46,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		modem: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "silakso_gammu_modem", Help: "The SMS modem as gammu-smsd last reported it: last_seen (unix seconds), signal and battery (per cent).",
 		}, []string{"reading"}),
+		phone: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "silakso_smsgate_phone", Help: "The Android SMS gateway phone: last_heard (unix seconds, on this instance) and battery (per cent, from its ping).",
+		}, []string{"reading"}),
 	}
-	reg.MustRegister(m.inbound, m.outbound, m.segments, m.rejected, m.delivery, m.turns, m.filed, m.modem)
+	reg.MustRegister(m.inbound, m.outbound, m.segments, m.rejected, m.delivery, m.turns, m.filed, m.modem, m.phone)
 	return m
 }
 
@@ -75,4 +79,13 @@ func (m *metrics) Modem(lastSeen time.Time, signal, battery int) {
 	m.modem.WithLabelValues("last_seen").Set(float64(lastSeen.Unix()))
 	m.modem.WithLabelValues("signal").Set(float64(signal))
 	m.modem.WithLabelValues("battery").Set(float64(battery))
+}
+
+// smsgate.Metrics
+
+func (m *metrics) Phone(lastHeard time.Time, battery int) {
+	m.phone.WithLabelValues("last_heard").Set(float64(lastHeard.Unix()))
+	if battery >= 0 {
+		m.phone.WithLabelValues("battery").Set(float64(battery))
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -20,7 +21,7 @@ import (
 )
 
 const officerUsage = `usage:
-  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|gammu-sms|console]
+  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|gammu-sms|smsgate-sms|console]
   silakso officer list
   silakso officer disable --phone <phone>
   silakso officer enable --phone <phone>`
@@ -120,9 +121,9 @@ func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, er
 		return store.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
 	}
 	switch channel {
-	case twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, console.Channel:
+	case twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, smsgate.Channel, console.Channel:
 	default:
-		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, console.Channel)
+		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, smsgate.Channel, console.Channel)
 	}
 	regions, err := dialogs.LoadRegions()
 	if err != nil {

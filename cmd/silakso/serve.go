@@ -25,6 +25,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -83,6 +84,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 
 	var sessions store.Sessions
 	var window twilio.WindowStore
+	var phoneState smsgate.State = smsgate.NewMemoryState()
 	if cfg.RedisURL != "" {
 		rs, closeRedis, err := openRedisSessions(ctx, cfg, store.SessionOptions{}, log)
 		if err != nil {
@@ -93,6 +95,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		r := rs.(*redis.Sessions)
 		ready["redis"] = r.Ping
 		window = r.Window()
+		phoneState = r.Gateway()
 	} else {
 		log.Warn("sessions are kept in this process: run one instance only, or set SILAKSO_REDIS_URL")
 		sessions = memory.NewSessions(store.SessionOptions{}, time.Now)
@@ -184,6 +187,13 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 			return err
 		}
 	}
+	if cfg.smsgateEnabled() {
+		s, err := smsgate.NewSender(cfg.SMSGate, records, m, log)
+		if err != nil {
+			return err
+		}
+		senders[smsgate.Channel] = s
+	}
 	courier := newCourier(cfg, db, senders, log)
 	var webhook *twilio.Webhook
 	if cfg.twilioEnabled() {
@@ -198,6 +208,22 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		waAdapter.TurnTimeout = turnTimeout
 		wa.AddEventHandlerWithSuccessStatus(waAdapter.HandleEvent)
 		ready["whatsapp"] = func(context.Context) error { return waAdapter.Ready() }
+	}
+	var phoneHook *smsgate.Webhook
+	var phone *smsgate.Monitor
+	if cfg.smsgateEnabled() {
+		phoneHook = smsgate.NewWebhook(cfg.SMSGate, engine, courier, records, phoneState, m, log)
+		phoneHook.Register(mux)
+		phone = smsgate.NewMonitor(phoneState, cfg.SMSGate, log)
+		phone.OnSilent = func(ctx context.Context, silence time.Duration) {
+			msg := locales.M("officer.phone_silent", "Minutes", int(silence.Minutes()))
+			if n, err := engine.AlertSupervisors(ctx, msg, smsgate.Channel); err != nil {
+				log.Error("supervisors not alerted of the silent gateway phone", "err", err)
+			} else {
+				log.Info("supervisors alerted of the silent gateway phone", "supervisors", n)
+			}
+		}
+		ready["smsgate"] = phone.Check
 	}
 	var gammuIn *gammu.Adapter
 	var gammuTrack *gammu.Tracker
@@ -216,7 +242,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		}
 	}
 	if len(senders) == 0 {
-		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, SILAKSO_GAMMU_DATABASE_URL, or SILAKSO_WHATSAPP=on, to receive messages")
+		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, SILAKSO_GAMMU_DATABASE_URL, SMSGATE_URL, or SILAKSO_WHATSAPP=on, to receive messages")
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -239,7 +265,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		return fmt.Errorf("SILAKSO_HTTP_ADDR=%q: %v", cfg.HTTPAddr, err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
-		"whatsapp", cfg.WhatsApp, "gammu", gw != nil, "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
+		"whatsapp", cfg.WhatsApp, "gammu", gw != nil, "smsgate", cfg.smsgateEnabled(), "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 	fmt.Fprintf(stdout, "silakso serving on %s\n", ln.Addr())
 
 	// Background work starts once nothing can fail any more, and stops before we return:
@@ -259,6 +285,10 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if gammuTrack != nil {
 		background.Add(1)
 		go func() { defer background.Done(); gammuTrack.Run(bg) }()
+	}
+	if phone != nil {
+		background.Add(1)
+		go func() { defer background.Done(); phone.Run(bg) }()
 	}
 	// Gammu's inbox is read until SIGTERM; the turns running then finish before the
 	// courier stops, like the webhooks'.
@@ -346,6 +376,11 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 			log.Warn("twilio turns still running at shutdown", "err", err)
 		}
 	}
+	if phoneHook != nil {
+		if err := phoneHook.Close(turnsCtx); err != nil {
+			log.Warn("smsgate turns still running at shutdown", "err", err)
+		}
+	}
 	if waAdapter != nil {
 		waAdapter.Close(turnsCtx)
 	}
@@ -398,7 +433,7 @@ func newCourier(cfg config, db database, senders map[string]channels.Sender, log
 	// A push for a channel that is not running here (the WhatsApp number was unlinked,
 	// a channel was switched off) still reaches the resident's phone by SMS when an SMS
 	// sender is configured, instead of failing.
-	for _, ch := range []string{twilio.ChannelSMS, gammu.Channel} {
+	for _, ch := range []string{twilio.ChannelSMS, gammu.Channel, smsgate.Channel} {
 		if sms, ok := senders[ch]; ok {
 			d.Fallback, d.FallbackChannel = asSMS{sms, ch}, ch
 			break
@@ -407,6 +442,9 @@ func newCourier(cfg config, db database, senders map[string]channels.Sender, log
 	if _, ok := senders[gammu.Channel]; ok {
 		// One SIM card, whichever instance sends: each takes its share.
 		rates[gammu.Channel] = cfg.GammuRate / 60 / float64(cfg.Instances)
+	}
+	if _, ok := senders[smsgate.Channel]; ok {
+		rates[smsgate.Channel] = cfg.SMSGateRate / 60 / float64(cfg.Instances)
 	}
 	return delivery.New(delivery.Config{Concurrency: cfg.SendConcurrency, Rates: rates}, d)
 }

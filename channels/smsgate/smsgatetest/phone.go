@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
@@ -38,6 +39,12 @@ type Phone struct {
 	// Now is the phone's clock (default time.Now).
 	Now    func() time.Time
 	Client *http.Client
+
+	mu sync.Mutex
+	// stamped is the last SMS centre time per sender: it has whole seconds, and one
+	// person's SMS never share one (nobody sends twice within a second), so two equal
+	// texts sent quickly in a test are stamped a second apart.
+	stamped map[string]time.Time
 }
 
 // NewPhone makes a phone posting to url, signing with key.
@@ -134,7 +141,17 @@ func (p *Phone) Received(from, text string, at time.Time) map[string]any {
 // Receive posts an SMS from from, received now (to the second, as SMS centres stamp
 // it), until it is accepted.
 func (p *Phone) Receive(ctx context.Context, from, text string) error {
-	body := p.Envelope(smsgate.EventReceived, p.Received(from, text, p.now().Truncate(time.Second)))
+	p.mu.Lock()
+	at := p.now().Truncate(time.Second)
+	if last, ok := p.stamped[from]; ok && !at.After(last) {
+		at = last.Add(time.Second)
+	}
+	if p.stamped == nil {
+		p.stamped = map[string]time.Time{}
+	}
+	p.stamped[from] = at
+	p.mu.Unlock()
+	body := p.Envelope(smsgate.EventReceived, p.Received(from, text, at))
 	code, err := p.Deliver(ctx, body, 100)
 	if err != nil {
 		return err

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
+)
+
+// defaultSMSGateRate is the SMS per minute sent through the gateway phone's SIM card
+// unless SMSGATE_SEND_RATE says otherwise: the same reasoning as for the Gammu modem
+// (defaultGammuRate); Android itself also holds back an app that sends more than 30 SMS
+// in 30 minutes until the user allows it on the phone (README).
+const defaultSMSGateRate = 10
+
+// loadSMSGate reads the Android gateway's settings. SMSGATE_URL switches the channel on.
+func (c *config) loadSMSGate(env func(string) string) error {
+	c.SMSGate = smsgate.Config{
+		URL: strings.TrimSuffix(env("SMSGATE_URL"), "/"), User: env("SMSGATE_USER"), Password: env("SMSGATE_PASSWORD"),
+		Token: env("SMSGATE_TOKEN"), SigningKey: env("SMSGATE_SIGNING_KEY"), DeviceID: env("SMSGATE_DEVICE_ID"),
+		PublicURL: c.PublicURL,
+	}
+	var err error
+	if c.SMSGateRate, err = floatEnv(env, "SMSGATE_SEND_RATE", defaultSMSGateRate); err != nil || c.SMSGateRate <= 0 {
+		return fmt.Errorf("SMSGATE_SEND_RATE=%q: use SMS per minute for the phone's SIM card, e.g. %d", env("SMSGATE_SEND_RATE"), defaultSMSGateRate)
+	}
+	if v := env("SMSGATE_SIM"); v != "" {
+		if c.SMSGate.SIM, err = strconv.Atoi(v); err != nil || c.SMSGate.SIM < 1 || c.SMSGate.SIM > 3 {
+			return fmt.Errorf("SMSGATE_SIM=%q: use the SIM slot to send from, 1, 2 or 3 (or leave it empty for the phone's choice)", v)
+		}
+	}
+	if v := env("SMSGATE_ALERT_AFTER"); v != "" {
+		if c.SMSGate.AlertAfter, err = time.ParseDuration(v); err != nil || c.SMSGate.AlertAfter <= 0 {
+			return fmt.Errorf("SMSGATE_ALERT_AFTER=%q: use a duration such as 30m", v)
+		}
+	}
+	c.SMSGate = c.SMSGate.WithDefaults()
+	return nil
+}
+
+// smsgateEnabled reports whether the Android gateway channel is configured.
+func (c config) smsgateEnabled() bool { return c.SMSGate.URL != "" }
+
+// checkSMSGate checks what serve needs of the gateway: where to send, how to sign in,
+// and the key to check the phone's events with.
+func (c config) checkSMSGate() error {
+	g := c.SMSGate
+	if _, err := smsgate.NewClient(g); err != nil {
+		return err
+	}
+	switch {
+	case g.Token == "" && (g.User == "" || g.Password == ""):
+		return fmt.Errorf("SMSGATE_URL is set without credentials: set SMSGATE_USER and SMSGATE_PASSWORD (shown in the app), or SMSGATE_TOKEN")
+	case g.Token != "" && g.User != "":
+		return fmt.Errorf("set SMSGATE_TOKEN or SMSGATE_USER/SMSGATE_PASSWORD, not both")
+	case g.SigningKey == "":
+		return fmt.Errorf("SMSGATE_SIGNING_KEY is not set: copy the webhook signing key from the app (Settings, Webhooks), or anyone could post SMS in a resident's name")
+	case c.PublicURL == "":
+		return fmt.Errorf("SILAKSO_PUBLIC_URL is not set: the phone posts its events to SILAKSO_PUBLIC_URL%s", smsgate.EventsPath)
+	case !strings.HasPrefix(g.URL, "https://") && !privateHost(g.URL):
+		return fmt.Errorf("SMSGATE_URL=%q: plain http only to the phone on the office network (a private address); use https:// for a server", g.URL)
+	}
+	return nil
+}
+
+// privateHost reports whether a URL's host is on this machine or the office's own
+// network, where the phone's local server speaks plain http.
+func privateHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	return err == nil && (ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast())
+}
