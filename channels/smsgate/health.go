@@ -11,8 +11,9 @@ import (
 // supervisors are told once, when nothing was heard from it (an SMS, a report, a
 // ping) for AlertAfter. A phone never heard from counts from the monitor's start.
 type Monitor struct {
-	state State
-	cfg   Config
+	state   State
+	cfg     Config
+	metrics Metrics
 	log   *slog.Logger
 	now   func() time.Time
 	start time.Time
@@ -24,10 +25,15 @@ type Monitor struct {
 	OnSilent func(ctx context.Context, silence time.Duration)
 }
 
-// NewMonitor watches the phone through state.
-func NewMonitor(state State, cfg Config, log *slog.Logger) *Monitor {
+// NewMonitor watches the phone through state; each round reports the last time any
+// instance heard from it to metrics (nil: none).
+func NewMonitor(state State, cfg Config, metrics Metrics, log *slog.Logger) *Monitor {
 	cfg = cfg.WithDefaults()
-	return &Monitor{state: state, cfg: cfg, log: log, now: time.Now, start: time.Now(), Every: min(time.Minute, cfg.AlertAfter/4)}
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	return &Monitor{state: state, cfg: cfg, metrics: metrics, log: log, now: time.Now, start: time.Now(),
+		Every: min(time.Minute, cfg.AlertAfter/4)}
 }
 
 // silence is how long the phone has been silent, and since when.
@@ -82,6 +88,9 @@ func (m *Monitor) Once(ctx context.Context) {
 	if err != nil {
 		m.log.Warn("smsgate: last heard not read", "err", err)
 		return
+	}
+	if !last.IsZero() {
+		m.metrics.Phone(last, -1)
 	}
 	if silence < m.cfg.AlertAfter {
 		return

@@ -20,7 +20,7 @@ func TestMonitorSilence(t *testing.T) {
 	var alerts []time.Duration
 	var monitors []*Monitor
 	for range 2 { // two instances sharing the state
-		m := NewMonitor(state, Config{AlertAfter: 30 * time.Minute}, quiet)
+		m := NewMonitor(state, Config{AlertAfter: 30 * time.Minute}, nil, quiet)
 		m.now, m.start = func() time.Time { return clock }, start
 		m.OnSilent = func(_ context.Context, d time.Duration) { alerts = append(alerts, d) }
 		monitors = append(monitors, m)

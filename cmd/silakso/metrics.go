@@ -47,7 +47,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "silakso_gammu_modem", Help: "The SMS modem as gammu-smsd last reported it: last_seen (unix seconds), signal and battery (per cent).",
 		}, []string{"reading"}),
 		phone: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "silakso_smsgate_phone", Help: "The Android SMS gateway phone: last_heard (unix seconds, on this instance) and battery (per cent, from its ping).",
+			Name: "silakso_smsgate_phone", Help: "The Android SMS gateway phone: last_heard (unix seconds) and battery (per cent, from its ping).",
 		}, []string{"reading"}),
 	}
 	reg.MustRegister(m.inbound, m.outbound, m.segments, m.rejected, m.delivery, m.turns, m.filed, m.modem, m.phone)

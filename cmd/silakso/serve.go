@@ -214,7 +214,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if cfg.smsgateEnabled() {
 		phoneHook = smsgate.NewWebhook(cfg.SMSGate, engine, courier, records, phoneState, m, log)
 		phoneHook.Register(mux)
-		phone = smsgate.NewMonitor(phoneState, cfg.SMSGate, log)
+		phone = smsgate.NewMonitor(phoneState, cfg.SMSGate, m, log)
 		phone.OnSilent = func(ctx context.Context, silence time.Duration) {
 			msg := locales.M("officer.phone_silent", "Minutes", int(silence.Minutes()))
 			if n, err := engine.AlertSupervisors(ctx, msg, smsgate.Channel); err != nil {
