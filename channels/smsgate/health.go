@@ -14,9 +14,9 @@ type Monitor struct {
 	state   State
 	cfg     Config
 	metrics Metrics
-	log   *slog.Logger
-	now   func() time.Time
-	start time.Time
+	log     *slog.Logger
+	now     func() time.Time
+	start   time.Time
 	// Every is how often Run looks (default a minute, or a quarter of AlertAfter when
 	// that is shorter).
 	Every time.Duration
