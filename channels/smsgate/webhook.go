@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -38,11 +37,8 @@ type Webhook struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	// inflight counts turns being run; mu keeps a turn from starting once Close has
-	// begun.
-	mu       sync.Mutex
-	closed   bool
-	inflight sync.WaitGroup
+	// gate counts the turns being run, for Close.
+	gate channels.Gate
 }
 
 // NewWebhook makes the events endpoint. Without a signing key it refuses every
@@ -62,29 +58,7 @@ func (w *Webhook) Register(mux *http.ServeMux) { mux.HandleFunc("POST "+EventsPa
 // Close makes the webhook refuse further events with 503 (the phone keeps them and
 // posts them again, to another instance or after the restart) and waits, up to ctx,
 // for the turns being run, whose replies still go out.
-func (w *Webhook) Close(ctx context.Context) error {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() { w.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (w *Webhook) enter() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return false
-	}
-	w.inflight.Add(1)
-	return true
-}
+func (w *Webhook) Close(ctx context.Context) error { return w.gate.Close(ctx) }
 
 // Sign is the signature the app puts in X-Signature: hex HMAC-SHA256 of the body
 // followed by the X-Timestamp value, keyed with the signing key.
@@ -142,11 +116,11 @@ func (w *Webhook) ignore(rw http.ResponseWriter, env envelope, why string) {
 }
 
 func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
-	if !w.enter() {
+	if !w.gate.Enter() {
 		http.Error(rw, "shutting down; send again", http.StatusServiceUnavailable)
 		return
 	}
-	defer w.inflight.Done()
+	defer w.gate.Leave()
 	body, ok := w.verified(rw, r)
 	if !ok {
 		return

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -88,40 +87,14 @@ type Webhook struct {
 	// 15 s limit even when a backend is slow (default 10 s).
 	TurnTimeout time.Duration
 
-	// inflight counts turns being run; mu keeps a turn from starting once Close has
-	// begun.
-	mu       sync.Mutex
-	closed   bool
-	inflight sync.WaitGroup
+	// gate counts the turns being run, for Close.
+	gate channels.Gate
 }
 
 // Close makes the webhook refuse further messages with 503 (Twilio delivers them again,
 // to another instance or after the restart) and waits, up to ctx, for the turns being
-// run, whose replies still go out. An HTTP server's Shutdown does not wait for its
-// handlers past its own deadline; this does.
-func (w *Webhook) Close(ctx context.Context) error {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() { w.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (w *Webhook) enter() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return false
-	}
-	w.inflight.Add(1)
-	return true
-}
+// run, whose replies still go out.
+func (w *Webhook) Close(ctx context.Context) error { return w.gate.Close(ctx) }
 
 // NewWebhook makes the webhook endpoints. Without an auth token they refuse every
 // request: an unsigned endpoint would let anyone speak for any resident.
@@ -193,11 +166,11 @@ func (w *Webhook) reject(rw http.ResponseWriter, r *http.Request, reason string,
 }
 
 func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
-	if !w.enter() {
+	if !w.gate.Enter() {
 		http.Error(rw, "shutting down; deliver again", http.StatusServiceUnavailable)
 		return
 	}
-	defer w.inflight.Done()
+	defer w.gate.Leave()
 	form, ok := w.verified(rw, r)
 	if !ok {
 		return

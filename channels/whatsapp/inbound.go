@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,12 +42,8 @@ type Adapter struct {
 
 	connected atomic.Bool
 	loggedOut atomic.Bool
-	closed    atomic.Bool
-	// closing ends retry pauses; inflight counts messages being handled (mu keeps a
-	// message from starting once Close has begun).
-	closing  chan struct{}
-	mu       sync.Mutex
-	inflight sync.WaitGroup
+	// gate counts the messages being handled, for Close; its closing ends retry pauses.
+	gate channels.Gate
 }
 
 // NewAdapter makes an adapter that runs turns on handler and queues replies on replies.
@@ -58,41 +53,14 @@ func NewAdapter(handler channels.Handler, replies channels.Replier, records stor
 		metrics = NopMetrics{}
 	}
 	return &Adapter{handler: handler, replies: replies, records: records, lids: lids, metrics: metrics, log: log,
-		now: time.Now, TurnTimeout: 10 * time.Second, RetryPauses: []time.Duration{time.Second, 3 * time.Second},
-		closing: make(chan struct{})}
+		now: time.Now, TurnTimeout: 10 * time.Second, RetryPauses: []time.Duration{time.Second, 3 * time.Second}}
 }
 
 // Close makes the adapter refuse further messages without acknowledging them, so that
 // WhatsApp delivers them again to the next process, and waits (up to ctx) for the
 // messages being handled: a turn that fails now is not tried again. Call it before
 // shutting down.
-func (a *Adapter) Close(ctx context.Context) error {
-	a.mu.Lock()
-	if !a.closed.Load() {
-		a.closed.Store(true)
-		close(a.closing)
-	}
-	a.mu.Unlock()
-	done := make(chan struct{})
-	go func() { a.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// enter counts a message in, unless the adapter is closed.
-func (a *Adapter) enter() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed.Load() {
-		return false
-	}
-	a.inflight.Add(1)
-	return true
-}
+func (a *Adapter) Close(ctx context.Context) error { return a.gate.Close(ctx) }
 
 // Ready reports whether the device is connected and still linked.
 func (a *Adapter) Ready() error {
@@ -115,10 +83,10 @@ var (
 func (a *Adapter) HandleEvent(evt any) bool {
 	switch e := evt.(type) {
 	case *events.Message:
-		if !a.enter() {
+		if !a.gate.Enter() {
 			return false
 		}
-		defer a.inflight.Done()
+		defer a.gate.Leave()
 		return a.message(e)
 	case *events.Receipt:
 		a.receipt(e)
@@ -159,16 +127,16 @@ func (a *Adapter) message(e *events.Message) bool {
 		// it fails too, the resident is told to write again later.
 		last := attempt == len(a.RetryPauses)
 		result = channels.RunTurn(context.Background(), a.handler, a.replies, in, a.TurnTimeout, last, a.log)
-		if result != channels.ResultFailed || last || a.closed.Load() {
+		if result != channels.ResultFailed || last || a.gate.Closed() {
 			break
 		}
 		select {
 		case <-time.After(a.RetryPauses[attempt]):
-		case <-a.closing:
+		case <-a.gate.Closing():
 		}
 	}
 	a.metrics.Inbound(Channel, result)
-	if result == channels.ResultFailed && a.closed.Load() {
+	if result == channels.ResultFailed && a.gate.Closed() {
 		return false
 	}
 	if a.records != nil {
