@@ -46,6 +46,22 @@ func smsTo(t *testing.T, g *gammutest.Gateway, number string, n int, within time
 	}
 }
 
+// waitNotReady waits until /readyz answers 503 with want in its body.
+func waitNotReady(t *testing.T, base, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		code, body := readyz(t, base)
+		if code == 503 && strings.Contains(body, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz %d %s after %v; want 503 with %q", code, body, within, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func readyz(t *testing.T, base string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(base + "/readyz")
@@ -146,17 +162,7 @@ func gammuIntake(t *testing.T, g *gammutest.Gateway, env map[string]string, case
 	// never miss it on a machine busy with the other tests, and the stop is longer.
 	g.StopDaemon()
 	stopped := time.Now()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		code, body := readyz(t, base)
-		if code == 503 && strings.Contains(body, "last heard") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("readyz %d %s with gammu-smsd stopped", code, body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitNotReady(t, base, "last heard", 20*time.Second)
 	g.Receive(gammutest.SMS{From: "081234567890", Text: "CEK " + ticket[1]})
 	time.Sleep(time.Until(stopped.Add(13 * time.Second))) // past the alert time
 	g.StartDaemon()

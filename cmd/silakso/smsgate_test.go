@@ -167,17 +167,7 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 	// The phone goes silent.
 	stopPings()
 	pings.Wait()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		code, body := readyz(t, base)
-		if code == 503 && strings.Contains(body, "last heard") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("readyz %d %s with the phone silent", code, body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitNotReady(t, base, "last heard", 20*time.Second)
 	alerts := func() int {
 		n := 0
 		for _, s := range g.TextsTo(supervisor) {
