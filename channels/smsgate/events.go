@@ -82,7 +82,10 @@ func (p payload) to() string {
 // parseTime reads the app's dates (2026-11-29T10:15:30.000+07:00; Z at UTC).
 func parseTime(s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s)
-	return t, err == nil
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // inboundID names a received SMS for the bot's duplicate check. The app's message id

@@ -183,16 +183,18 @@ func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope
 		rw.WriteHeader(http.StatusNoContent)
 		return
 	}
-	received, okTime := parseTime(p.ReceivedAt)
-	if !okTime {
-		received = now
-	}
 	messageID := p.MessageID
 	if messageID == "" {
 		messageID = env.ID
 	}
-	in := channels.Inbound{Channel: Channel, From: from, Text: p.Message, Time: received,
-		ID: inboundID(messageID, from, received, p.ReceivedAt)}
+	// Without a readable time the id is made of the time as written, so that the
+	// phone's next post of the same SMS gets the same id.
+	received, okTime := parseTime(p.ReceivedAt)
+	id := inboundID(messageID, from, received, p.ReceivedAt)
+	if !okTime {
+		received = now
+	}
+	in := channels.Inbound{Channel: Channel, From: from, Text: p.Message, Time: received, ID: id}
 	if env.Event == EventMMSReceived {
 		// The picture itself stays on the phone; the bot tells the sender it reads text.
 		in.Text, in.Media = p.Subject, 1

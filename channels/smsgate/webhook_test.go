@@ -368,3 +368,18 @@ func FuzzEvent(f *testing.F) {
 }
 
 var _ channels.Handler = (*channelstest.Recorder)(nil)
+
+// An SMS whose time cannot be read (an app on an old Android writes "+-5:00") is still
+// known again when the phone posts it a second time.
+func TestUnreadableTimeStillDeduplicated(t *testing.T) {
+	s := newSite(t, smsgate.Config{SigningKey: key})
+	p := s.phone.Received("081234567890", "1", time.Now())
+	p["receivedAt"] = "2026-11-29T10:15:30.000+-5:00"
+	for range 2 {
+		post(t, s, s.phone.Envelope(smsgate.EventReceived, p))
+		time.Sleep(2 * time.Millisecond)
+	}
+	if len(s.bot.Inbound) != 1 || len(s.bot.Replies) != 1 {
+		t.Fatalf("%d turns, %d replies for one SMS posted twice", len(s.bot.Inbound), len(s.bot.Replies))
+	}
+}
