@@ -57,7 +57,9 @@ type Sessions interface {
 
 // SessionOptions are the limits every session store applies.
 type SessionOptions struct {
-	// DedupeTTL is how long a processed message id is remembered (default 24 h).
+	// DedupeTTL is how long a processed message id is remembered (default 72 h): longer
+	// than any provider delivers a message again (the Android gateway app posts an
+	// unanswered event for about 45 hours).
 	DedupeTTL time.Duration
 	// LockTTL is how long a turn may hold its sender's lock before another turn may
 	// take over, so a crashed instance cannot block a resident for longer than the
@@ -77,7 +79,7 @@ type SessionOptions struct {
 // WithDefaults fills in unset options.
 func (o SessionOptions) WithDefaults() SessionOptions {
 	if o.DedupeTTL == 0 {
-		o.DedupeTTL = 24 * time.Hour
+		o.DedupeTTL = 72 * time.Hour
 	}
 	if o.LockTTL == 0 {
 		o.LockTTL = 10 * time.Second

@@ -64,3 +64,11 @@ func (r *Recorder) Add(_ context.Context, rec store.MessageRecord) error {
 	r.Records = append(r.Records, rec)
 	return nil
 }
+
+// MessageRecords returns the message records so far, for adapters that write them after
+// answering the provider.
+func (r *Recorder) MessageRecords() []store.MessageRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]store.MessageRecord(nil), r.Records...)
+}

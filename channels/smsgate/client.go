@@ -86,18 +86,25 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, ok ..
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, err
-	}
 	for _, code := range ok {
 		if resp.StatusCode == code {
-			if out != nil && len(raw) > 0 {
+			if out == nil {
+				// The status is the answer; a body cut short changes nothing.
+				return resp.StatusCode, nil
+			}
+			if err != nil {
+				return resp.StatusCode, err
+			}
+			if len(raw) > 0 {
 				if err := json.Unmarshal(raw, out); err != nil {
 					return resp.StatusCode, fmt.Errorf("smsgate: answer of %s %s: %w", method, path, err)
 				}
 			}
 			return resp.StatusCode, nil
 		}
+	}
+	if err != nil {
+		return resp.StatusCode, err
 	}
 	var e struct {
 		Message string `json:"message"`
@@ -121,12 +128,6 @@ type message struct {
 
 type textMessage struct {
 	Text string `json:"text"`
-}
-
-// messageState is the send API's answer (recipients' states are read only to log).
-type messageState struct {
-	ID    string `json:"id"`
-	State string `json:"state"`
 }
 
 // Hook is one webhook registration: the gateway posts event to URL.

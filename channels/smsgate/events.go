@@ -79,6 +79,22 @@ func (p payload) to() string {
 	return p.PhoneNumber
 }
 
+// validID reports whether s can be a message or event id of ours or the app's: the
+// app's are 21-character NanoIds or short hex hashes, ours 32 hex digits; anything else
+// is not stored or used as a key (a signed but malformed event could otherwise put 64
+// KiB into an index).
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // parseTime reads the app's dates (2026-11-29T10:15:30.000+07:00; Z at UTC).
 func parseTime(s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s)

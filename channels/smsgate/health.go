@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Monitor watches how long the phone has been silent: readiness fails, and the
+// Monitor watches how long the phone has been silent: /readyz says so, and the
 // supervisors are told once, when nothing was heard from it (an SMS, a report, a
 // ping) for AlertAfter. A phone never heard from counts from the monitor's start.
 type Monitor struct {
@@ -49,20 +49,19 @@ func (m *Monitor) silence(ctx context.Context) (time.Duration, time.Time, error)
 	return m.now().Sub(since), last, nil
 }
 
-// Check is the readiness check: an error when the phone has been silent for
-// AlertAfter, saying since when.
-func (m *Monitor) Check(ctx context.Context) error {
+// Report says how the phone is, for /readyz: "ok" while it was heard from within
+// AlertAfter, else since when it is silent.
+func (m *Monitor) Report(ctx context.Context) string {
 	silence, last, err := m.silence(ctx)
-	if err != nil {
-		return fmt.Errorf("smsgate: last heard unknown: %w", err)
+	switch {
+	case err != nil:
+		return "last heard unknown: " + err.Error()
+	case silence < m.cfg.AlertAfter:
+		return "ok"
+	case last.IsZero():
+		return fmt.Sprintf("the SMS gateway phone has not been heard from since start, %s ago (is its ping on, and are the webhooks registered?)", silence.Round(time.Second))
 	}
-	if silence < m.cfg.AlertAfter {
-		return nil
-	}
-	if last.IsZero() {
-		return fmt.Errorf("the SMS gateway phone has not been heard from since start, %s ago (is its ping on, and are the webhooks registered?)", silence.Round(time.Second))
-	}
-	return fmt.Errorf("the SMS gateway phone was last heard from %s ago", silence.Round(time.Second))
+	return fmt.Sprintf("the SMS gateway phone was last heard from %s ago", silence.Round(time.Second))
 }
 
 // Run looks every Every until ctx ends.

@@ -53,8 +53,10 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	}
 	msg := message{ID: id, TextMessage: &textMessage{Text: text}, PhoneNumbers: []string{out.To},
 		WithDeliveryReport: true, DeviceID: s.cfg.DeviceID, SimNumber: s.cfg.SIM}
-	var state messageState
-	status, err := s.client.do(ctx, http.MethodPost, "/messages", msg, &state, http.StatusAccepted, http.StatusOK, http.StatusCreated)
+	// Only the status matters: the answer's body (the message's state) is not read, so
+	// a proxy's page or a field another app version writes differently cannot turn an
+	// accepted message into a failed one.
+	status, err := s.client.do(ctx, http.MethodPost, "/messages", msg, nil, http.StatusAccepted, http.StatusOK, http.StatusCreated)
 	switch {
 	case status == http.StatusConflict:
 		// Accepted before: the answer to an earlier try was lost.
@@ -72,30 +74,36 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	return channels.Receipt{ProviderID: id, Segments: segments}, nil
 }
 
-// failed classifies a refused send: the gateway's queue full (503), a server error,
-// 429, a time-out or a network error are worth another try; a request it refuses (400:
-// a number it cannot send to; 401, 403: our credentials) fails the same way every time.
+// failed classifies a refused send. A request the gateway refuses as such (400: a
+// number it cannot send to, a text it will not take) fails the same way every time. The
+// rest is tried again, which the message id makes safe: the gateway's queue full (503),
+// a server error, 429, a time-out, a network error, an answer cut short; and also 401
+// and 403, since the app's password changes when it is installed again, and failing
+// every ticket for good until an operator notices would lose them (they wait in the
+// outbox, and the log says what to fix).
 func (s *Sender) failed(out channels.Outbound, id string, status int, err error) error {
-	retryable := status == 0 || status == http.StatusTooManyRequests || status >= 500
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
+	retryable := !errors.As(err, &apiErr) || status == http.StatusTooManyRequests || status >= 500 ||
+		status == http.StatusUnauthorized || status == http.StatusForbidden
+	if apiErr != nil {
 		apiErr.Message = channels.MaskDigits(apiErr.Message) // the gateway's words may quote the number
 	}
 	se := &channels.SendError{Permanent: !retryable, Err: err}
 	if status != 0 {
 		se.Code = fmt.Sprint(status)
 	}
-	if retryable {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		s.metrics.Sent(Channel, "retryable", 0)
+		s.log.Error("smsgate refused our credentials; messages wait in the outbox: set SMSGATE_USER and SMSGATE_PASSWORD (or SMSGATE_TOKEN) as the app shows them now, and restart", "status", status)
+		return se
+	case retryable:
 		s.metrics.Sent(Channel, "retryable", 0)
 		s.log.Warn("smsgate send failed, will retry", "to", channels.MaskPhone(out.To), "err", se)
 		return se
 	}
 	s.metrics.Sent(Channel, "permanent", 0)
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		s.log.Error("smsgate refused our credentials: check SMSGATE_USER and SMSGATE_PASSWORD, or SMSGATE_TOKEN", "status", status)
-	} else {
-		s.log.Warn("smsgate refused message", "to", channels.MaskPhone(out.To), "err", se)
-	}
+	s.log.Warn("smsgate refused message", "to", channels.MaskPhone(out.To), "err", se)
 	if s.records != nil {
 		rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: id, Peer: out.To,
 			Status: "failed", ErrorCode: se.Code, Error: channels.MaskDigits(err.Error()), At: s.now()}

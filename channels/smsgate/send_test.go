@@ -49,7 +49,9 @@ func TestSendAccepted(t *testing.T) {
 	}
 }
 
-// A bearer token works instead of user and password; wrong credentials fail for good.
+// A bearer token works instead of user and password. Wrong credentials (the app's
+// password changes when it is installed again) are tried again: the messages wait in
+// the outbox until the settings are right.
 func TestSendCredentials(t *testing.T) {
 	g := smsgatetest.Start(t)
 	s, _ := newSender(t, g, smsgate.Config{Token: smsgatetest.Token})
@@ -58,8 +60,8 @@ func TestSendCredentials(t *testing.T) {
 	}
 	bad, _ := newSender(t, g, smsgate.Config{User: "sms", Password: "wrong"})
 	_, err := bad.Send(context.Background(), channels.Outbound{To: resident, Text: "a", Key: "t2"})
-	if !channels.IsPermanent(err) || !strings.Contains(err.Error(), "401") {
-		t.Fatalf("wrong password: %v, want a permanent 401", err)
+	if err == nil || channels.IsPermanent(err) || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("wrong password: %v, want a retryable 401", err)
 	}
 }
 
@@ -73,7 +75,7 @@ func TestSendAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		status    int
 		permanent bool
-	}{{503, false}, {500, false}, {429, false}, {400, true}, {401, true}, {403, true}} {
+	}{{503, false}, {500, false}, {429, false}, {401, false}, {403, false}, {400, true}, {404, true}} {
 		g.Answer(tc.status)
 		_, err := s.Send(ctx, channels.Outbound{To: resident, Text: "a", Key: "answer"})
 		if err == nil || channels.IsPermanent(err) != tc.permanent {
@@ -93,6 +95,14 @@ func TestSendAnswers(t *testing.T) {
 	}
 	if n := len(g.TextsTo(resident)); n != 1 {
 		t.Fatalf("the resident got the message %d times", n)
+	}
+
+	// An accepted message whose answer cannot be read is sent, not failed.
+	for _, body := range []string{"<html>proxy</html>", `{"id":"x","state":`, `{"state":1}`} {
+		g.AcceptWithBody(body)
+		if _, err := s.Send(ctx, channels.Outbound{To: resident, Text: "odd answer", Key: "odd-" + body[:3]}); err != nil {
+			t.Fatalf("202 with body %q: %v", body, err)
+		}
 	}
 
 	g.Delay(time.Second)

@@ -7,11 +7,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
+	"unicode"
+
+	"golang.org/x/time/rate"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/msisdn"
@@ -39,6 +43,9 @@ type Webhook struct {
 
 	// gate counts the turns being run, for Close.
 	gate channels.Gate
+	// rejections keeps refused requests, which anyone can send, from filling the log:
+	// the first ten, then one a minute; the metric counts them all.
+	rejections rate.Sometimes
 }
 
 // NewWebhook makes the events endpoint. Without a signing key it refuses every
@@ -49,7 +56,7 @@ func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, 
 		metrics = NopMetrics{}
 	}
 	return &Webhook{cfg: cfg.WithDefaults(), handler: handler, replies: replies, records: records, state: state,
-		metrics: metrics, log: log, now: time.Now}
+		metrics: metrics, log: log, now: time.Now, rejections: rate.Sometimes{First: 10, Interval: time.Minute}}
 }
 
 // Register adds the endpoint to mux.
@@ -104,7 +111,10 @@ func (w *Webhook) verified(rw http.ResponseWriter, r *http.Request) ([]byte, boo
 // reject answers a refused request; the log line says why and from where, never what.
 func (w *Webhook) reject(rw http.ResponseWriter, r *http.Request, reason string, code int) {
 	w.metrics.Rejected(reason)
-	w.log.Warn("smsgate webhook rejected", "reason", reason, "remote", r.RemoteAddr)
+	w.rejections.Do(func() {
+		w.log.Warn("smsgate webhook rejected (further ones this minute are only counted, in silakso_webhook_rejections_total)",
+			"reason", reason, "remote", r.RemoteAddr)
+	})
 	http.Error(rw, http.StatusText(code), code)
 }
 
@@ -116,6 +126,7 @@ func (w *Webhook) ignore(rw http.ResponseWriter, env envelope, why string) {
 }
 
 func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	if !w.gate.Enter() {
 		http.Error(rw, "shutting down; send again", http.StatusServiceUnavailable)
 		return
@@ -142,26 +153,9 @@ func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := w.now()
-	// Whatever the phone says, it is alive.
-	side, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
-	if w.state != nil {
-		if err := w.state.Heard(side, now); err != nil {
-			w.log.Warn("smsgate: last heard not recorded", "err", err)
-		}
-	}
-	cancel()
-	battery := -1
-	if env.Event == EventPing {
-		battery = p.Health.battery()
-		if p.Health != nil && p.Health.Status == "fail" {
-			w.log.Warn("smsgate: the phone reports a problem (battery, connection or failed SMS); see its app", "battery", battery)
-		}
-	}
-	w.metrics.Phone(now, battery)
-
 	switch env.Event {
 	case EventReceived, EventMMSReceived:
-		w.received(rw, r, env, p, now)
+		w.received(rw, r, env, p, now, arrived)
 	case EventSent, EventDelivered, EventFailed, EventCancelled:
 		w.delivery(rw, r, env, p, now)
 	case EventPing:
@@ -171,15 +165,36 @@ func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
 	default:
 		w.ignore(rw, env, "unknown event")
 	}
+
+	// Whatever the phone says, it is alive. This is bookkeeping, done once the phone
+	// has its answer (it waits 5 s at most).
+	if f, ok := rw.(http.Flusher); ok {
+		f.Flush()
+	}
+	battery := -1
+	if env.Event == EventPing {
+		battery = p.Health.battery()
+		if p.Health != nil && p.Health.Status == "fail" {
+			w.log.Warn("smsgate: the phone reports a problem (battery, connection or failed SMS); see its app", "battery", battery)
+		}
+	}
+	w.metrics.Phone(now, battery)
+	if w.state != nil {
+		side, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sideCallTimeout)
+		defer cancel()
+		if err := w.state.Heard(side, now); err != nil {
+			w.log.Warn("smsgate: last heard not recorded", "err", err)
+		}
+	}
 }
 
 // received runs the bot's turn for an SMS (or MMS) a resident or officer sent.
-func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope, p payload, now time.Time) {
+func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope, p payload, now, arrived time.Time) {
 	from, ok := msisdn.Parse(p.from())
 	if !ok {
 		// A network's notice (TELKOMSEL), a short code or a machine: nobody to answer.
 		w.metrics.Inbound(Channel, "ignored")
-		w.log.Info("smsgate: SMS from a sender that is not a phone number ignored", "sender", channels.MaskDigits(p.from()), "id", env.ID)
+		w.log.Info("smsgate: SMS from a sender that is not a mobile number ignored", "sender", senderKind(p.from()), "id", env.ID)
 		rw.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -201,8 +216,20 @@ func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope
 	}
 	// Never the last delivery: the phone keeps an event it got no 2xx for and posts it
 	// again (5 s, 10 s, 20 s ... for about two days), and that delivery runs the turn.
-	result := channels.RunTurn(r.Context(), w.handler, w.replies, in, w.cfg.TurnTimeout, false, w.log)
+	// The turn has what is left of TurnTimeout since the event arrived, and the phone
+	// hanging up does not cut it (a commit cut in half is worse than an answer nobody
+	// reads: the phone's next post is known as a duplicate).
+	budget := w.cfg.TurnTimeout - time.Since(arrived)
+	result := channels.RunTurn(context.WithoutCancel(r.Context()), w.handler, w.replies, in, budget, false, w.log)
 	w.metrics.Inbound(Channel, result)
+	if result == channels.ResultFailed {
+		http.Error(rw, "turn failed; send again", http.StatusServiceUnavailable)
+	} else {
+		rw.WriteHeader(http.StatusNoContent)
+	}
+	if f, ok := rw.(http.Flusher); ok {
+		f.Flush()
+	}
 	if w.records != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sideCallTimeout)
 		defer cancel()
@@ -211,18 +238,15 @@ func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope
 			w.log.Warn("message record dropped", "err", err)
 		}
 	}
-	if result == channels.ResultFailed {
-		http.Error(rw, "turn failed; send again", http.StatusServiceUnavailable)
-		return
-	}
-	rw.WriteHeader(http.StatusNoContent)
 }
 
 // delivery records what became of a message we sent. The message id is the key we sent
 // it with (Sender), so the record it updates is ours.
 func (w *Webhook) delivery(rw http.ResponseWriter, r *http.Request, env envelope, p payload, now time.Time) {
-	if p.MessageID == "" {
-		w.reject(rw, r, "bad_request", http.StatusBadRequest)
+	if !validID(p.MessageID) || !validID(env.ID) {
+		// Not a message of ours (our ids are 32 hex digits): nothing to update, and a 4xx
+		// would only make the phone post it again for two days.
+		w.ignore(rw, env, "message or event id that is not one of ours")
 		return
 	}
 	to, _ := msisdn.Parse(p.to())
@@ -270,4 +294,27 @@ func (w *Webhook) delivery(rw http.ResponseWriter, r *http.Request, env envelope
 		}
 	}
 	rw.WriteHeader(http.StatusNoContent)
+}
+
+// senderKind says what a sender that cannot be answered looks like, for the log, without
+// the number itself (a landline is still a person's number).
+func senderKind(s string) string {
+	digits, letters := 0, 0
+	for _, c := range s {
+		switch {
+		case '0' <= c && c <= '9':
+			digits++
+		case unicode.IsLetter(c):
+			letters++
+		}
+	}
+	switch {
+	case s == "":
+		return "none"
+	case letters > 0:
+		return "a name"
+	case digits <= 6:
+		return "a short code"
+	}
+	return fmt.Sprintf("a %d-digit number that is not a mobile", digits)
 }

@@ -81,6 +81,18 @@ func recorded(t *testing.T, name string) []byte {
 	return b
 }
 
+// eventually waits for what the webhook does after answering (records, last heard).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not done after 5 s: %s", what)
+		}
+	}
+}
+
+func (s *site) records() []store.MessageRecord { return s.bot.MessageRecords() }
+
 func post(t *testing.T, s *site, body []byte) int {
 	t.Helper()
 	code, err := s.phone.Post(context.Background(), body)
@@ -181,12 +193,11 @@ func TestReceivedSMS(t *testing.T) {
 	if len(s.bot.Replies) != 2 || s.bot.Replies[0].To != "+6281234567890" || s.bot.Replies[0].Channel != smsgate.Channel {
 		t.Fatalf("replies %+v", s.bot.Replies)
 	}
-	if len(s.bot.Records) != 2 || s.bot.Records[0].Direction != store.Inbound || s.bot.Records[0].Status != "received" {
-		t.Fatalf("records %+v", s.bot.Records)
+	eventually(t, "two records", func() bool { return len(s.records()) == 2 })
+	if recs := s.records(); recs[0].Direction != store.Inbound || recs[0].Status != "received" {
+		t.Fatalf("records %+v", recs)
 	}
-	if last, _ := s.state.LastHeard(context.Background()); last.IsZero() {
-		t.Fatal("an SMS did not count as the phone heard from")
-	}
+	eventually(t, "the phone heard from", func() bool { last, _ := s.state.LastHeard(context.Background()); return !last.IsZero() })
 }
 
 func TestSenders(t *testing.T) {
@@ -296,12 +307,10 @@ func TestFailedPingAndIgnoredEvents(t *testing.T) {
 	if len(s.bot.Inbound) != 0 {
 		t.Fatalf("turns %+v", s.bot.Inbound)
 	}
-	if len(s.bot.Records) != 1 || s.bot.Records[0].Status != "failed" || !strings.Contains(s.bot.Records[0].Error, "RESULT_ERROR_NO_SERVICE") {
-		t.Fatalf("records %+v", s.bot.Records)
+	if recs := s.records(); len(recs) != 1 || recs[0].Status != "failed" || !strings.Contains(recs[0].Error, "RESULT_ERROR_NO_SERVICE") {
+		t.Fatalf("records %+v", recs)
 	}
-	if s.battery != 87 {
-		t.Fatalf("battery %d from the ping, want 87", s.battery)
-	}
+	eventually(t, "battery 87 from the ping", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.battery == 87 })
 	// An MMS is a turn with media; its picture stays on the phone.
 	post(t, s, recorded(t, "mms_received.json"))
 	if len(s.bot.Inbound) != 1 || s.bot.Inbound[0].Media != 1 || s.bot.Inbound[0].From != "+6281234567890" {
@@ -381,5 +390,20 @@ func TestUnreadableTimeStillDeduplicated(t *testing.T) {
 	}
 	if len(s.bot.Inbound) != 1 || len(s.bot.Replies) != 1 {
 		t.Fatalf("%d turns, %d replies for one SMS posted twice", len(s.bot.Inbound), len(s.bot.Replies))
+	}
+}
+
+// A report whose ids are not ours (empty, far too long, odd characters) updates nothing
+// and is not posted again.
+func TestReportWithForeignIDIgnored(t *testing.T) {
+	s := newSite(t, smsgate.Config{SigningKey: key})
+	for _, id := range []string{"", strings.Repeat("a", 65), "id with spaces", "x\x00y"} {
+		body := s.phone.Envelope(smsgate.EventDelivered, map[string]any{"messageId": id, "recipient": "+6281234567890"})
+		if code := post(t, s, body); code != http.StatusNoContent {
+			t.Fatalf("id %q: status %d", id, code)
+		}
+	}
+	if recs := s.records(); len(recs) != 0 {
+		t.Fatalf("records %+v", recs)
 	}
 }

@@ -50,6 +50,8 @@ type config struct {
 	SMSGate smsgate.Config
 	// SMSGateRate caps SMS sent through the gateway phone per minute, for its SIM card.
 	SMSGateRate float64
+	// SMSGateCloud allows the public cloud as the gateway (a pilot).
+	SMSGateCloud bool
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and

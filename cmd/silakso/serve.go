@@ -59,6 +59,12 @@ const (
 // readyFunc checks one dependency for /readyz.
 type readyFunc func(ctx context.Context) error
 
+// reportFunc describes the state of a device this instance does not need to answer
+// requests (a modem, a gateway phone) for /readyz, without failing it: a load balancer
+// that took every instance out because a phone is off would cut the other channels
+// too, and the phone's own events, which are the only way it is heard again.
+type reportFunc func(ctx context.Context) string
+
 func runServe(ctx context.Context, env func(string) string, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,6 +80,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	ready := map[string]readyFunc{}
+	reports := map[string]reportFunc{}
 
 	db, err := openCases(ctx, cfg)
 	if err != nil {
@@ -182,9 +189,11 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		}
 		defer closeWithin(clientCloseTime, "gammu database", func() error { gw.Close(); return nil }, log)
 		senders[gammu.Channel] = gammu.NewSender(gw, cfg.Gammu, m)
-		ready["gammu"] = func(ctx context.Context) error {
-			_, err := gw.Check(ctx, cfg.Gammu.PhoneID, cfg.Gammu.StaleAfter)
-			return err
+		reports["gammu"] = func(ctx context.Context) string {
+			if _, err := gw.Check(ctx, cfg.Gammu.PhoneID, cfg.Gammu.StaleAfter); err != nil {
+				return err.Error()
+			}
+			return "ok"
 		}
 	}
 	if cfg.smsgateEnabled() {
@@ -223,7 +232,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 				log.Info("supervisors alerted of the silent gateway phone", "supervisors", n)
 			}
 		}
-		ready["smsgate"] = phone.Check
+		reports["smsgate"] = phone.Report
 	}
 	var gammuIn *gammu.Adapter
 	var gammuTrack *gammu.Tracker
@@ -246,7 +255,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", readyHandler(ready))
+	mux.HandleFunc("GET /readyz", readyHandler(ready, reports))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	srv := &http.Server{
@@ -399,8 +408,8 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 }
 
 // readyHandler answers 200 when every dependency answers within 2 s, else 503 with
-// what failed.
-func readyHandler(checks map[string]readyFunc) http.HandlerFunc {
+// what failed; the reports are added to the answer and never fail it.
+func readyHandler(checks map[string]readyFunc, reports map[string]reportFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -413,6 +422,9 @@ func readyHandler(checks map[string]readyFunc) http.HandlerFunc {
 			} else {
 				status[name] = "ok"
 			}
+		}
+		for name, report := range reports {
+			status[name] = report(ctx)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)

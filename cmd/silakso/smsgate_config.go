@@ -38,8 +38,29 @@ func (c *config) loadSMSGate(env func(string) string) error {
 			return fmt.Errorf("SMSGATE_ALERT_AFTER=%q: use a duration such as 30m", v)
 		}
 	}
+	switch v := env("SMSGATE_ALLOW_CLOUD"); strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		c.SMSGateCloud = true
+	case "", "off", "false", "0", "no":
+	default:
+		return fmt.Errorf("SMSGATE_ALLOW_CLOUD=%q: use on (a pilot on the public cloud) or off", v)
+	}
 	c.SMSGate = c.SMSGate.WithDefaults()
 	return nil
+}
+
+// minSigningKey is the shortest webhook signing key taken: the app's own is 8
+// characters, which one captured event lets anyone find by trying them all.
+const minSigningKey = 16
+
+// publicCloud reports whether a gateway URL is the project's public cloud.
+func publicCloud(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return h == "sms-gate.app" || strings.HasSuffix(h, ".sms-gate.app")
 }
 
 // smsgateEnabled reports whether the Android gateway channel is configured.
@@ -59,6 +80,10 @@ func (c config) checkSMSGate() error {
 		return fmt.Errorf("set SMSGATE_TOKEN or SMSGATE_USER/SMSGATE_PASSWORD, not both")
 	case g.SigningKey == "":
 		return fmt.Errorf("SMSGATE_SIGNING_KEY is not set: copy the webhook signing key from the app (Settings, Webhooks), or anyone could post SMS in a resident's name")
+	case len(g.SigningKey) < minSigningKey:
+		return fmt.Errorf("SMSGATE_SIGNING_KEY has %d characters: set a key of at least %d in the app (Settings, Webhooks), e.g. from openssl rand -hex 24; a short one can be guessed from one event", len(g.SigningKey), minSigningKey)
+	case publicCloud(g.URL) && !c.SMSGateCloud:
+		return fmt.Errorf("SMSGATE_URL=%q is the public cloud: every reply's text passes through a server outside the regency; use the phone's local server or a private server, or set SMSGATE_ALLOW_CLOUD=on for a pilot", g.URL)
 	case c.PublicURL == "":
 		return fmt.Errorf("SILAKSO_PUBLIC_URL is not set: the phone posts its events to SILAKSO_PUBLIC_URL%s", smsgate.EventsPath)
 	case !strings.HasPrefix(g.URL, "https://") && !privateHost(g.URL):

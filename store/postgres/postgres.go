@@ -93,11 +93,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // refused marks errors where PostgreSQL refused the data itself (class 22, data
-// exception, such as a NUL byte in text; class 23, integrity violation) as
-// store.ErrInvalid: the same write would fail again, unlike a database that is down.
+// exception, such as a NUL byte in text; class 23, integrity violation; 54000, a value
+// too large for an index) as store.ErrInvalid: the same write would fail again, unlike
+// a database that is down.
 func refused(err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23") || pgErr.Code == "54000") {
 		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
 	}
 	return err

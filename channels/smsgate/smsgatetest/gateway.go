@@ -3,6 +3,7 @@ package smsgatetest
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -56,6 +57,7 @@ type Gateway struct {
 type answer struct {
 	status int
 	keep   bool
+	body   string
 }
 
 // Start runs a gateway on 127.0.0.1 until the test ends.
@@ -98,6 +100,14 @@ func (g *Gateway) LoseAnswer(status int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.next = append(g.next, answer{status: status, keep: true})
+}
+
+// AcceptWithBody makes the next send accepted with 202 and this body instead of the
+// message's state (a proxy's page, a cut answer).
+func (g *Gateway) AcceptWithBody(body string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.next = append(g.next, answer{status: http.StatusAccepted, keep: true, body: body})
 }
 
 // Delay makes every send wait d before it is answered.
@@ -250,6 +260,11 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 	if phone != nil {
 		go func() { defer g.wg.Done(); g.report(phone, m) }()
+	}
+	if a.keep && a.status == http.StatusAccepted {
+		w.WriteHeader(a.status)
+		io.WriteString(w, a.body)
+		return
 	}
 	if a.keep {
 		fail(w, a.status, http.StatusText(a.status))
