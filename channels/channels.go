@@ -108,13 +108,29 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &se) && se.Permanent
 }
 
-// digitRun is what may be a phone number or a NIK inside a provider's words.
-var digitRun = regexp.MustCompile(`\d{8,}`)
+// digitRun is what may be a phone number or a NIK inside a provider's words: digits,
+// possibly written in groups (0812 3456 7890, +1 (415) 555-0100). Dots do not join
+// groups, so that addresses in network errors (dial tcp 192.168.1.20:8080) stay
+// readable.
+var digitRun = regexp.MustCompile(`\+?\(?\d[\d ()-]*\d`)
 
 // MaskDigits hides the middle of every run of eight or more digits in s, as MaskPhone
-// does: for text from providers and libraries (error messages that quote the number
-// they refused) before it is logged or stored.
-func MaskDigits(s string) string { return digitRun.ReplaceAllStringFunc(s, MaskPhone) }
+// does, however the digits are grouped: for text from providers and libraries (error
+// messages that quote the number they refused) before it is logged or stored.
+func MaskDigits(s string) string {
+	return digitRun.ReplaceAllStringFunc(s, func(run string) string {
+		digits := strings.Map(func(r rune) rune {
+			if '0' <= r && r <= '9' || r == '+' {
+				return r
+			}
+			return -1
+		}, run)
+		if len(strings.TrimPrefix(digits, "+")) < 8 {
+			return run
+		}
+		return MaskPhone(digits)
+	})
+}
 
 // IsE164 reports whether s is a phone number in E.164 form: + and 8 to 15 digits.
 func IsE164(s string) bool {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 	"unicode"
@@ -149,7 +150,10 @@ func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if w.cfg.DeviceID != "" && env.DeviceID != w.cfg.DeviceID {
-		w.ignore(rw, env, "another phone of the account (SMSGATE_DEVICE_ID)")
+		// Loud: a wrong SMSGATE_DEVICE_ID drops every resident's SMS.
+		w.log.Warn("smsgate event from another phone of the account ignored; is SMSGATE_DEVICE_ID right?",
+			"event", env.Event, "device", env.DeviceID, "want", w.cfg.DeviceID)
+		rw.WriteHeader(http.StatusNoContent)
 		return
 	}
 	now := w.now()
@@ -211,8 +215,9 @@ func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope
 	}
 	in := channels.Inbound{Channel: Channel, From: from, Text: p.Message, Time: received, ID: id}
 	if env.Event == EventMMSReceived {
-		// The picture itself stays on the phone; the bot tells the sender it reads text.
-		in.Text, in.Media = p.Subject, 1
+		// The picture itself stays on the phone, and its subject is not an answer (a
+		// "Foto KK" is no name); the bot tells the sender it reads text.
+		in.Text, in.Media = "", 1
 	}
 	// Never the last delivery: the phone keeps an event it got no 2xx for and posts it
 	// again (5 s, 10 s, 20 s ... for about two days), and that delivery runs the turn.
@@ -277,7 +282,7 @@ func (w *Webhook) delivery(rw http.ResponseWriter, r *http.Request, env envelope
 			}
 		}
 	case EventFailed:
-		rec.Status, rec.Error = "failed", channels.MaskDigits(p.Reason)
+		rec.Status, rec.ErrorCode, rec.Error = "failed", failureCode(p.Reason), channels.MaskDigits(p.Reason)
 		w.log.Warn("smsgate: the phone could not send a message", "id", p.MessageID, "to", channels.MaskPhone(to), "reason", rec.Error)
 	case EventCancelled:
 		rec.Status = "canceled"
@@ -317,4 +322,17 @@ func senderKind(s string) string {
 		return "a short code"
 	}
 	return fmt.Sprintf("a %d-digit number that is not a mobile", digits)
+}
+
+// androidResult is Android's name for why an SMS was not sent, inside the app's reason
+// ("Send result: RESULT_ERROR_NO_SERVICE (...)").
+var androidResult = regexp.MustCompile(`RESULT_ERROR_[A-Z_]+`)
+
+// failureCode is the error code a failed message's record gets: Android's result when
+// the reason names one, else "phone" (the phone gave up: no SIM, time to live over).
+func failureCode(reason string) string {
+	if code := androidResult.FindString(reason); code != "" {
+		return code
+	}
+	return "phone"
 }

@@ -307,13 +307,14 @@ func TestFailedPingAndIgnoredEvents(t *testing.T) {
 	if len(s.bot.Inbound) != 0 {
 		t.Fatalf("turns %+v", s.bot.Inbound)
 	}
-	if recs := s.records(); len(recs) != 1 || recs[0].Status != "failed" || !strings.Contains(recs[0].Error, "RESULT_ERROR_NO_SERVICE") {
+	if recs := s.records(); len(recs) != 1 || recs[0].Status != "failed" || recs[0].ErrorCode != "RESULT_ERROR_NO_SERVICE" ||
+		!strings.Contains(recs[0].Error, "service is currently unavailable") {
 		t.Fatalf("records %+v", recs)
 	}
 	eventually(t, "battery 87 from the ping", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.battery == 87 })
-	// An MMS is a turn with media; its picture stays on the phone.
+	// An MMS is a turn with media and no text (its subject, "Foto KK", is no answer).
 	post(t, s, recorded(t, "mms_received.json"))
-	if len(s.bot.Inbound) != 1 || s.bot.Inbound[0].Media != 1 || s.bot.Inbound[0].From != "+6281234567890" {
+	if len(s.bot.Inbound) != 1 || s.bot.Inbound[0].Media != 1 || s.bot.Inbound[0].Text != "" || s.bot.Inbound[0].From != "+6281234567890" {
 		t.Fatalf("mms %+v", s.bot.Inbound)
 	}
 }

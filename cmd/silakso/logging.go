@@ -10,7 +10,8 @@ import (
 )
 
 // Personal data that must never reach a log in full, whatever a log call passes:
-// Indonesian phone numbers in any form, and 16-digit NIKs.
+// Indonesian phone numbers in any form, 16-digit NIKs, and any other run of eight or
+// more digits.
 var (
 	phonePattern = regexp.MustCompile(`(?:\+?62|\b0)8\d{7,12}\b`)
 	nikPattern   = regexp.MustCompile(`\b\d{16}\b`)
@@ -20,7 +21,9 @@ var (
 // only masked values; this is the second lock on the door.
 func maskPersonal(s string) string {
 	s = nikPattern.ReplaceAllStringFunc(s, dialogs.MaskNIK)
-	return phonePattern.ReplaceAllStringFunc(s, channels.MaskPhone)
+	s = phonePattern.ReplaceAllStringFunc(s, channels.MaskPhone)
+	// Numbers written in groups (0812 3456 7890) and foreign ones.
+	return channels.MaskDigits(s)
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {

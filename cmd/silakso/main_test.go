@@ -106,6 +106,9 @@ func TestConfigErrors(t *testing.T) {
 		{"smsgate: register without url", nil, []string{"smsgate", "register"}, 1, "SMSGATE_URL is not set"},
 		{"smsgate: register, gateway down", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_PUBLIC_URL": "https://silakso.example.go.id", "SMSGATE_URL": "http://127.0.0.1:1", "SMSGATE_USER": "sms", "SMSGATE_PASSWORD": "pw", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "register sms:received"},
 		{"smsgate: no subcommand", nil, []string{"smsgate"}, 2, "register or check"},
+		{"smsgate: settings without url", map[string]string{"SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_SIGNING_KEY is set but SMSGATE_URL is not"},
+		{"smsgate: password missing", map[string]string{"SMSGATE_URL": "http://hp-gateway.local:8080", "SMSGATE_USER": "sms", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_PASSWORD is not set"},
+		{"smsgate: public url not https", map[string]string{"SILAKSO_PUBLIC_URL": "silakso.example.go.id", "SMSGATE_URL": "http://hp-gateway:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "SILAKSO_PUBLIC_URL=\"silakso.example.go.id\": the phone posts its events only to https://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

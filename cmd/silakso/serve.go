@@ -104,7 +104,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		window = r.Window()
 		phoneState = r.Gateway()
 	} else {
-		log.Warn("sessions are kept in this process: run one instance only, or set SILAKSO_REDIS_URL")
+		log.Warn("sessions are kept in this process: conversations in progress start over when it restarts, and only one instance may run; set SILAKSO_REDIS_URL to keep them")
 		sessions = memory.NewSessions(store.SessionOptions{}, time.Now)
 		window = twilio.NewMemoryWindow()
 	}

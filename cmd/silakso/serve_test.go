@@ -217,9 +217,13 @@ func TestServeConfigErrors(t *testing.T) {
 func TestLogsMaskPersonalData(t *testing.T) {
 	var b strings.Builder
 	log := newLogger(&b, -4)
-	log.Info("x", "a", "from +6281234567890 and 081234567890", "nik", "NIK 1904014507850001", "err", fmt.Errorf("lookup 6281234567890 failed"))
+	log.Info("x", "a", "from +6281234567890 and 081234567890", "nik", "NIK 1904014507850001", "err", fmt.Errorf("lookup 6281234567890 failed"),
+		"grouped", "0812 3456 7890 and +1 (415) 555-0100", "remote", "192.168.100.200:8080")
 	out := b.String()
-	for _, leak := range []string{"+6281234567890", "081234567890", "1904014507850001", "6281234567890"} {
+	if !strings.Contains(out, "192.168.100.200:8080") {
+		t.Errorf("an address was masked: %s", out)
+	}
+	for _, leak := range []string{"+6281234567890", "081234567890", "1904014507850001", "6281234567890", "3456 7890", "555-0100"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("log contains %s: %s", leak, out)
 		}

@@ -21,7 +21,8 @@ const defaultSMSGateRate = 10
 func (c *config) loadSMSGate(env func(string) string) error {
 	c.SMSGate = smsgate.Config{
 		URL: strings.TrimSuffix(env("SMSGATE_URL"), "/"), User: env("SMSGATE_USER"), Password: env("SMSGATE_PASSWORD"),
-		Token: env("SMSGATE_TOKEN"), SigningKey: env("SMSGATE_SIGNING_KEY"), DeviceID: env("SMSGATE_DEVICE_ID"),
+		// A key pasted with a space around it would refuse every event.
+		Token: env("SMSGATE_TOKEN"), SigningKey: strings.TrimSpace(env("SMSGATE_SIGNING_KEY")), DeviceID: env("SMSGATE_DEVICE_ID"),
 		PublicURL: c.PublicURL,
 	}
 	var err error
@@ -46,6 +47,13 @@ func (c *config) loadSMSGate(env func(string) string) error {
 		return fmt.Errorf("SMSGATE_ALLOW_CLOUD=%q: use on (a pilot on the public cloud) or off", v)
 	}
 	c.SMSGate = c.SMSGate.WithDefaults()
+	if c.SMSGate.URL == "" {
+		for _, k := range []string{"SMSGATE_USER", "SMSGATE_PASSWORD", "SMSGATE_TOKEN", "SMSGATE_SIGNING_KEY", "SMSGATE_DEVICE_ID"} {
+			if env(k) != "" {
+				return fmt.Errorf("%s is set but SMSGATE_URL is not: set the gateway's address too, e.g. http://192.168.1.20:8080, or unset %s", k, k)
+			}
+		}
+	}
 	return nil
 }
 
@@ -74,6 +82,10 @@ func (c config) checkSMSGate() error {
 		return err
 	}
 	switch {
+	case g.Token == "" && g.User != "" && g.Password == "":
+		return fmt.Errorf("SMSGATE_PASSWORD is not set (SMSGATE_USER is): copy it from the app, where the user name is")
+	case g.Token == "" && g.User == "" && g.Password != "":
+		return fmt.Errorf("SMSGATE_USER is not set (SMSGATE_PASSWORD is): copy it from the app (sms on the phone's local server)")
 	case g.Token == "" && (g.User == "" || g.Password == ""):
 		return fmt.Errorf("SMSGATE_URL is set without credentials: set SMSGATE_USER and SMSGATE_PASSWORD (shown in the app), or SMSGATE_TOKEN")
 	case g.Token != "" && g.User != "":
@@ -86,6 +98,8 @@ func (c config) checkSMSGate() error {
 		return fmt.Errorf("SMSGATE_URL=%q is the public cloud: every reply's text passes through a server outside the regency; use the phone's local server or a private server, or set SMSGATE_ALLOW_CLOUD=on for a pilot", g.URL)
 	case c.PublicURL == "":
 		return fmt.Errorf("SILAKSO_PUBLIC_URL is not set: the phone posts its events to SILAKSO_PUBLIC_URL%s", smsgate.EventsPath)
+	case !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://127.0.0.1"):
+		return fmt.Errorf("SILAKSO_PUBLIC_URL=%q: the phone posts its events only to https:// addresses (or http://127.0.0.1), e.g. https://silakso.example.go.id", c.PublicURL)
 	case !strings.HasPrefix(g.URL, "https://") && !privateHost(g.URL):
 		return fmt.Errorf("SMSGATE_URL=%q: plain http only to the phone on the office network (a private address); use https:// for a server", g.URL)
 	}
@@ -93,13 +107,16 @@ func (c config) checkSMSGate() error {
 }
 
 // privateHost reports whether a URL's host is on this machine or the office's own
-// network, where the phone's local server speaks plain http.
+// network, where the phone's local server speaks plain http: a private address, or a
+// name that only a local network resolves (hp-gateway, hp-gateway.local, .lan).
 func privateHost(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false
 	}
-	if u.Hostname() == "localhost" {
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || (h != "" && !strings.Contains(h, ".")) ||
+		strings.HasSuffix(h, ".local") || strings.HasSuffix(h, ".lan") || strings.HasSuffix(h, ".home.arpa") {
 		return true
 	}
 	ip, err := netip.ParseAddr(u.Hostname())

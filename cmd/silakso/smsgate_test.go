@@ -190,3 +190,39 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 		t.Errorf("readyz %d %s after a ping", code, body)
 	}
 }
+
+// register and check, as an operator meets them: a wrong password named, SILAKSO's own
+// webhooks to an old address and another service reading residents' SMS pointed out.
+func TestSMSGateRegisterAndCheck(t *testing.T) {
+	g := smsgatetest.Start(t)
+	env := map[string]string{
+		"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_PUBLIC_URL": "https://silakso.example.go.id",
+		"SMSGATE_URL": g.URL, "SMSGATE_USER": smsgatetest.User, "SMSGATE_PASSWORD": "wrong", "SMSGATE_SIGNING_KEY": phoneKey,
+	}
+	code, _, errOut := runCmd(t, env, "", "smsgate", "register")
+	if code != 1 || !strings.Contains(errOut, "check SMSGATE_USER and SMSGATE_PASSWORD") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("wrong password: exit %d %q", code, errOut)
+	}
+	env["SMSGATE_PASSWORD"] = smsgatetest.Password
+	if code, out, errOut := runCmd(t, env, "", "smsgate", "check"); code != 1 || !strings.Contains(errOut, "run silakso smsgate register") {
+		t.Fatalf("check before register: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, env, "", "smsgate", "register"); code != 0 {
+		t.Fatal(errOut)
+	}
+	c, err := smsgate.NewClient(smsgate.Config{URL: g.URL, User: smsgatetest.User, Password: smsgatetest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RegisterHook(context.Background(), smsgate.Hook{ID: "n8n", URL: "https://n8n.example/hook", Event: smsgate.EventReceived}); err != nil {
+		t.Fatal(err)
+	}
+	env["SILAKSO_PUBLIC_URL"] = "https://baru.example.go.id"
+	code, out, errOut := runCmd(t, env, "", "smsgate", "check")
+	if code != 1 || !strings.Contains(out, "old         sms:received") || !strings.Contains(out, "WARNING     sms:received   -> https://n8n.example/hook") {
+		t.Fatalf("check after the address changed: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, env, "", "smsgate", "--help"); code != 0 || !strings.Contains(out, "silakso smsgate register") {
+		t.Fatalf("--help: exit %d %s", code, out)
+	}
+}
