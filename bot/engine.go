@@ -319,6 +319,11 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
 		return e.keyword(ctx, s, in, kw)
 	}
+	// A bare ticket (or a NIK) at the menu, or from someone new, is a status question:
+	// people send the number they were given without CEK.
+	if bareTicket(text) && (isNew || st.Step == dialogs.StepMenu) {
+		return e.keyword(ctx, s, in, dialogs.Keyword{Cmd: dialogs.Status, Arg: text})
+	}
 	switch {
 	case isNew:
 		return e.intake.Welcome(st).Replies
@@ -391,12 +396,7 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 		s.Lang = kw.Arg
 		return []locales.Msg{locales.M("lang.switched"), e.intake.Prompt(st)}
 	case dialogs.Status:
-		var msgs []locales.Msg
-		if kw.Arg == "" {
-			msgs = e.myCases(ctx, in.From, s.Lang)
-		} else {
-			msgs = []locales.Msg{e.caseStatus(ctx, in.From, kw.Arg, s.Lang)}
-		}
+		msgs := e.status(ctx, in.From, kw.Arg, s.Lang)
 		if st.InIntake() {
 			msgs = append(msgs, e.intake.Prompt(st))
 		}

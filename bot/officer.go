@@ -342,16 +342,15 @@ func agencyOrReason(to store.Status, agency, note string) string {
 	return note
 }
 
-// viewCase shows a case in full (LIHAT); NIK stays masked except for admins. The view
-// itself is an audit event: who looked at whose data is on record.
+// viewCase shows a case in full (LIHAT); the NIK stays masked for every role: a
+// message stays in the phone's inbox and the provider's logs, and whoever needs the
+// full number reads it from the case database. The view itself is an audit event: who
+// looked at whose data is on record.
 func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
 		if !c.NoNIK {
 			nik = dialogs.MaskNIK(c.NIK)
-			if o.Role == store.RoleAdmin {
-				nik = c.NIK
-			}
 		}
 		officer := any(locales.M("officer.nobody"))
 		if c.AssignedTo != "" {

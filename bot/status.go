@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -13,10 +14,43 @@ import (
 // myCasesLimit keeps the list within two SMS.
 const myCasesLimit = 5
 
+// nikDigits is how many digits a NIK has: a NIK sent to CEK is never a ticket, and never
+// repeated back. Tickets have 7 digits now and will not pass maxTicketDigits in any
+// year the service runs; longer numbers are phone numbers or NIKs.
+const (
+	nikDigits       = 16
+	maxTicketDigits = 10
+)
+
+// bareTicket reports whether a message that is only a number is a ticket or a NIK sent
+// without CEK: seven to ten digits not starting with 0 (a phone number does), or
+// sixteen.
+func bareTicket(text string) bool {
+	digits, ok := dialogs.BareNumber(text)
+	return ok && (len(digits) == nikDigits || len(digits) <= maxTicketDigits && digits[0] != '0')
+}
+
+// status answers CEK with what was typed after it (or a bare number): a ticket's status,
+// or the sender's own cases when nothing, or a NIK, was given. Cases are looked up by
+// the number they were filed from, never by NIK: whoever knows a NIK learns nothing.
+func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales.Msg {
+	if typed == "" {
+		return e.myCases(ctx, from, lang)
+	}
+	if digits, _ := dialogs.BareNumber(typed); len(digits) == nikDigits {
+		return append([]locales.Msg{locales.M("status.by_nik")}, e.myCases(ctx, from, lang)...)
+	}
+	return []locales.Msg{e.caseStatus(ctx, from, typed, lang)}
+}
+
 // caseStatus answers CEK <ticket>. The filer sees the status, the last update and the
 // next step; anyone else only the status and the date, never personal data.
 func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) locales.Msg {
 	shown := dialogs.Shorten(typed, 20)
+	if digits, _ := dialogs.BareNumber(typed); len(digits) > maxTicketDigits {
+		// Longer than any ticket: a NIK or a phone number, not repeated back whole.
+		shown = channels.MaskDigits(digits)
+	}
 	ticket, err := store.ParseTicket(typed)
 	switch {
 	case errors.Is(err, store.ErrTicketMistyped):
@@ -32,6 +66,11 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 		e.log.Error("status lookup failed", "err", err)
 		return locales.M("error.system")
 	}
+	return e.caseReport(c, from, lang)
+}
+
+// caseReport is one case's status as the sender may see it.
+func (e *Engine) caseReport(c store.Case, from, lang string) locales.Msg {
 	status := locales.M("status.label." + string(c.Status))
 	updated := e.date(lang, "format.date", c.UpdatedAt)
 	if c.Filer != from {
@@ -48,15 +87,19 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 		"Next", locales.M("status.next."+string(c.Status)), "AgencyNote", agency, "ReplyNote", reply)
 }
 
-// myCases answers CEK without a ticket: the sender's own cases, newest first.
+// myCases answers CEK without a ticket: the sender's own cases, newest first; a single
+// case's full status at once.
 func (e *Engine) myCases(ctx context.Context, from, lang string) []locales.Msg {
 	cases, err := e.cases.CasesByFiler(ctx, from, myCasesLimit)
 	if err != nil {
 		e.log.Error("case list failed", "err", err)
 		return []locales.Msg{locales.M("error.system")}
 	}
-	if len(cases) == 0 {
+	switch len(cases) {
+	case 0:
 		return []locales.Msg{locales.M("status.none")}
+	case 1:
+		return []locales.Msg{e.caseReport(cases[0], from, lang)}
 	}
 	lines := make(locales.List, len(cases))
 	for i, c := range cases {

@@ -52,6 +52,9 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // messages the outbox delivered after the turn to anyone else with "<+62...> "
 // (the sender's own, such as the ticket, read as replies); continuation lines are
 // indented.
+// fullNIK is sixteen digits in a row.
+var fullNIK = regexp.MustCompile(`\d{16}`)
+
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")
 	if err != nil || len(files) == 0 {
@@ -64,6 +67,12 @@ func TestTranscripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := runTranscript(t, string(want))
+			// No reply, to a resident or an officer, carries a full NIK.
+			for i, line := range strings.Split(got, "\n") {
+				if !strings.HasPrefix(line, ">") && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "/") && fullNIK.MatchString(line) {
+					t.Errorf("line %d of the replies carries a full NIK: %q", i+1, line)
+				}
+			}
 			if *update {
 				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 					t.Fatal(err)

@@ -37,7 +37,10 @@ type Vocabulary interface {
 // the catalogs define.
 type Keywords struct {
 	commands map[Command][]string
-	yes      []string
+	// statusFiller are the words people put around CEK ("CEK TIKET 2600017", "CEK
+	// STATUS SAYA"), dropped before the ticket is read.
+	statusFiller []string
+	yes          []string
 	edit     []string
 	noNIK    []string
 	langs    map[string][]string
@@ -55,7 +58,8 @@ func NewKeywords(v Vocabulary) *Keywords {
 			Stop:     v.Words("word.stop"),
 			Language: v.Words("word.language"),
 		},
-		yes:   v.Words("word.yes"),
+		statusFiller: v.Words("word.status_filler"),
+		yes:          v.Words("word.yes"),
 		edit:  v.Words("word.edit"),
 		noNIK: v.Words("word.no_nik"),
 		langs: map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
@@ -87,12 +91,19 @@ func (k *Keywords) Parse(text string, tolerant bool) Keyword {
 				return Keyword{Cmd: c}
 			}
 			rest, ok := strings.CutPrefix(t, w+" ")
+			if !ok && c == Status {
+				// CEK2600017: the ticket typed against the word.
+				rest, ok = strings.CutPrefix(t, w)
+				ok = ok && rest != "" && rest[0] >= '0' && rest[0] <= '9'
+			}
 			if !ok {
 				continue
 			}
 			switch {
-			case c == Status && looksLikeTicket(rest):
-				return Keyword{Cmd: Status, Arg: rest}
+			case c == Status:
+				if arg, ok := k.statusArg(rest); ok {
+					return Keyword{Cmd: Status, Arg: arg}
+				}
 			case c == Language && !strings.Contains(rest, " "):
 				return Keyword{Cmd: Language, Arg: k.language(rest)}
 			}
@@ -108,6 +119,37 @@ func (k *Keywords) Parse(text string, tolerant bool) Keyword {
 		}
 	}
 	return Keyword{}
+}
+
+// statusArg reads what follows CEK: the words people put around a ticket are dropped
+// ("TIKET 2600017", "NO. 2600017", "STATUS SAYA"); what is left must be a ticket, or
+// nothing (the sender's own cases).
+func (k *Keywords) statusArg(rest string) (string, bool) {
+	var kept []string
+	for _, f := range strings.Fields(rest) {
+		if !contains(k.statusFiller, strings.TrimRight(f, ".:")) {
+			kept = append(kept, f)
+		}
+	}
+	arg := strings.Join(kept, " ")
+	return arg, arg == "" || looksLikeTicket(arg)
+}
+
+// BareNumber reads a message that is only a number, as a resident may send a ticket or
+// a NIK without CEK ("2600017", "26-0001-7", "#2600017"): its digits, when there are
+// at least seven (more than any numbered choice).
+func BareNumber(text string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(text) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '-' || r == ' ' || r == '#' || r == '.' || r == '/':
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() >= 7
 }
 
 func (k *Keywords) language(word string) string {
