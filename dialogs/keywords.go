@@ -41,9 +41,9 @@ type Keywords struct {
 	// STATUS SAYA"), dropped before the ticket is read.
 	statusFiller []string
 	yes          []string
-	edit     []string
-	noNIK    []string
-	langs    map[string][]string
+	edit         []string
+	noNIK        []string
+	langs        map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -60,9 +60,9 @@ func NewKeywords(v Vocabulary) *Keywords {
 		},
 		statusFiller: v.Words("word.status_filler"),
 		yes:          v.Words("word.yes"),
-		edit:  v.Words("word.edit"),
-		noNIK: v.Words("word.no_nik"),
-		langs: map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
+		edit:         v.Words("word.edit"),
+		noNIK:        v.Words("word.no_nik"),
+		langs:        map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
 	}
 }
 
