@@ -226,7 +226,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 	case StepMenu:
 		return d.menuChoice(st, in)
 	case StepResume:
-		n, err := parseChoice(in.Text, make([]option, 2))
+		n, err := d.kw.choice(in.Text, "resume", true)
 		if err != nil {
 			return Result{}, err
 		}
@@ -237,7 +237,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		return d.start(st, in)
 	case StepRelation:
-		n, err := parseChoice(in.Text, make([]option, len(relations)))
+		n, err := d.kw.choice(in.Text, "relation", false)
 		if err != nil {
 			return Result{}, err
 		}
@@ -255,7 +255,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		a.NIK, a.NoNIK = nik.Number, nik.Missing
 	case StepKecamatan:
-		n, err := parseChoice(in.Text, d.kecamatanOptions())
+		n, err := parseChoice(d.kw.numberOr(in.Text), d.kecamatanOptions())
 		if err != nil {
 			return Result{}, err
 		}
@@ -265,7 +265,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		// The desa always follows: it depends on the kecamatan, even when editing.
 		return d.to(st, "next")
 	case StepDesa:
-		desa, err := d.chooseDesa(a.Kecamatan, in.Text)
+		desa, err := d.chooseDesa(a.Kecamatan, d.kw.numberOr(in.Text))
 		if err != nil {
 			return Result{}, err
 		}
@@ -277,7 +277,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		a.Address = t
 	case StepNeed:
-		n, err := parseChoice(in.Text, make([]option, len(needs)))
+		n, err := d.kw.choice(in.Text, "need", false)
 		if err != nil {
 			return Result{}, err
 		}
@@ -289,7 +289,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		a.Description = t
 	case StepContact:
-		n, err := parseChoice(in.Text, make([]option, 2))
+		n, err := d.kw.choice(in.Text, "contact", true)
 		if err != nil {
 			return Result{}, err
 		}
@@ -327,7 +327,7 @@ func (d *Intake) start(st *State, in Input) (Result, error) {
 }
 
 func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
-	n, err := parseChoice(in.Text, make([]option, 4))
+	n, err := d.kw.choice(in.Text, "menu", false)
 	if err != nil {
 		// Someone who writes "halo" again at the menu needs the menu, not a scolding.
 		return reply(locales.M("menu.main")), nil

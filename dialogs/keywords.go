@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hbollon/go-edlib"
@@ -40,10 +41,15 @@ type Keywords struct {
 	// statusFiller are the words people put around CEK ("CEK TIKET 2600017", "CEK
 	// STATUS SAYA"), dropped before the ticket is read.
 	statusFiller []string
-	yes          []string
-	edit         []string
-	noNIK        []string
-	langs        map[string][]string
+	// choiceFiller are the words people put around a number ("no 2", "pilih 3",
+	// "yang 1 saja").
+	choiceFiller []string
+	// options are the words each numbered option may be answered with, by list.
+	options map[string][]option
+	yes     []string
+	edit    []string
+	noNIK   []string
+	langs   map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -59,11 +65,65 @@ func NewKeywords(v Vocabulary) *Keywords {
 			Language: v.Words("word.language"),
 		},
 		statusFiller: v.Words("word.status_filler"),
+		choiceFiller: v.Words("word.choice_filler"),
+		options:      optionWords(v),
 		yes:          v.Words("word.yes"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
 		langs:        map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
 	}
+}
+
+// optionLists are the numbered questions whose options have words besides their
+// number, with how many options each has (word.opt_<list>_<n> in the catalogs).
+var optionLists = map[string]int{"menu": 4, "resume": 2, "relation": len(relations), "need": len(needs), "contact": 2}
+
+func optionWords(v Vocabulary) map[string][]option {
+	m := map[string][]option{}
+	for list, n := range optionLists {
+		opts := make([]option, n)
+		for i := range opts {
+			opts[i].names = v.Words("word.opt_" + list + "_" + strconv.Itoa(i+1))
+		}
+		m[list] = opts
+	}
+	return m
+}
+
+// number finds the number in an answer such as "no 2", "pilih 3" or "yang 1 saja":
+// the answer without the words around it, when that is a number.
+func (k *Keywords) number(text string) (string, bool) {
+	var kept []string
+	for _, f := range strings.Fields(normalise(text)) {
+		if !contains(k.choiceFiller, strings.Trim(f, ".,:)(")) {
+			kept = append(kept, strings.Trim(f, ".,:)("))
+		}
+	}
+	if len(kept) != 1 || !IsNumber(kept[0]) {
+		return "", false
+	}
+	return kept[0], true
+}
+
+// numberOr is the number in text (numberOr("no 2") is "2"), or text itself.
+func (k *Keywords) numberOr(text string) string {
+	if n, ok := k.number(text); ok {
+		return n
+	}
+	return text
+}
+
+// choice reads the answer to a numbered question of list: the number (with words
+// around it), an option's words, or, when yesFirst, a yes-word for option 1 ("1 Ya,
+// lanjutkan", "1 Nomor ini"). It returns the 0-based option.
+func (k *Keywords) choice(text, list string, yesFirst bool) (int, error) {
+	if yesFirst && k.isYes(text) {
+		return 0, nil
+	}
+	if n, ok := k.number(text); ok {
+		text = n
+	}
+	return parseChoice(text, k.options[list])
 }
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in

@@ -1,0 +1,90 @@
+package dialogs
+
+import (
+	"testing"
+
+	"github.com/dinsospmd-bateng/silakso/locales"
+)
+
+// What residents actually type, step by step, and what it must mean: yes-words where
+// option 1 is yes, the options' labels and the words people use for them, numbers with
+// words around them, and the ways of saying "no NIK" in Indonesian and Bahasa Bangka.
+func TestUnderstoodAnswers(t *testing.T) {
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, err := LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewIntake(regions, NewKeywords(catalog))
+	type want struct {
+		field, value string
+	}
+	steps := []struct {
+		step   string
+		inputs []string
+		want   want
+	}{
+		{StepRelation, []string{"1", "sendiri", "diri sendiri", "saya", "untuk saya", "no 1", "pilih 1", "1 saja pak", "SENDIRI."}, want{"relation", "self"}},
+		{StepRelation, []string{"2", "keluarga", "suami", "istri", "anak saya", "ibu", "emak", "no. 2", "yg 2"}, want{"relation", "family"}},
+		{StepRelation, []string{"3", "orang lain", "tetangga", "kawan", "pilih 3"}, want{"relation", "other"}},
+		{StepNeed, []string{"1", "sembako", "beras", "Sembako", "sembak", "pangan", "no 1"}, want{"need", "food"}},
+		{StepNeed, []string{"2", "bpjs", "berobat", "kesehatan", "BPJS gratis"}, want{"need", "health"}},
+		{StepNeed, []string{"7", "rumah", "bedah rumah", "rumah bocor", "rtlh"}, want{"need", "housing"}},
+		{StepNeed, []string{"8", "banjir", "kebakaran"}, want{"need", "disaster"}},
+		{StepContact, []string{"1", "ya", "iya", "ok", "oke", "nomor ini", "no ini", "ini", "ao", "Iya."}, want{"contact", "+6281234567890"}},
+		{StepNIK, []string{"0", "tidak punya", "tidak tahu", "tidak tau", "ga ada", "gak tau", "dak de", "dak ade", "Dak ada", "lupa", "belum ada"}, want{"nonik", "true"}},
+		{StepKecamatan, []string{"1", "no 1", "pilih 1", "koba", "Koba."}, want{"kecamatan", "Koba"}},
+	}
+	for _, tc := range steps {
+		for _, in := range tc.inputs {
+			st := &State{Step: tc.step, From: "+6281234567890", IntakeID: "x"}
+			res := d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+			a := st.Answers
+			got := map[string]string{"relation": a.Relation, "need": a.Need, "contact": a.Contact, "kecamatan": a.Kecamatan}[tc.want.field]
+			if tc.want.field == "nonik" {
+				got = map[bool]string{true: "true", false: "false"}[a.NoNIK]
+			}
+			if got != tc.want.value || st.Strikes != 0 {
+				t.Errorf("step %s, %q: %s = %q (strikes %d, replies %v); want %q", tc.step, in, tc.want.field, got, st.Strikes, res.Replies, tc.want.value)
+			}
+		}
+	}
+
+	// Where option 1 is yes, a yes-word continues.
+	for _, in := range []string{"1", "ya", "iya", "lanjut", "lanjutkan", "ok"} {
+		st := &State{Step: StepResume, Paused: StepAddress, From: "+6281234567890", IntakeID: "x"}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Step != StepAddress {
+			t.Errorf("resume, %q: step %s; want %s", in, st.Step, StepAddress)
+		}
+	}
+	for _, in := range []string{"2", "mulai baru", "ulang"} {
+		st := &State{Step: StepResume, Paused: StepAddress, From: "+6281234567890", IntakeID: "x"}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Step != StepRelation {
+			t.Errorf("resume, %q: step %s; want a new intake at %s", in, st.Step, StepRelation)
+		}
+	}
+	// At the menu, the labels start what they name.
+	for in, want := range map[string]string{"ajukan": StepRelation, "minta bantuan": StepRelation, "1": StepRelation, "no 1": StepRelation} {
+		st := &State{Step: StepMenu}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Step != want {
+			t.Errorf("menu, %q: step %s; want %s", in, st.Step, want)
+		}
+	}
+	// What must not be taken: another option's number, or words that name nothing.
+	for _, tc := range []struct{ step, in string }{
+		{StepRelation, "4"}, {StepRelation, "no 4"}, {StepRelation, "halo"}, {StepContact, "tidak"},
+		{StepNeed, "11"}, {StepNeed, "saya mau"},
+	} {
+		st := &State{Step: tc.step, From: "+6281234567890", IntakeID: "x"}
+		d.Handle(st, Input{Text: tc.in, From: "+6281234567890", MessageID: "m"})
+		if st.Strikes != 1 {
+			t.Errorf("step %s, %q was taken (answers %+v)", tc.step, tc.in, st.Answers)
+		}
+	}
+}
