@@ -325,6 +325,10 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		return e.keyword(ctx, s, in, dialogs.Keyword{Cmd: dialogs.Status, Arg: text})
 	}
 	switch {
+	case isNew && e.intake.IsRequest(text):
+		// "Tolong pak, saya butuh bantuan beras, suami sakit": the intake starts, with
+		// these words kept.
+		return e.intake.Request(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}, true).Replies
 	case isNew:
 		return e.intake.Welcome(st).Replies
 	case text == "" && in.Media > 0:

@@ -31,6 +31,8 @@ type Result struct {
 	Submit bool
 	// ShowCases asks the caller to list the sender's cases (menu choice 2).
 	ShowCases bool
+	// keepStrikes: an answer not understood, though not an error (at the menu).
+	keepStrikes bool
 }
 
 func reply(msgs ...locales.Msg) Result { return Result{Replies: msgs} }
@@ -202,7 +204,9 @@ func (d *Intake) Handle(st *State, in Input) Result {
 	}
 	r, err := d.answer(st, in)
 	if err == nil {
-		st.Strikes = 0
+		if !r.keepStrikes {
+			st.Strikes = 0
+		}
 		return r
 	}
 	var ie *InputError
@@ -282,6 +286,13 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 			return Result{}, err
 		}
 		a.Need = needs[n]
+		if a.Description != "" && !st.Editing {
+			// Told at the start in the resident's own words: not asked again (the
+			// summary shows it, and UBAH changes it).
+			if err := d.fire(st, "next"); err != nil {
+				return Result{}, err
+			}
+		}
 	case StepDescription:
 		t, err := ParseText(in.Text, descriptionMin, descriptionMax)
 		if err != nil {
@@ -326,11 +337,42 @@ func (d *Intake) start(st *State, in Input) (Result, error) {
 	return d.to(st, "start")
 }
 
+// Request starts an intake from a message that asks for help in the resident's own
+// words (Keywords.IsRequest), keeping the words as the description, so that they are
+// not asked for them again. first says it is the resident's first message: the
+// welcome's notice on their data comes with it.
+func (d *Intake) Request(st *State, in Input, first bool) Result {
+	r, err := d.start(st, in)
+	if err != nil {
+		return d.Menu(st)
+	}
+	kept := locales.M("intake.draft_kept")
+	if first {
+		kept = locales.M("intake.draft_kept_new")
+	}
+	if t, err := ParseText(in.Text, descriptionMin, descriptionMax); err == nil {
+		st.Answers.Description = t
+		return reply(append([]locales.Msg{kept}, r.Replies...)...)
+	}
+	return r
+}
+
+// IsRequest reports whether text asks for help in the sender's own words.
+func (d *Intake) IsRequest(text string) bool { return d.kw.IsRequest(text) }
+
 func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	n, err := d.kw.choice(in.Text, "menu", false)
 	if err != nil {
-		// Someone who writes "halo" again at the menu needs the menu, not a scolding.
-		return reply(locales.M("menu.main")), nil
+		if d.kw.IsRequest(in.Text) {
+			return d.Request(st, in, false), nil
+		}
+		// Someone who writes "halo" again at the menu needs the menu, not a scolding;
+		// the second time in a row, a plainer way out, with a human among the choices.
+		st.Strikes++
+		if st.Strikes >= 2 {
+			return Result{Replies: []locales.Msg{locales.M("menu.not_understood")}, keepStrikes: true}, nil
+		}
+		return Result{Replies: []locales.Msg{locales.M("menu.main")}, keepStrikes: true}, nil
 	}
 	switch n {
 	case 0:

@@ -46,6 +46,8 @@ type Keywords struct {
 	choiceFiller []string
 	// options are the words each numbered option may be answered with, by list.
 	options map[string][]option
+	// request are the words of a message asking for help in the sender's own words.
+	request []string
 	yes     []string
 	edit    []string
 	noNIK   []string
@@ -67,6 +69,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		statusFiller: v.Words("word.status_filler"),
 		choiceFiller: v.Words("word.choice_filler"),
 		options:      optionWords(v),
+		request:      v.Words("word.request"),
 		yes:          v.Words("word.yes"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
@@ -124,6 +127,24 @@ func (k *Keywords) choice(text, list string, yesFirst bool) (int, error) {
 		text = n
 	}
 	return parseChoice(text, k.options[list])
+}
+
+// IsRequest reports whether a message that is no command and no menu choice reads as
+// a request for help ("tolong pak saya butuh bantuan beras, suami sakit"): a few words,
+// some of them the words people ask for help with. Such a message starts an intake,
+// and is kept as its description.
+func (k *Keywords) IsRequest(text string) bool {
+	words := strings.Fields(strings.ToUpper(stripSymbols(Clean(text))))
+	if len(words) < 4 {
+		return false
+	}
+	hits := 0
+	for i, w := range words {
+		if contains(k.request, w) || i+1 < len(words) && contains(k.request, w+" "+words[i+1]) {
+			hits++
+		}
+	}
+	return hits >= 2
 }
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in
