@@ -39,6 +39,7 @@ const (
 	cmdReply
 	cmdStatus
 	cmdNote
+	cmdAssign
 )
 
 // officerWords maps command words (from the catalogs) to commands.
@@ -48,7 +49,7 @@ func (e *Engine) officerWords() map[string]officerCommand {
 		for key, cmd := range map[string]officerCommand{
 			"word.officer.menu": cmdMenu, "word.officer.list": cmdList, "word.officer.more": cmdMore,
 			"word.officer.view": cmdView, "word.officer.take": cmdTake, "word.officer.reply": cmdReply,
-			"word.officer.status": cmdStatus, "word.officer.note": cmdNote,
+			"word.officer.status": cmdStatus, "word.officer.note": cmdNote, "word.officer.assign": cmdAssign,
 		} {
 			for _, w := range e.catalog.Words(key) {
 				e.officerWordMap[w] = cmd
@@ -73,8 +74,9 @@ func (e *Engine) statusWord(w string) (store.Status, bool) {
 	return "", false
 }
 
-// menuUsage is what each numbered menu entry explains.
-var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note"}
+// menuUsage is what each numbered menu entry explains; the last (ALIH) is on the
+// supervisors' and admins' menu only.
+var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note", "officer.usage_assign"}
 
 // officerTurn answers a registered officer. Officers never go through the intake.
 func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o store.Officer) []locales.Msg {
@@ -90,7 +92,7 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 		switch {
 		case n == 1:
 			return e.listCases(ctx, s, o, 0)
-		case n >= 2 && n <= len(menuUsage):
+		case n >= 2 && n <= len(menuUsage) && (n < len(menuUsage) || o.Role != store.RolePetugas):
 			return []locales.Msg{locales.M(menuUsage[n-1])}
 		}
 		return []locales.Msg{e.officerMenu(o)}
@@ -117,7 +119,8 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 
 	// The other commands name a ticket, and some take text after it.
 	usage := map[officerCommand]string{cmdView: "officer.usage_view", cmdTake: "officer.usage_take",
-		cmdReply: "officer.usage_reply", cmdStatus: "officer.usage_status", cmdNote: "officer.usage_note"}[cmd]
+		cmdReply: "officer.usage_reply", cmdStatus: "officer.usage_status", cmdNote: "officer.usage_note",
+		cmdAssign: "officer.usage_assign"}[cmd]
 	if len(fields) < 2 {
 		return []locales.Msg{locales.M(usage)}
 	}
@@ -139,6 +142,8 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 		return e.replyToResident(ctx, o, ticket, rest)
 	case cmdStatus:
 		return e.setStatus(ctx, o, ticket, rest)
+	case cmdAssign:
+		return e.assign(ctx, o, ticket, rest)
 	default: // cmdNote
 		if rest == "" {
 			return []locales.Msg{locales.M("officer.usage_note")}
@@ -151,6 +156,10 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 }
 
 func (e *Engine) officerMenu(o store.Officer) locales.Msg {
+	if o.Role != store.RolePetugas {
+		// Supervisors and admins move cases between officers too.
+		return locales.M("officer.menu_supervisor", "Name", o.Name)
+	}
 	return locales.M("officer.menu", "Name", o.Name)
 }
 
@@ -234,11 +243,38 @@ func closedRefusal(c store.Case) error {
 	return refusal{locales.M("officer.closed", "Ticket", c.Ticket, "Status", string(c.Status))}
 }
 
+// takenByOther refuses a petugas's change of a case another officer has: one officer
+// speaks to a resident about a case, and the resident is not answered twice. A
+// supervisor moves the case (ALIH).
+func (e *Engine) takenByOther(o store.Officer, c store.Case) error {
+	if o.Role != store.RolePetugas {
+		return nil
+	}
+	return e.heldBy(c, o.Phone)
+}
+
+// heldBy refuses a case assigned to someone other than phone, saying who has it.
+func (e *Engine) heldBy(c store.Case, phone string) error {
+	if c.AssignedTo == "" || c.AssignedTo == phone {
+		return nil
+	}
+	who := c.AssignedTo
+	if name, ok := e.officers.name(c.AssignedTo); ok {
+		who = name
+	}
+	return refusal{locales.M("officer.taken_by", "Ticket", c.Ticket, "Officer", who)}
+}
+
 // take assigns the case to the officer (AMBIL); a new case becomes "diproses".
 func (e *Engine) take(o store.Officer) decision {
 	return func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if !c.Open() {
 			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		// Even a supervisor's AMBIL does not take a case from its officer unseen: ALIH
+		// moves it and tells both.
+		if err := e.heldBy(c, o.Phone); err != nil {
+			return store.CaseUpdate{}, locales.Msg{}, err
 		}
 		u := store.CaseUpdate{AssignedTo: o.Phone,
 			Events: []store.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo, From: c.Status, To: c.Status}}}
@@ -267,6 +303,9 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if !c.Open() {
 			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		if err := e.takenByOther(o, c); err != nil {
+			return store.CaseUpdate{}, locales.Msg{}, err
 		}
 		u := store.CaseUpdate{Reply: text,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
@@ -309,6 +348,11 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		if n := utf8.RuneCountInString(note); n > maxReason {
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
+	case store.StatusDone:
+		// The closing note goes to the resident with the push, within its two SMS.
+		if n := utf8.RuneCountInString(note); n > maxReason {
+			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
+		}
 	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
@@ -316,6 +360,9 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		}
 		if !c.Open() {
 			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		if err := e.takenByOther(o, c); err != nil {
+			return store.CaseUpdate{}, locales.Msg{}, err
 		}
 		if err := transition(c.Status, to); err != nil {
 			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.not_allowed", "Ticket", c.Ticket,
@@ -328,10 +375,50 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
+		if note != "" && to == store.StatusDone {
+			// The closing word reaches the resident with the push, and CEK shows it.
+			u.Reply = note
+		}
 		if c.AssignedTo == "" {
 			u.AssignedTo = o.Phone
 		}
 		return u, locales.M("officer.changed", "Ticket", c.Ticket, "From", string(c.Status), "To", string(to)), nil
+	})
+}
+
+// assign moves a case to another officer (ALIH <tiket> <nomor>), for supervisors and
+// admins; the officer who had it and the one who has it now are told.
+func (e *Engine) assign(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+	if o.Role == store.RolePetugas {
+		return []locales.Msg{locales.M("officer.assign_not_allowed")}
+	}
+	to, err := dialogs.ParsePhone(rest)
+	if err != nil {
+		return []locales.Msg{locales.M("officer.usage_assign")}
+	}
+	if err := e.officers.refresh(ctx); err != nil {
+		e.log.Error("officer registry unavailable", "err", err)
+		return []locales.Msg{locales.M("officer.system")}
+	}
+	target, ok := e.officers.get(to)
+	if !ok || !target.Active {
+		return []locales.Msg{locales.M("officer.assign_unknown", "Phone", dialogs.Shorten(rest, 20))}
+	}
+	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+		if !c.Open() {
+			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+		}
+		if !target.Covers(c.Kecamatan) {
+			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.assign_out_of_scope", "Ticket", c.Ticket,
+				"Officer", target.Name, "Kecamatan", c.Kecamatan)}
+		}
+		u := store.CaseUpdate{AssignedTo: target.Phone,
+			Events:   []store.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo + " -> " + target.Phone, From: c.Status, To: c.Status}},
+			Messages: []store.OutboxMessage{e.toOfficer(target, c.ID, locales.M("officer.assigned_to_you", "Ticket", c.Ticket, "By", o.Name))}}
+		if prev, ok := e.officers.get(c.AssignedTo); ok && prev.Phone != target.Phone {
+			u.Messages = append(u.Messages, e.toOfficer(prev, c.ID, locales.M("officer.assigned_away", "Ticket", c.Ticket, "Officer", target.Name)))
+		}
+		return u, locales.M("officer.assigned", "Ticket", c.Ticket, "Officer", target.Name), nil
 	})
 }
 

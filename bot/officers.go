@@ -152,3 +152,14 @@ func (c *officerCache) name(phone string) (string, bool) {
 	o, ok := c.byPhone[phone]
 	return o.Name, ok
 }
+
+// get returns an officer from the cache as it is (inside case transactions, like name).
+func (c *officerCache) get(phone string) (store.Officer, bool) {
+	if c == nil {
+		return store.Officer{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.byPhone[phone]
+	return o, ok
+}

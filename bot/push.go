@@ -35,6 +35,9 @@ func (e *Engine) statusPush(c store.Case, to store.Status, detail string) []stor
 		m = locales.M("push.rejected", "Ticket", c.Ticket, "Reason", detail)
 	case store.StatusDone:
 		m = locales.M("push.done", "Ticket", c.Ticket)
+		if detail != "" {
+			m = locales.M("push.done_note", "Ticket", c.Ticket, "Note", detail)
+		}
 	default:
 		m = locales.M("push.status", "Ticket", c.Ticket, "Status", locales.M("status.label."+string(to)),
 			"Next", locales.M("status.next."+string(to)))
