@@ -316,8 +316,26 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		st.Step = dialogs.StepMenu
 	}
 
-	if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
+	if st.AskCmd != 0 {
+		// The answer to "did you mean MENU?": yes runs the keyword, no keeps the earlier
+		// message as the answer, anything else is taken as it comes.
+		cmd, earlier := dialogs.Command(st.AskCmd), st.AskText
+		st.AskCmd, st.AskText = 0, ""
+		switch yes, no := e.keywords.Meant(text); {
+		case yes:
+			return e.keyword(ctx, s, in, dialogs.Keyword{Cmd: cmd})
+		case no:
+			text = earlier
+		}
+	} else if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
 		return e.keyword(ctx, s, in, kw)
+	} else if st.FreeText() && !st.ConfirmCancel {
+		// A word one typing mistake from a keyword, where free text is expected
+		// ("menuu" as a name): asked about, not stored.
+		if kw := e.keywords.Near(text); kw.Cmd != dialogs.None {
+			st.AskCmd, st.AskText = int(kw.Cmd), text
+			return []locales.Msg{locales.M("intake.did_you_mean", "Word", kw.Arg)}
+		}
 	}
 	// A bare ticket (or a NIK) at the menu, or from someone new, is a status question:
 	// people send the number they were given without CEK.

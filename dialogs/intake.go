@@ -79,6 +79,7 @@ func intakeEvents() []fsm.EventDesc {
 		{Name: "review", Src: asking, Dst: StepConfirm},
 		{Name: "pause", Src: append(append([]string{}, asking...), StepConfirm), Dst: StepResume},
 		{Name: "filed", Src: []string{StepConfirm}, Dst: StepMenu},
+		{Name: "resume", Src: []string{StepMenu}, Dst: StepResume},
 	}
 	for i := 0; i+1 < len(order); i++ {
 		ev = append(ev,
@@ -126,16 +127,45 @@ func (d *Intake) Welcome(st *State) Result {
 	return reply(locales.M("menu.welcome"))
 }
 
-// Menu drops any intake in progress and shows the main menu (MENU/MULAI).
+// Menu shows the main menu (MENU/MULAI). An intake in progress is kept, not thrown
+// away: its answers wait, and 1 at the menu offers to continue it. (A filing that
+// waits to be filed is filed anyway; its intake is closed.)
 func (d *Intake) Menu(st *State) Result {
+	if st.InIntake() && !st.Parked && (st.Answers != Answers{} || st.Paused != "") {
+		paused := st.Step
+		if st.Step == StepResume {
+			paused = st.Paused
+		}
+		if err := d.fire(st, "reset"); err == nil {
+			st.Paused, st.Editing, st.Strikes, st.ConfirmCancel = paused, false, 0, false
+			return reply(d.menuMsg(st))
+		}
+	}
+	if st.Step == StepMenu && st.Paused != "" {
+		st.Strikes = 0
+		return reply(d.menuMsg(st))
+	}
 	*st = State{Step: StepMenu}
 	return reply(locales.M("menu.main"))
 }
 
-// Cancel drops the intake in progress (BATAL).
+// menuMsg is the main menu, saying so when an intake waits to be continued.
+func (d *Intake) menuMsg(st *State) locales.Msg {
+	if st.Paused != "" {
+		return locales.M("menu.main_kept")
+	}
+	return locales.M("menu.main")
+}
+
+// Cancel drops the intake in progress (BATAL), after asking once when answers would be
+// lost.
 func (d *Intake) Cancel(st *State) Result {
-	if !st.InIntake() {
+	switch {
+	case !st.InIntake() && st.Paused == "":
 		return reply(locales.M("intake.nothing_to_cancel"))
+	case st.InIntake() && !st.ConfirmCancel && st.Answers != Answers{}:
+		st.ConfirmCancel = true
+		return reply(locales.M("intake.cancel_confirm"))
 	}
 	*st = State{Step: StepMenu}
 	return reply(locales.M("intake.cancelled"))
@@ -201,6 +231,15 @@ func (d *Intake) FileRetry(st *State) Result {
 func (d *Intake) Handle(st *State, in Input) Result {
 	if st.Step == "" {
 		return d.Welcome(st)
+	}
+	if st.ConfirmCancel {
+		st.ConfirmCancel = false
+		if n, err := d.kw.choice(in.Text, "cancel", true); err == nil && n == 0 {
+			*st = State{Step: StepMenu}
+			return reply(locales.M("intake.cancelled"))
+		}
+		// Anything but yes keeps the answers: the question again.
+		return reply(d.Prompt(st))
 	}
 	r, err := d.answer(st, in)
 	if err == nil {
@@ -372,10 +411,14 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 		if st.Strikes >= 2 {
 			return Result{Replies: []locales.Msg{locales.M("menu.not_understood")}, keepStrikes: true}, nil
 		}
-		return Result{Replies: []locales.Msg{locales.M("menu.main")}, keepStrikes: true}, nil
+		return Result{Replies: []locales.Msg{d.menuMsg(st)}, keepStrikes: true}, nil
 	}
 	switch n {
 	case 0:
+		if st.Paused != "" {
+			// The intake left with MENU: continue it, or start over.
+			return d.to(st, "resume")
+		}
 		return d.start(st, in)
 	case 1:
 		return Result{ShowCases: true}, nil

@@ -79,7 +79,8 @@ func NewKeywords(v Vocabulary) *Keywords {
 
 // optionLists are the numbered questions whose options have words besides their
 // number, with how many options each has (word.opt_<list>_<n> in the catalogs).
-var optionLists = map[string]int{"menu": 4, "resume": 2, "relation": len(relations), "need": len(needs), "contact": 2}
+var optionLists = map[string]int{"menu": 4, "resume": 2, "relation": len(relations), "need": len(needs), "contact": 2,
+	"cancel": 2, "meant": 2}
 
 func optionWords(v Vocabulary) map[string][]option {
 	m := map[string][]option{}
@@ -145,6 +146,36 @@ func (k *Keywords) IsRequest(text string) bool {
 		}
 	}
 	return hits >= 2
+}
+
+// Near finds the keyword a single word at a free-text step is one typing mistake away
+// from ("MENUU", "KEMBLI"): such an answer is asked about, not stored.
+func (k *Keywords) Near(text string) Keyword {
+	t := normalise(text)
+	// Five letters at least: shorter words ("baik", "back") are too close to too much.
+	if t == "" || strings.Contains(t, " ") || len(t) < 5 {
+		return Keyword{}
+	}
+	for _, c := range commandOrder {
+		if c == Language || c == Status {
+			continue
+		}
+		for _, w := range k.commands[c] {
+			if len(w) >= 4 && !strings.Contains(w, " ") && edlib.OSADamerauLevenshteinDistance(t, w) == 1 {
+				return Keyword{Cmd: c, Arg: w}
+			}
+		}
+	}
+	return Keyword{}
+}
+
+// Meant reads the answer to "did you mean <keyword>?": yes (1), no (2), or neither.
+func (k *Keywords) Meant(text string) (yes, no bool) {
+	n, err := k.choice(text, "meant", true)
+	if err != nil {
+		return false, false
+	}
+	return n == 0, n == 1
 }
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in

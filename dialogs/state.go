@@ -56,8 +56,15 @@ type State struct {
 	Editing bool `json:"editing,omitempty"`
 	// Strikes counts wrong answers in a row at the current step.
 	Strikes int `json:"strikes,omitempty"`
-	// Paused is the step to return to when an abandoned intake is resumed.
+	// Paused is the step to return to when an abandoned intake is resumed (also when
+	// MENU left it: its answers are kept, and 1 at the menu offers to continue).
 	Paused string `json:"paused,omitempty"`
+	// ConfirmCancel is set while BATAL waits for a yes before answers are thrown away.
+	ConfirmCancel bool `json:"confirm_cancel,omitempty"`
+	// AskCmd and AskText hold a free-text answer that looked like a mistyped keyword
+	// (MENUU), while the resident is asked which they meant.
+	AskCmd  int    `json:"ask_cmd,omitempty"`
+	AskText string `json:"ask_text,omitempty"`
 	// Parked is set when filing failed and the intake waits to be filed automatically.
 	Parked bool `json:"parked,omitempty"`
 }

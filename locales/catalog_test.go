@@ -129,7 +129,7 @@ func TestSMSBudgets(t *testing.T) {
 			// Officer messages are cut at 200 characters, reasons at 150 (bot/officer.go).
 			"Text": strings.Repeat("T", 200), "Reason": strings.Repeat("R", 150),
 			// A closing note is cut like a reason; an officer's name like a name.
-			"Note": strings.Repeat("R", 150), "By": strings.Repeat("B", 30),
+			"Note": strings.Repeat("R", 150), "By": strings.Repeat("B", 30), "Word": "PETUNJUK",
 			"Reply": locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
 			"From":  "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
 			"Agencies": "Dinsos, Dinkes, BPJS Kesehatan, Disdik, Perkim, Disdukcapil, BAZNAS, Pemerintah Desa",
