@@ -132,7 +132,7 @@ func TestParkedFilingFiledByAnotherInstance(t *testing.T) {
 		t.Fatalf("cases %v %v", cases, err)
 	}
 	sent := pushes(t, db)
-	want := "Permohonan Anda sudah terkirim. Nomor tiket: " + cases[0].Ticket
+	want := "Permohonan Bapak/Ibu sudah terkirim. Nomor tiket: " + cases[0].Ticket
 	found := false
 	for _, m := range sent {
 		found = found || (m.To == residentPhone(1) && strings.HasPrefix(m.Text, want))

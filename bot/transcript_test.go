@@ -19,6 +19,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
+	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -390,4 +391,50 @@ func diff(want, got string) string {
 		}
 	}
 	return "(equal)"
+}
+
+// happyPathSegments is what the office pays for one resident's whole intake, from the
+// welcome to the ticket (happy_self.txt, Kec. Koba, whose desa list takes two SMS):
+// 16 segments once, now 14; the summary is the one prompt allowed two.
+const happyPathSegments = 14
+
+func TestHappyPathCost(t *testing.T) {
+	script, err := os.ReadFile("testdata/transcripts/happy_self.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runTranscript(t, string(script))
+	var msgs []string
+	for _, line := range strings.Split(got, "\n") {
+		switch {
+		case strings.HasPrefix(line, "< "):
+			msgs = append(msgs, line[2:])
+		case strings.HasPrefix(line, "  ") && len(msgs) > 0:
+			msgs[len(msgs)-1] += "\n" + line[2:]
+		}
+	}
+	total, upTo := 0, -1
+	for i, m := range msgs {
+		if strings.Contains(m, "CEK 2600017") {
+			upTo = i
+			break
+		}
+	}
+	if upTo < 0 {
+		t.Fatalf("no ticket in the happy path:\n%s", got)
+	}
+	for _, m := range msgs[:upTo+1] {
+		n, unicode := gsm7.Segments(m)
+		if unicode {
+			t.Errorf("not GSM-7: %q", m)
+		}
+		if n > 1 && !strings.HasPrefix(m, "Periksa:") && !strings.HasPrefix(m, "Pilih desa") {
+			t.Errorf("a prompt of %d segments: %q", n, m)
+		}
+		total += n
+	}
+	if total > happyPathSegments {
+		t.Errorf("the happy path costs %d SMS segments, budget %d", total, happyPathSegments)
+	}
+	t.Logf("happy path: %d messages, %d segments", upTo+1, total)
 }

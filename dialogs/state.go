@@ -40,7 +40,7 @@ var (
 
 // Answer bounds for the free-text steps.
 const (
-	addressMin, addressMax         = 5, 100
+	addressMin, addressMax         = 3, 100
 	descriptionMin, descriptionMax = 10, 500
 )
 

@@ -40,7 +40,7 @@ func TestChatScriptedIntakeAndStatusInNewRun(t *testing.T) {
 		t.Fatalf("no ticket in:\n%s", out)
 	}
 	code, out, _ = runCmd(t, env, "CEK "+firstTicket+"\n/from 085211112222\nCEK "+firstTicket+"\n", "chat", "--from", "0812-3456-7890")
-	if code != 0 || !strings.Contains(out, "Petugas akan memeriksa permohonan Anda") {
+	if code != 0 || !strings.Contains(out, "Petugas akan memeriksa permohonan Bapak/Ibu") {
 		t.Fatalf("filer's status (exit %d):\n%s", code, out)
 	}
 	if !strings.Contains(out, "Rincian hanya dikirim ke nomor yang mengajukan") {
