@@ -34,6 +34,9 @@ type Console struct {
 	// AfterTurn, if set, runs after each message's replies are printed; silakso chat
 	// delivers the pushes the turn queued, so they print in order.
 	AfterTurn func(ctx context.Context)
+	// Wait, if set, moves the clock on ("/wait 45m"), so that what happens after a
+	// while (resuming an abandoned intake) can be tried by hand.
+	Wait func(d time.Duration)
 
 	sent int
 }
@@ -64,6 +67,15 @@ func (c *Console) Run(ctx context.Context) error {
 			return nil
 		case strings.HasPrefix(line, "/from"):
 			c.switchSender(strings.TrimSpace(strings.TrimPrefix(line, "/from")))
+			continue
+		case strings.HasPrefix(line, "/wait") && c.Wait != nil:
+			d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(line, "/wait")))
+			if err != nil || d <= 0 {
+				fmt.Fprintf(c.Out, "! /wait takes a duration, e.g. /wait 45m or /wait 8h\n")
+				continue
+			}
+			c.Wait(d)
+			fmt.Fprintf(c.Out, "# %s later\n", d)
 			continue
 		}
 		in := channels.Inbound{

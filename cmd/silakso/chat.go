@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels/console"
@@ -30,6 +31,9 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	if err != nil {
 		return usageError{fmt.Errorf("--from %q is not an Indonesian phone number (example: --from 081234567890)", *from)}
 	}
+	// The clock /wait moves on; the conversation sees the time moved, the databases'
+	// own clocks do not.
+	clock := &chatClock{}
 	// The terminal is for the conversation; logs only say something when it matters.
 	cfg, err := loadConfig(env, slog.LevelWarn)
 	if err != nil {
@@ -55,7 +59,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	} else {
 		// In-process sessions, kept in the data folder between runs so a conversation
 		// can be continued in the next run, as on a phone.
-		ms := memory.NewSessions(store.SessionOptions{}, time.Now)
+		ms := memory.NewSessions(store.SessionOptions{}, clock.now)
 		snapshot := filepath.Join(cfg.DataDir, "chat-sessions.json")
 		if f, err := os.Open(snapshot); err == nil {
 			err = ms.Restore(f)
@@ -77,7 +81,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	if err != nil {
 		return fmt.Errorf("parked filings folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
 	}
-	engine, err := newEngine(sessions, parking, db, log, nil)
+	engine, err := newEngineAt(sessions, parking, db, log, nil, clock.now)
 	if err != nil {
 		return err
 	}
@@ -87,6 +91,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	c := &console.Console{
 		Handler: engine, In: stdin, Out: stdout, From: sender,
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
+		Now: clock.now, Wait: clock.advance,
 	}
 	pushes := delivery.New(delivery.Config{}, delivery.Deps{
 		Outbox: db, Fallback: c, Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
@@ -98,7 +103,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		}
 	}
 	if !c.Echo {
-		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, Ctrl-D to end.\n", sender)
+		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, /wait 45m to let time pass, Ctrl-D to end.\n", sender)
 	}
 	runErr := c.Run(ctx)
 	if saveSessions != nil {
@@ -133,4 +138,22 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// chatClock is the time as chat's conversation sees it: now, plus what /wait added.
+type chatClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *chatClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *chatClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }

@@ -278,3 +278,18 @@ func TestRedisWrongPassword(t *testing.T) {
 
 // firstTicket is the ticket of the first case filed in a fresh database this year.
 var firstTicket = store.NewTicket(time.Now(), 1)
+
+// chat's /wait lets time pass for the conversation: an intake left for longer than the
+// resume time is offered for resuming.
+func TestChatWait(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	code, out, errOut := runCmd(t, env, "halo\n1\n1\n/wait 45m\nSiti Aminah\n/wait soon\n", "chat")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{"# 45m0s later", "belum selesai. Lanjutkan?", "! /wait takes a duration"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}

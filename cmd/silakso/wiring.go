@@ -93,6 +93,11 @@ func oneLine(err error) string { return strings.Join(strings.Fields(err.Error())
 
 // newEngine builds the bot over the given stores.
 func newEngine(sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
+	return newEngineAt(sessions, parking, db, log, m, nil)
+}
+
+// newEngineAt is newEngine with a clock of its own (nil: time.Now), for chat's /wait.
+func newEngineAt(sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics, now func() time.Time) (*bot.Engine, error) {
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -103,7 +108,7 @@ func newEngine(sessions store.Sessions, parking store.Parking, db database, log 
 	}
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
-		Officers: db, OptOuts: db, Outbox: db,
+		Officers: db, OptOuts: db, Outbox: db, Now: now,
 	}, bot.Config{}), nil
 }
 
