@@ -40,6 +40,19 @@ type Config struct {
 	MaxText int
 	// Zone is the local time zone for dates shown to residents (default WIB, UTC+7).
 	Zone *time.Location
+	// Office is how residents reach the office other than by this number (menu 4 and
+	// the help text); empty fields are left out.
+	Office Office
+}
+
+// Office is the office's own contact, from the configuration.
+type Office struct {
+	// Phone is a telephone or WhatsApp number, as residents should dial it.
+	Phone string
+	// Hours are the opening hours ("Senin-Jumat 08.00-15.30").
+	Hours string
+	// Address is where the office is.
+	Address string
 }
 
 func (c Config) withDefaults() Config {
@@ -348,6 +361,12 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		// these words kept.
 		return e.intake.Request(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}, true).Replies
 	case isNew:
+		// Someone whose conversation was forgotten (30 days) may write about their case.
+		if !dialogs.IsNumber(text) {
+			if msgs, ok := e.threadReply(ctx, in, s.Lang, text); ok {
+				return msgs
+			}
+		}
 		return e.intake.Welcome(st).Replies
 	case text == "" && in.Media > 0:
 		return e.withPrompt(st, locales.M("error.media"))
@@ -357,7 +376,8 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		return e.intake.Pause(st).Replies
 	}
 
-	// Free text at the menu may be an answer to an officer's message.
+	// Free text at the menu may be about the resident's case (an answer to an officer,
+	// a question after a push).
 	if st.Step == dialogs.StepMenu && !dialogs.IsNumber(text) {
 		if msgs, ok := e.threadReply(ctx, in, s.Lang, text); ok {
 			return msgs
@@ -378,6 +398,10 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		return e.file(ctx, s, in)
 	case r.ShowCases:
 		return e.myCases(ctx, in.From, s.Lang)
+	case r.Contact:
+		return []locales.Msg{e.officeContact(), e.intake.Prompt(st)}
+	case r.Question != "":
+		return e.question(ctx, s, in, r.Question)
 	}
 	return r.Replies
 }
@@ -401,7 +425,14 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 	case dialogs.Back:
 		return e.intake.Back(st).Replies
 	case dialogs.Help:
-		return e.withPrompt(st, locales.M("help.text"))
+		msgs := []locales.Msg{locales.M("help.text")}
+		if e.cfg.Office != (Office{}) {
+			msgs = append(msgs, e.officeContact()) // the way to a human
+		}
+		if st.InIntake() {
+			msgs = append(msgs, e.intake.Prompt(st))
+		}
+		return msgs
 	case dialogs.Stop:
 		s.Stopped = true
 		if e.optOuts != nil {

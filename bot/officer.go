@@ -194,7 +194,11 @@ func (e *Engine) listCases(ctx context.Context, s *session, o store.Officer, bef
 		if c.AssignedTo == o.Phone {
 			mine = locales.M("officer.list_mine")
 		}
-		lines[i] = locales.M("officer.list_line", "Ticket", c.Ticket, "Status", string(c.Status), "Desa", c.Desa,
+		desa := c.Desa
+		if desa == "" {
+			desa = "-" // a question has no desa
+		}
+		lines[i] = locales.M("officer.list_line", "Ticket", c.Ticket, "Status", string(c.Status), "Desa", desa,
 			"Need", locales.M("need."+c.Need), "Date", e.date(locales.Default, "format.day", c.FiledAt), "Mine", mine)
 	}
 	if more {
@@ -301,18 +305,22 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 		return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxOfficerText)}
 	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
-		if !c.Open() {
-			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
-		}
+		// A closed case can still be answered: a resident's question after the push
+		// ("kenapa ditolak pak?") comes to it.
 		if err := e.takenByOther(o, c); err != nil {
 			return store.CaseUpdate{}, locales.Msg{}, err
 		}
 		u := store.CaseUpdate{Reply: text,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
 			Messages: []store.OutboxMessage{e.toResident(c, locales.M("push.reply", "Ticket", c.Ticket, "Text", text))}}
-		if c.AssignedTo == "" {
+		if c.AssignedTo == "" && c.Open() {
 			u.AssignedTo = o.Phone
 			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "assign"})
+		}
+		if c.Need == NeedQuestion && c.Status == store.StatusNew {
+			// An answered question is being dealt with: UBAH ... selesai closes it.
+			u.Status = store.StatusInProcess
+			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: store.StatusInProcess})
 		}
 		return u, locales.M("officer.replied", "Ticket", c.Ticket), nil
 	})
@@ -449,6 +457,12 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		reply := any("")
 		if c.LastReply != "" {
 			reply = locales.M("officer.view_reply", "Text", c.LastReply)
+		}
+		if c.Need == NeedQuestion {
+			view := locales.M("officer.view_question", "Ticket", c.Ticket, "Status", string(c.Status),
+				"Contact", dialogs.LocalPhone(c.Contact), "Description", c.Description,
+				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Reply", reply)
+			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
 		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,

@@ -31,6 +31,10 @@ type Result struct {
 	Submit bool
 	// ShowCases asks the caller to list the sender's cases (menu choice 2).
 	ShowCases bool
+	// Contact asks the caller to give the office's contact and wait for a question for
+	// an officer (menu choice 4); Question carries that question, to pass on.
+	Contact  bool
+	Question string
 	// keepStrikes: an answer not understood, though not an error (at the menu).
 	keepStrikes bool
 }
@@ -80,6 +84,9 @@ func intakeEvents() []fsm.EventDesc {
 		{Name: "pause", Src: append(append([]string{}, asking...), StepConfirm), Dst: StepResume},
 		{Name: "filed", Src: []string{StepConfirm}, Dst: StepMenu},
 		{Name: "resume", Src: []string{StepMenu}, Dst: StepResume},
+		{Name: "ask", Src: []string{StepMenu}, Dst: StepQuestion},
+		{Name: "asked", Src: []string{StepQuestion}, Dst: StepMenu},
+		{Name: "back", Src: []string{StepQuestion}, Dst: StepMenu},
 	}
 	for i := 0; i+1 < len(order); i++ {
 		ev = append(ev,
@@ -131,6 +138,9 @@ func (d *Intake) Welcome(st *State) Result {
 // away: its answers wait, and 1 at the menu offers to continue it. (A filing that
 // waits to be filed is filed anyway; its intake is closed.)
 func (d *Intake) Menu(st *State) Result {
+	if st.Step == StepQuestion {
+		_ = d.fire(st, "back") // the question not asked: the menu, with what it kept
+	}
 	if st.InIntake() && !st.Parked && (st.Answers != Answers{} || st.Paused != "") {
 		paused := st.Step
 		if st.Step == StepResume {
@@ -268,6 +278,22 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 	switch st.Step {
 	case StepMenu:
 		return d.menuChoice(st, in)
+	case StepQuestion:
+		if n, ok := d.kw.number(in.Text); ok && len(n) == 1 {
+			// A menu digit after the office's contact: the menu choice it is.
+			if err := d.fire(st, "asked"); err != nil {
+				return Result{}, err
+			}
+			return d.menuChoice(st, Input{Text: n, From: in.From, MessageID: in.MessageID})
+		}
+		q, err := ParseText(in.Text, questionMin, questionMax)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := d.fire(st, "asked"); err != nil {
+			return Result{}, err
+		}
+		return Result{Question: q}, nil
 	case StepResume:
 		n, err := d.kw.choice(in.Text, "resume", true)
 		if err != nil {
@@ -425,7 +451,10 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	case 2:
 		return reply(locales.M("menu.info")), nil
 	default:
-		return reply(locales.M("menu.contact")), nil
+		if err := d.fire(st, "ask"); err != nil {
+			return Result{}, err
+		}
+		return Result{Contact: true}, nil
 	}
 }
 
@@ -510,6 +539,8 @@ func IsNumber(s string) bool {
 func (d *Intake) Prompt(st *State) locales.Msg {
 	a := st.Answers
 	switch st.Step {
+	case StepQuestion:
+		return locales.M("intake.question")
 	case StepRelation:
 		return locales.M("intake.relation")
 	case StepName:

@@ -16,6 +16,8 @@ const (
 	StepContactOther = "contact_other"
 	StepConfirm      = "confirm"
 	StepResume       = "resume"
+	// StepQuestion waits for a resident's question to an officer (menu 4).
+	StepQuestion = "question"
 )
 
 // intakeOrder is the question order of the intake (docs/architecture.md).
@@ -40,6 +42,7 @@ var (
 
 // Answer bounds for the free-text steps.
 const (
+	questionMin, questionMax       = 3, 500
 	addressMin, addressMax         = 3, 100
 	descriptionMin, descriptionMax = 10, 500
 )
@@ -85,10 +88,10 @@ type Answers struct {
 }
 
 // InIntake reports whether the resident is in the middle of an intake.
-func (s *State) InIntake() bool { return s.Step != "" && s.Step != StepMenu }
+func (s *State) InIntake() bool { return s.Step != "" && s.Step != StepMenu && s.Step != StepQuestion }
 
 // FreeText reports whether the current step takes free text, where words that look like
 // keywords are more likely to be answers.
 func (s *State) FreeText() bool {
-	return s.Step == StepName || s.Step == StepAddress || s.Step == StepDescription
+	return s.Step == StepName || s.Step == StepAddress || s.Step == StepDescription || s.Step == StepQuestion
 }

@@ -81,7 +81,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	if err != nil {
 		return fmt.Errorf("parked filings folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
 	}
-	engine, err := newEngineAt(sessions, parking, db, log, nil, clock.now)
+	engine, err := newEngineAt(cfg, sessions, parking, db, log, nil, clock.now)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
+	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 )
@@ -52,6 +54,8 @@ type config struct {
 	SMSGateRate float64
 	// SMSGateCloud allows the public cloud as the gateway (a pilot).
 	SMSGateCloud bool
+	// Office is the office's own contact, given to residents who ask for a human.
+	Office bot.Office
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -128,6 +132,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		return c, err
 	}
 	if err := c.loadSMSGate(env); err != nil {
+		return c, err
+	}
+	if err := c.loadOffice(env); err != nil {
 		return c, err
 	}
 	if lvl := env("SILAKSO_LOG_LEVEL"); lvl != "" {
@@ -253,4 +260,26 @@ func redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// loadOffice reads the office's contact, which menu 4 gives residents. The lengths keep
+// that message within one SMS, and GSM-7 keeps it from costing three.
+func (c *config) loadOffice(env func(string) string) error {
+	for _, f := range []struct {
+		key string
+		to  *string
+		max int
+		eg  string
+	}{
+		{"SILAKSO_OFFICE_PHONE", &c.Office.Phone, 20, "0718-41234 or 0812-3456-7890"},
+		{"SILAKSO_OFFICE_HOURS", &c.Office.Hours, 30, "Senin-Jumat 08.00-15.30"},
+		{"SILAKSO_OFFICE_ADDRESS", &c.Office.Address, 50, "Jl. Raya Koba No. 1, Koba"},
+	} {
+		v := strings.TrimSpace(env(f.key))
+		if len([]rune(v)) > f.max || !gsm7.Valid(v) {
+			return fmt.Errorf("%s=%q: at most %d plain characters (it goes into one SMS), e.g. %s", f.key, v, f.max, f.eg)
+		}
+		*f.to = v
+	}
+	return nil
 }

@@ -106,6 +106,8 @@ func TestConfigErrors(t *testing.T) {
 		{"smsgate: register without url", nil, []string{"smsgate", "register"}, 1, "SMSGATE_URL is not set"},
 		{"smsgate: register, gateway down", map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_PUBLIC_URL": "https://silakso.example.go.id", "SMSGATE_URL": "http://127.0.0.1:1", "SMSGATE_USER": "sms", "SMSGATE_PASSWORD": "pw", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "register sms:received"},
 		{"smsgate: no subcommand", nil, []string{"smsgate"}, 2, "register or check"},
+		{"office: address too long", map[string]string{"SILAKSO_OFFICE_ADDRESS": strings.Repeat("Jalan ", 10)}, []string{"chat"}, 1, "SILAKSO_OFFICE_ADDRESS"},
+		{"office: emoji", map[string]string{"SILAKSO_OFFICE_HOURS": "Senin-Jumat 😀"}, []string{"chat"}, 1, "plain characters"},
 		{"smsgate: settings without url", map[string]string{"SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_SIGNING_KEY is set but SMSGATE_URL is not"},
 		{"smsgate: password missing", map[string]string{"SMSGATE_URL": "http://hp-gateway.local:8080", "SMSGATE_USER": "sms", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_PASSWORD is not set"},
 		{"smsgate: public url not https", map[string]string{"SILAKSO_PUBLIC_URL": "silakso.example.go.id", "SMSGATE_URL": "http://hp-gateway:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "SILAKSO_PUBLIC_URL=\"silakso.example.go.id\": the phone posts its events only to https://"},
@@ -288,6 +290,22 @@ func TestChatWait(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	for _, want := range []string{"# 45m0s later", "belum selesai. Lanjutkan?", "! /wait takes a duration"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}
+
+// Menu 4 gives the office's contact as configured, and takes a question for an officer.
+func TestChatOfficeContact(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_OFFICE_PHONE": "0718-41234",
+		"SILAKSO_OFFICE_HOURS": "Senin-Jumat 08.00-15.30", "SILAKSO_OFFICE_ADDRESS": "Jl. Raya Koba No. 1, Koba"}
+	code, out, errOut := runCmd(t, env, "halo\n4\nPak, kapan beras dibagi?\n", "chat")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{"Kantor Dinsos Bangka Tengah: Jl. Raya Koba No. 1, Koba. Buka Senin-Jumat 08.00-15.30. Telepon/WA 0718-41234.",
+		"Pertanyaan Bapak/Ibu sudah diteruskan ke petugas (tiket 2600017)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}

@@ -125,7 +125,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	if p, ok := sessions.(store.Parking); ok && cfg.RedisURL != "" {
 		parking.Copies = append(parking.Copies, p)
 	}
-	engine, err := newEngine(sessions, parking, db, log, m)
+	engine, err := newEngine(cfg, sessions, parking, db, log, m)
 	if err != nil {
 		return err
 	}

@@ -92,12 +92,12 @@ func openRedisSessions(ctx context.Context, c config, opts store.SessionOptions,
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // newEngine builds the bot over the given stores.
-func newEngine(sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
-	return newEngineAt(sessions, parking, db, log, m, nil)
+func newEngine(cfg config, sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics) (*bot.Engine, error) {
+	return newEngineAt(cfg, sessions, parking, db, log, m, nil)
 }
 
 // newEngineAt is newEngine with a clock of its own (nil: time.Now), for chat's /wait.
-func newEngineAt(sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics, now func() time.Time) (*bot.Engine, error) {
+func newEngineAt(cfg config, sessions store.Sessions, parking store.Parking, db database, log *slog.Logger, m bot.Metrics, now func() time.Time) (*bot.Engine, error) {
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func newEngineAt(sessions store.Sessions, parking store.Parking, db database, lo
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
 		Officers: db, OptOuts: db, Outbox: db, Now: now,
-	}, bot.Config{}), nil
+	}, bot.Config{Office: cfg.Office}), nil
 }
 
 // redisLogger puts go-redis's internal messages into slog at debug level: the errors that
