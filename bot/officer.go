@@ -464,11 +464,16 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Reply", reply)
 			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
+		// The number that filed, when the contact given is another: who to ask too.
+		filer := ""
+		if c.Filer != c.Contact {
+			filer = dialogs.LocalPhone(c.Filer)
+		}
 		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
 			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", c.Description,
-			"Contact", dialogs.LocalPhone(c.Contact), "Filed", e.date(locales.Default, "format.date", c.FiledAt),
+			"Contact", dialogs.LocalPhone(c.Contact), "Filer", filer, "Filed", e.date(locales.Default, "format.date", c.FiledAt),
 			"Officer", officer, "Reply", reply)
 		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 	})

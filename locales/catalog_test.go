@@ -121,7 +121,7 @@ func TestSMSBudgets(t *testing.T) {
 			"Max": 500, "Got": 5000, "Min": 10, "Minutes": 100000, // a modem silent for weeks
 			"Names": "1 Kurau (Timur), 11 Kurau Barat",
 			"Desa":  desa, "Kecamatan": kec,
-			"Phone": "081234567890", "Contact": "081234567890",
+			"Phone": "081234567890", "Contact": "081234567890", "Filer": "081234567890",
 			"Ticket": "26123455", "Updated": "26-11-2026 09.11", "Date": "26-11-26",
 			"Status": longest(statuses...), "Next": longest(nexts...), "Lines": lines,
 			"Relation": longest(relations...), "Need": longest(needs...),
