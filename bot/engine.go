@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -361,8 +362,9 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		// these words kept.
 		return e.intake.Request(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}, true).Replies
 	case isNew:
-		// Someone whose conversation was forgotten (30 days) may write about their case.
-		if !dialogs.IsNumber(text) {
+		// Someone whose conversation was forgotten (30 days) may write about their case;
+		// a greeting alone ("halo", "P") costs no look-up.
+		if !dialogs.IsNumber(text) && strings.Contains(strings.TrimSpace(text), " ") {
 			if msgs, ok := e.threadReply(ctx, in, s.Lang, text); ok {
 				return msgs
 			}
