@@ -330,6 +330,9 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		st.Step = dialogs.StepMenu
 	}
 
+	if st.Step == dialogs.StepQuestion && e.now().Sub(s.Seen) > e.cfg.ResumeAfter {
+		e.intake.DropQuestion(st)
+	}
 	if st.AskCmd != 0 {
 		// The answer to "did you mean MENU?": yes runs the keyword, no keeps the earlier
 		// message as the answer, anything else is taken as it comes.
@@ -342,6 +345,10 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 			text = earlier
 		}
 	} else if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
+		if isNew && kw.Cmd == dialogs.Help {
+			// "tolong" or "bantuan" as a first message: the welcome and its menu.
+			return e.intake.Welcome(st).Replies
+		}
 		return e.keyword(ctx, s, in, kw)
 	} else if st.FreeText() && !st.ConfirmCancel {
 		// A word one typing mistake from a keyword, where free text is expected
@@ -375,6 +382,9 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	case text == "":
 		return e.withPrompt(st, locales.M("error.empty"))
 	case st.InIntake() && st.Step != dialogs.StepResume && e.now().Sub(s.Seen) > e.cfg.ResumeAfter:
+		if r, ok := e.intake.AfterPause(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}); ok {
+			return r.Replies
+		}
 		return e.intake.Pause(st).Replies
 	}
 

@@ -383,8 +383,9 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
-		if note != "" && to == store.StatusDone {
-			// The closing word reaches the resident with the push, and CEK shows it.
+		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
+			// The closing word or the reason reaches the resident with the push, and CEK
+			// shows it afterwards.
 			u.Reply = note
 		}
 		if c.AssignedTo == "" {
@@ -460,7 +461,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		}
 		if c.Need == NeedQuestion {
 			view := locales.M("officer.view_question", "Ticket", c.Ticket, "Status", string(c.Status),
-				"Contact", dialogs.LocalPhone(c.Contact), "Description", c.Description,
+				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Reply", reply)
 			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
@@ -472,7 +473,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
-			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", c.Description,
+			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", dialogs.MaskNIKs(c.Description),
 			"Contact", dialogs.LocalPhone(c.Contact), "Filer", filer, "Filed", e.date(locales.Default, "format.date", c.FiledAt),
 			"Officer", officer, "Reply", reply)
 		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil

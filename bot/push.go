@@ -153,7 +153,7 @@ func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, tex
 				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}
 		for _, o := range recipients {
 			u.Messages = append(u.Messages, e.toOfficer(o, c.ID,
-				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(text, maxForwarded))))
+				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(dialogs.MaskNIKs(text), maxForwarded))))
 		}
 		return u, nil
 	})

@@ -42,7 +42,7 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 		out := []store.OutboxMessage{e.toResident(c, locales.M("push.question_filed", "Ticket", c.Ticket))}
 		for _, o := range e.officers.forKecamatan(c.Kecamatan) {
 			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_question", "Ticket", c.Ticket,
-				"Text", dialogs.Shorten(text, maxForwarded))))
+				"Text", dialogs.Shorten(dialogs.MaskNIKs(text), maxForwarded))))
 		}
 		return out
 	})

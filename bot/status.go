@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -37,7 +38,8 @@ func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales
 	if typed == "" {
 		return e.myCases(ctx, from, lang)
 	}
-	if digits, _ := dialogs.BareNumber(typed); len(digits) == nikDigits {
+	if len(onlyDigits(typed)) == nikDigits {
+		// A NIK, however it was written (CEK NIK 1904...): never a ticket.
 		return append([]locales.Msg{locales.M("status.by_nik")}, e.myCases(ctx, from, lang)...)
 	}
 	return []locales.Msg{e.caseStatus(ctx, from, typed, lang)}
@@ -47,9 +49,9 @@ func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales
 // next step; anyone else only the status and the date, never personal data.
 func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) locales.Msg {
 	shown := dialogs.Shorten(typed, 20)
-	if digits, _ := dialogs.BareNumber(typed); len(digits) > maxTicketDigits {
+	if len(onlyDigits(typed)) > maxTicketDigits {
 		// Longer than any ticket: a NIK or a phone number, not repeated back whole.
-		shown = channels.MaskDigits(digits)
+		shown = channels.MaskDigits(onlyDigits(typed))
 	}
 	ticket, err := store.ParseTicket(typed)
 	switch {
@@ -112,4 +114,14 @@ func (e *Engine) myCases(ctx context.Context, from, lang string) []locales.Msg {
 
 func (e *Engine) date(lang, format string, t time.Time) string {
 	return t.In(e.cfg.Zone).Format(e.catalog.Format(lang, format))
+}
+
+// onlyDigits is the digits of s, whatever surrounds them.
+func onlyDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }

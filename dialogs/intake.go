@@ -7,6 +7,7 @@ package dialogs
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/looplab/fsm"
@@ -202,6 +203,39 @@ func (d *Intake) Back(st *State) Result {
 	return reply(d.Prompt(st))
 }
 
+// AfterPause takes a message that comes after the intake was left for a while as the
+// answer to the question it was at, when it cannot mean anything else: a NIK, or a
+// phone number, typed at the question that asks for it (the NIK typed after fetching
+// the KTP). Anything else may be someone starting afresh ("1" for the menu), so the
+// resident is asked whether to continue (Pause). ok is false when it is no such answer.
+func (d *Intake) AfterPause(st *State, in Input) (Result, bool) {
+	digits := 0
+	for _, r := range in.Text {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if (st.Step != StepNIK && st.Step != StepContactOther) || digits < 8 {
+		return Result{}, false
+	}
+	cp := *st
+	cp.Strikes = 0
+	r := d.Handle(&cp, in)
+	if cp.Strikes != 0 || r.Submit {
+		return Result{}, false
+	}
+	*st = cp
+	return r, true
+}
+
+// DropQuestion leaves the question step for the menu (the question was not written in
+// time: what comes now is something else).
+func (d *Intake) DropQuestion(st *State) {
+	if st.Step == StepQuestion {
+		_ = d.fire(st, "back")
+	}
+}
+
 // Pause parks an intake that was left for a while and asks whether to continue it.
 func (d *Intake) Pause(st *State) Result {
 	if !d.can(st, "pause") {
@@ -285,6 +319,13 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 				return Result{}, err
 			}
 			return d.menuChoice(st, Input{Text: n, From: in.From, MessageID: in.MessageID})
+		}
+		if !strings.Contains(strings.TrimSpace(in.Text), " ") {
+			// A greeting or a word, not a question: the menu takes it.
+			if err := d.fire(st, "asked"); err != nil {
+				return Result{}, err
+			}
+			return d.menuChoice(st, in)
 		}
 		q, err := ParseText(in.Text, questionMin, questionMax)
 		if err != nil {
@@ -427,6 +468,9 @@ func (d *Intake) IsRequest(text string) bool { return d.kw.IsRequest(text) }
 
 func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	n, err := d.kw.choice(in.Text, "menu", false)
+	if err != nil && d.kw.Mentions(in.Text, "menu", 3) {
+		n, err = 3, nil // "saya mau bicara dengan petugas"
+	}
 	if err != nil {
 		if d.kw.IsRequest(in.Text) {
 			return d.Request(st, in, false), nil
@@ -477,7 +521,7 @@ func (d *Intake) confirm(st *State, in Input) (Result, error) {
 		if line == "" {
 			return Result{}, reject("intake.edit_how")
 		}
-		n, err := parseChoice(line, make([]option, len(summaryLines)))
+		n, err := parseChoice(d.kw.numberOr(line), d.kw.options["line"])
 		if err != nil {
 			return Result{}, err
 		}
@@ -600,7 +644,7 @@ func (d *Intake) Summary(a Answers) locales.Msg {
 		"Region", locales.M("intake.region", "Desa", a.Desa, "Kecamatan", a.Kecamatan),
 		"Address", Shorten(a.Address, 24),
 		"Need", locales.M("need."+a.Need),
-		"Description", Shorten(a.Description, 24),
+		"Description", Shorten(MaskNIKs(a.Description), 24),
 		"Contact", LocalPhone(a.Contact),
 	)
 }

@@ -48,10 +48,12 @@ type Keywords struct {
 	options map[string][]option
 	// request are the words of a message asking for help in the sender's own words.
 	request []string
-	yes     []string
-	edit    []string
-	noNIK   []string
-	langs   map[string][]string
+	// courtesy are the words of address people add to an answer ("ya pak").
+	courtesy []string
+	yes      []string
+	edit     []string
+	noNIK    []string
+	langs    map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -70,6 +72,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		choiceFiller: v.Words("word.choice_filler"),
 		options:      optionWords(v),
 		request:      v.Words("word.request"),
+		courtesy:     v.Words("word.courtesy"),
 		yes:          v.Words("word.yes"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
@@ -80,7 +83,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 // optionLists are the numbered questions whose options have words besides their
 // number, with how many options each has (word.opt_<list>_<n> in the catalogs).
 var optionLists = map[string]int{"menu": 4, "resume": 2, "relation": len(relations), "need": len(needs), "contact": 2,
-	"cancel": 2, "meant": 2}
+	"cancel": 2, "meant": 2, "line": len(summaryLines)}
 
 func optionWords(v Vocabulary) map[string][]option {
 	m := map[string][]option{}
@@ -176,6 +179,19 @@ func (k *Keywords) Meant(text string) (yes, no bool) {
 		return false, false
 	}
 	return n == 0, n == 1
+}
+
+// Mentions reports whether text names option i (0-based) of list in so many words
+// ("saya mau bicara dengan petugas" names menu 4): a phrase of the option's that is two
+// words or six letters long appears in it.
+func (k *Keywords) Mentions(text, list string, i int) bool {
+	t := " " + normalise(stripSymbols(text)) + " "
+	for _, w := range k.options[list][i].names {
+		if (strings.Contains(w, " ") || len(w) >= 6) && strings.Contains(t, " "+w+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in
@@ -292,7 +308,20 @@ func looksLikeTicket(s string) bool {
 	return digits >= 4
 }
 
-func (k *Keywords) isYes(text string) bool { return contains(k.yes, normalise(text)) }
+// isYes reads a yes, also with the courtesy words people add ("ya pak", "iya bu").
+func (k *Keywords) isYes(text string) bool {
+	t := normalise(text)
+	if contains(k.yes, t) {
+		return true
+	}
+	var kept []string
+	for _, f := range strings.Fields(t) {
+		if f = strings.Trim(f, ".,!"); !contains(k.courtesy, f) {
+			kept = append(kept, f)
+		}
+	}
+	return len(kept) > 0 && contains(k.yes, strings.Join(kept, " "))
+}
 
 // parseEdit reads "UBAH 3" and returns the line number text ("" when only UBAH was sent).
 func (k *Keywords) parseEdit(text string) (string, bool) {

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -98,3 +99,10 @@ func MaskNIK(nik string) string {
 	}
 	return nik[:4] + strings.Repeat("*", len(nik)-6) + nik[len(nik)-2:]
 }
+
+// nikRun is sixteen digits in a row: a NIK inside a resident's words.
+var nikRun = regexp.MustCompile(`\d{16}`)
+
+// MaskNIKs masks every NIK inside a text (a question, a description, a forwarded
+// message), so that no message carries one in full.
+func MaskNIKs(s string) string { return nikRun.ReplaceAllStringFunc(s, MaskNIK) }

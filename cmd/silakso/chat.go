@@ -95,6 +95,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	}
 	pushes := delivery.New(delivery.Config{}, delivery.Deps{
 		Outbox: db, Fallback: c, Owner: fmt.Sprintf("chat-%d", os.Getpid()), Log: log,
+		Now: clock.now, // pushes queued after a /wait are due on the conversation's clock
 	})
 	c.AfterTurn = func(ctx context.Context) {
 		engine.RetryPendingFilings(ctx)
