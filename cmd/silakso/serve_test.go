@@ -124,7 +124,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if notice != "Kasus baru "+firstTicket+": Nibung, Bantuan pangan/sembako. Balas AMBIL "+firstTicket {
+	if notice != "Kasus baru "+firstTicket+": Nibung, Sembako. Balas AMBIL "+firstTicket {
 		t.Fatalf("officer notice %q", notice)
 	}
 	if n := len(api.Messages()); n != len(script)+1 {
