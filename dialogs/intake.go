@@ -302,7 +302,7 @@ func (d *Intake) Handle(st *State, in Input) Result {
 	// instead of letting the resident loop on the same question.
 	st.Strikes++
 	if st.Strikes%3 == 0 {
-		return reply(ie.Msg, locales.M("error.too_many"))
+		return reply(locales.M("error.too_many", "Error", ie.Msg)) // one message, not two
 	}
 	return reply(ie.Msg)
 }
@@ -406,6 +406,11 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		a.Description = t
 	case StepContact:
+		if p, err := ParsePhone(in.Text); err == nil && len(in.Text) >= 9 {
+			// The other number typed at once, without choosing 2 first.
+			a.Contact = p
+			break
+		}
 		n, err := d.kw.choice(in.Text, "contact", true)
 		if err != nil {
 			return Result{}, err

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,10 +51,12 @@ type Keywords struct {
 	request []string
 	// courtesy are the words of address people add to an answer ("ya pak").
 	courtesy []string
-	yes      []string
-	edit     []string
-	noNIK    []string
-	langs    map[string][]string
+	// numbers are the numbers written as words, from zero ("satu" for 1).
+	numbers []string
+	yes     []string
+	edit    []string
+	noNIK   []string
+	langs   map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -73,6 +76,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		options:      optionWords(v),
 		request:      v.Words("word.request"),
 		courtesy:     v.Words("word.courtesy"),
+		numbers:      v.Words("word.numbers"),
 		yes:          v.Words("word.yes"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
@@ -106,7 +110,13 @@ func (k *Keywords) number(text string) (string, bool) {
 			kept = append(kept, strings.Trim(f, ".,:)("))
 		}
 	}
-	if len(kept) != 1 || !IsNumber(kept[0]) {
+	if len(kept) != 1 {
+		return "", false
+	}
+	if i := slices.Index(k.numbers, kept[0]); i >= 0 {
+		return strconv.Itoa(i % numberWords), true // "satu" (and "one") is 1
+	}
+	if !IsNumber(kept[0]) {
 		return "", false
 	}
 	return kept[0], true
@@ -130,8 +140,28 @@ func (k *Keywords) choice(text, list string, yesFirst bool) (int, error) {
 	if n, ok := k.number(text); ok {
 		text = n
 	}
-	return parseChoice(text, k.options[list])
+	i, err := parseChoice(text, k.options[list])
+	if err == nil {
+		return i, nil
+	}
+	// "untuk ibu saya": an option named inside a sentence, when only one is.
+	found := -1
+	for j := range k.options[list] {
+		if k.Mentions(text, list, j) {
+			if found >= 0 {
+				return 0, err
+			}
+			found = j
+		}
+	}
+	if found >= 0 {
+		return found, nil
+	}
+	return 0, err
 }
+
+// numberWords is how many numbers each language writes in word.numbers (0 to 10).
+const numberWords = 11
 
 // IsRequest reports whether a message that is no command and no menu choice reads as
 // a request for help ("tolong pak saya butuh bantuan beras, suami sakit"): a few words,

@@ -28,13 +28,14 @@ func TestUnderstoodAnswers(t *testing.T) {
 		want   want
 	}{
 		{StepRelation, []string{"1", "sendiri", "diri sendiri", "saya", "untuk saya", "no 1", "pilih 1", "1 saja pak", "SENDIRI."}, want{"relation", "self"}},
-		{StepRelation, []string{"2", "keluarga", "suami", "istri", "anak saya", "ibu", "emak", "no. 2", "yg 2"}, want{"relation", "family"}},
+		{StepRelation, []string{"2", "keluarga", "suami", "istri", "anak saya", "ibu", "emak", "no. 2", "yg 2", "dua", "untuk ibu saya", "anak saya sakit"}, want{"relation", "family"}},
 		{StepRelation, []string{"3", "orang lain", "tetangga", "kawan", "pilih 3"}, want{"relation", "other"}},
-		{StepNeed, []string{"1", "sembako", "beras", "Sembako", "sembak", "pangan", "no 1"}, want{"need", "food"}},
+		{StepNeed, []string{"1", "sembako", "beras", "Sembako", "sembak", "pangan", "no 1", "butuh sembako pak"}, want{"need", "food"}},
 		{StepNeed, []string{"2", "bpjs", "berobat", "kesehatan", "BPJS gratis"}, want{"need", "health"}},
 		{StepNeed, []string{"7", "rumah", "bedah rumah", "rumah bocor", "rtlh"}, want{"need", "housing"}},
 		{StepNeed, []string{"8", "banjir", "kebakaran"}, want{"need", "disaster"}},
-		{StepContact, []string{"1", "ya", "iya", "ok", "oke", "nomor ini", "no ini", "ini", "ao", "Iya."}, want{"contact", "+6281234567890"}},
+		{StepContact, []string{"1", "ya", "iya", "ok", "oke", "nomor ini", "no ini", "ini", "ao", "Iya.", "satu", "ya pak"}, want{"contact", "+6281234567890"}},
+		{StepContact, []string{"085267891234", "0852-6789-1234"}, want{"contact", "+6285267891234"}},
 		{StepNIK, []string{"0", "tidak punya", "tidak tahu", "tidak tau", "ga ada", "gak tau", "dak de", "dak ade", "Dak ada", "lupa", "belum ada"}, want{"nonik", "true"}},
 		{StepKecamatan, []string{"1", "no 1", "pilih 1", "koba", "Koba."}, want{"kecamatan", "Koba"}},
 	}

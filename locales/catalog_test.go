@@ -133,6 +133,8 @@ func TestSMSBudgets(t *testing.T) {
 			"Text": strings.Repeat("T", 200), "Reason": strings.Repeat("R", 150),
 			// A closing note is cut like a reason; an officer's name like a name.
 			"Note": strings.Repeat("R", 150), "By": strings.Repeat("B", 30), "Word": "PETUNJUK",
+			// The longest error a resident can get three times in a row.
+			"Error": locales.M("error.desa_elsewhere", "Desa", strings.Repeat("D", 20), "Kecamatan", "Pangkalan Baru"),
 			// The office's contact, at the lengths the configuration allows (cmd/silakso).
 			"Hours": strings.Repeat("H", 30), "Where": strings.Repeat("W", 50), "Call": strings.Repeat("1", 20),
 			"Reply": locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
