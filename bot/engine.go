@@ -404,7 +404,12 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		}
 	}
 
-	r := e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
+	var r dialogs.Result
+	if e.intake.WantsHuman(st, text) {
+		r = e.intake.ToHuman(st)
+	} else {
+		r = e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
+	}
 	switch {
 	case r.Submit:
 		return e.file(ctx, s, in)

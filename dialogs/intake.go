@@ -228,6 +228,23 @@ func (d *Intake) AfterPause(st *State, in Input) (Result, bool) {
 	return r, true
 }
 
+// WantsHuman reports whether a message in the middle of an intake asks for a person
+// ("saya mau bicara dengan petugas"), at any question but the description (whose words
+// may be about an officer).
+func (d *Intake) WantsHuman(st *State, text string) bool {
+	return st.InIntake() && st.Step != StepDescription && d.kw.Mentions(text, "menu", 3)
+}
+
+// ToHuman leaves the intake for the office's contact and a question for an officer;
+// the answers are kept, and 1 at the menu continues them.
+func (d *Intake) ToHuman(st *State) Result {
+	d.Menu(st)
+	if err := d.fire(st, "ask"); err != nil {
+		return d.Menu(st)
+	}
+	return Result{Contact: true}
+}
+
 // DropQuestion leaves the question step for the menu (the question was not written in
 // time: what comes now is something else).
 func (d *Intake) DropQuestion(st *State) {
