@@ -40,7 +40,11 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 	}
 	_, _, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
 		out := []store.OutboxMessage{e.toResident(c, locales.M("push.question_filed", "Ticket", c.Ticket))}
-		for _, o := range e.officers.forKecamatan(c.Kecamatan) {
+		officers := e.officers.forKecamatan(c.Kecamatan)
+		if len(officers) == 0 {
+			e.log.Warn("a resident's question has nobody to tell: register a supervisor (silakso officer add --role supervisor)", "ticket", c.Ticket)
+		}
+		for _, o := range officers {
 			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_question", "Ticket", c.Ticket,
 				"Text", dialogs.Shorten(dialogs.MaskNIKs(text), maxForwarded))))
 		}
