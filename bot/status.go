@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
@@ -38,7 +37,7 @@ func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales
 	if typed == "" {
 		return e.myCases(ctx, from, lang)
 	}
-	if len(onlyDigits(typed)) == nikDigits {
+	if len(dialogs.Digits(typed)) == nikDigits {
 		// A NIK, however it was written (CEK NIK 1904...): never a ticket.
 		return append([]locales.Msg{locales.M("status.by_nik")}, e.myCases(ctx, from, lang)...)
 	}
@@ -49,9 +48,9 @@ func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales
 // next step; anyone else only the status and the date, never personal data.
 func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) locales.Msg {
 	shown := dialogs.Shorten(typed, 20)
-	if len(onlyDigits(typed)) > maxTicketDigits {
+	if len(dialogs.Digits(typed)) > maxTicketDigits {
 		// Longer than any ticket: a NIK or a phone number, not repeated back whole.
-		shown = channels.MaskDigits(onlyDigits(typed))
+		shown = channels.MaskDigits(dialogs.Digits(typed))
 	}
 	ticket, err := store.ParseTicket(typed)
 	switch {
@@ -114,14 +113,4 @@ func (e *Engine) myCases(ctx context.Context, from, lang string) []locales.Msg {
 
 func (e *Engine) date(lang, format string, t time.Time) string {
 	return t.In(e.cfg.Zone).Format(e.catalog.Format(lang, format))
-}
-
-// onlyDigits is the digits of s, whatever surrounds them.
-func onlyDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
 }

@@ -209,13 +209,7 @@ func (d *Intake) Back(st *State) Result {
 // the KTP). Anything else may be someone starting afresh ("1" for the menu), so the
 // resident is asked whether to continue (Pause). ok is false when it is no such answer.
 func (d *Intake) AfterPause(st *State, in Input) (Result, bool) {
-	digits := 0
-	for _, r := range in.Text {
-		if r >= '0' && r <= '9' {
-			digits++
-		}
-	}
-	if (st.Step != StepNIK && st.Step != StepContactOther) || digits < 8 {
+	if (st.Step != StepNIK && st.Step != StepContactOther) || len(Digits(in.Text)) < 8 {
 		return Result{}, false
 	}
 	cp := *st

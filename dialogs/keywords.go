@@ -104,12 +104,7 @@ func optionWords(v Vocabulary) map[string][]option {
 // number finds the number in an answer such as "no 2", "pilih 3" or "yang 1 saja":
 // the answer without the words around it, when that is a number.
 func (k *Keywords) number(text string) (string, bool) {
-	var kept []string
-	for _, f := range strings.Fields(normalise(text)) {
-		if !contains(k.choiceFiller, strings.Trim(f, ".,:)(")) {
-			kept = append(kept, strings.Trim(f, ".,:)("))
-		}
-	}
+	kept := without(normalise(text), k.choiceFiller)
 	if len(kept) != 1 {
 		return "", false
 	}
@@ -283,13 +278,7 @@ func (k *Keywords) Parse(text string, tolerant bool) Keyword {
 // ("TIKET 2600017", "NO. 2600017", "STATUS SAYA"); what is left must be a ticket, or
 // nothing (the sender's own cases).
 func (k *Keywords) statusArg(rest string) (string, bool) {
-	var kept []string
-	for _, f := range strings.Fields(rest) {
-		if !contains(k.statusFiller, strings.TrimRight(f, ".:")) {
-			kept = append(kept, f)
-		}
-	}
-	arg := strings.Join(kept, " ")
+	arg := strings.Join(without(rest, k.statusFiller), " ")
 	return arg, arg == "" || looksLikeTicket(arg)
 }
 
@@ -344,13 +333,31 @@ func (k *Keywords) isYes(text string) bool {
 	if contains(k.yes, t) {
 		return true
 	}
+	kept := without(t, k.courtesy)
+	return len(kept) > 0 && contains(k.yes, strings.Join(kept, " "))
+}
+
+// without returns the words of s but those in drop, each without the punctuation
+// people type around words: "no. 2" is "2", "CEK TIKET 2600017" is "2600017" once the
+// words around numbers are dropped.
+func without(s string, drop []string) []string {
 	var kept []string
-	for _, f := range strings.Fields(t) {
-		if f = strings.Trim(f, ".,!"); !contains(k.courtesy, f) {
-			kept = append(kept, f)
+	for _, f := range strings.Fields(s) {
+		if w := strings.Trim(f, ".,:;!()"); w != "" && !contains(drop, w) {
+			kept = append(kept, w)
 		}
 	}
-	return len(kept) > 0 && contains(k.yes, strings.Join(kept, " "))
+	return kept
+}
+
+// Digits is the digits of s, whatever is around them ("CEK NIK 1904..." has sixteen).
+func Digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // parseEdit reads "UBAH 3" and returns the line number text ("" when only UBAH was sent).
