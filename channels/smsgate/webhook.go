@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -44,6 +45,8 @@ type Webhook struct {
 
 	// gate counts the turns being run, for Close.
 	gate channels.Gate
+	// heardAt is when this instance last wrote that the phone spoke (unix ms).
+	heardAt atomic.Int64
 	// rejections keeps refused requests, which anyone can send, from filling the log:
 	// the first ten, then one a minute; the metric counts them all.
 	rejections rate.Sometimes
@@ -183,13 +186,29 @@ func (w *Webhook) events(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.metrics.Phone(now, battery)
-	if w.state != nil {
+	if w.state != nil && w.heardDue(now) {
 		side, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sideCallTimeout)
 		defer cancel()
 		if err := w.state.Heard(side, now); err != nil {
+			w.heardAt.Store(0) // try again with the next event
 			w.log.Warn("smsgate: last heard not recorded", "err", err)
 		}
 	}
+}
+
+// heardEvery is how often at most this instance tells the shared state the phone
+// spoke (a quarter of AlertAfter when that is shorter): the silence that matters is
+// half an hour, and a Redis call per SMS would buy nothing.
+const heardEvery = 15 * time.Second
+
+// heardDue reports whether the phone's last-heard time is to be written now, and if so
+// claims the write.
+func (w *Webhook) heardDue(now time.Time) bool {
+	last := w.heardAt.Load()
+	if last != 0 && now.Sub(time.UnixMilli(last)) < min(heardEvery, w.cfg.AlertAfter/4) {
+		return false
+	}
+	return w.heardAt.CompareAndSwap(last, now.UnixMilli())
 }
 
 // received runs the bot's turn for an SMS (or MMS) a resident or officer sent.

@@ -165,9 +165,11 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 		t.Fatalf("the resident got %d SMS after the repeated one, want 2 (its answer once, the push)", n-before)
 	}
 
-	// The phone goes silent.
+	// The phone goes silent: no pings, and no reports of what is sent through it (an
+	// off phone sends nothing; the reports would count as hearing from it).
 	stopPings()
 	pings.Wait()
+	g.ReportWith(nil)
 	waitReport(t, base, "last heard", 20*time.Second)
 	alerts := func() int {
 		n := 0
