@@ -324,15 +324,9 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 	case StepMenu:
 		return d.menuChoice(st, in)
 	case StepQuestion:
-		if n, ok := d.kw.number(in.Text); ok && len(n) == 1 {
-			// A menu digit after the office's contact: the menu choice it is.
-			if err := d.fire(st, "asked"); err != nil {
-				return Result{}, err
-			}
-			return d.menuChoice(st, Input{Text: n, From: in.From, MessageID: in.MessageID})
-		}
-		if !strings.Contains(strings.TrimSpace(in.Text), " ") {
-			// A greeting or a word, not a question: the menu takes it.
+		if _, isNumber := d.kw.number(in.Text); isNumber || !strings.Contains(strings.TrimSpace(in.Text), " ") {
+			// A menu digit after the office's contact, or a greeting or a word: not a
+			// question, the menu takes it.
 			if err := d.fire(st, "asked"); err != nil {
 				return Result{}, err
 			}
