@@ -52,7 +52,7 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 	})
 	if err != nil {
 		e.log.Error("question not filed", "err", err)
-		s.Dialog.Step = dialogs.StepQuestion // the question is asked again, not lost
+		e.intake.ToHuman(&s.Dialog) // back at the question: it is asked again, not lost
 		return []locales.Msg{locales.M("error.system")}
 	}
 	return nil
