@@ -48,9 +48,9 @@ func (e *Engine) status(ctx context.Context, from, typed, lang string) []locales
 // next step; anyone else only the status and the date, never personal data.
 func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) locales.Msg {
 	shown := dialogs.Shorten(typed, 20)
-	if len(dialogs.Digits(typed)) > maxTicketDigits {
+	if digits := dialogs.Digits(typed); len(digits) > maxTicketDigits {
 		// Longer than any ticket: a NIK or a phone number, not repeated back whole.
-		shown = channels.MaskDigits(dialogs.Digits(typed))
+		shown = channels.MaskDigits(digits)
 	}
 	ticket, err := store.ParseTicket(typed)
 	switch {
