@@ -89,10 +89,14 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 	}
 	word := strings.ToUpper(strings.TrimRight(fields[0], ".,:"))
 	if n, err := strconv.Atoi(word); err == nil && len(fields) == 1 {
+		entries := len(menuUsage)
+		if o.Role == store.RolePetugas {
+			entries-- // ALIH is not on a petugas's menu
+		}
 		switch {
 		case n == 1:
 			return e.listCases(ctx, s, o, 0)
-		case n >= 2 && n <= len(menuUsage) && (n < len(menuUsage) || o.Role != store.RolePetugas):
+		case n >= 2 && n <= entries:
 			return []locales.Msg{locales.M(menuUsage[n-1])}
 		}
 		return []locales.Msg{e.officerMenu(o)}
