@@ -224,14 +224,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		phoneHook = smsgate.NewWebhook(cfg.SMSGate, engine, courier, records, phoneState, m, log)
 		phoneHook.Register(mux)
 		phone = smsgate.NewMonitor(phoneState, cfg.SMSGate, m, log)
-		phone.OnSilent = func(ctx context.Context, silence time.Duration) {
-			msg := locales.M("officer.phone_silent", "Minutes", int(silence.Minutes()))
-			if n, err := engine.AlertSupervisors(ctx, msg, smsgate.Channel); err != nil {
-				log.Error("supervisors not alerted of the silent gateway phone", "err", err)
-			} else {
-				log.Info("supervisors alerted of the silent gateway phone", "supervisors", n)
-			}
-		}
+		phone.OnSilent = alertSilence(engine, "officer.phone_silent", smsgate.Channel, "the gateway phone", log)
 		reports["smsgate"] = phone.Report
 	}
 	var gammuIn *gammu.Adapter
@@ -241,14 +234,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		gcfg.TurnTimeout = turnTimeout
 		gammuIn = gammu.NewAdapter(gw, gcfg, engine, courier, records, m, log)
 		gammuTrack = gammu.NewTracker(gw, gcfg, records, m, log)
-		gammuTrack.OnSilent = func(ctx context.Context, silence time.Duration) {
-			msg := locales.M("officer.modem_silent", "Minutes", int(silence.Minutes()))
-			if n, err := engine.AlertSupervisors(ctx, msg, gammu.Channel); err != nil {
-				log.Error("supervisors not alerted of the silent modem", "err", err)
-			} else {
-				log.Info("supervisors alerted of the silent modem", "supervisors", n)
-			}
-		}
+		gammuTrack.OnSilent = alertSilence(engine, "officer.modem_silent", gammu.Channel, "the modem", log)
 	}
 	if len(senders) == 0 {
 		log.Warn("no channel configured: set TWILIO_AUTH_TOKEN and friends, SILAKSO_GAMMU_DATABASE_URL, SMSGATE_URL, or SILAKSO_WHATSAPP=on, to receive messages")
@@ -405,6 +391,19 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	cancelSend()
 	log.Info("stopped")
 	return nil
+}
+
+// alertSilence tells the supervisors, on another channel than the silent device's, that
+// an SMS device (what) has been silent: message key is the alert's text.
+func alertSilence(engine *bot.Engine, key, channel, what string, log *slog.Logger) func(context.Context, time.Duration) {
+	return func(ctx context.Context, silence time.Duration) {
+		msg := locales.M(key, "Minutes", int(silence.Minutes()))
+		if n, err := engine.AlertSupervisors(ctx, msg, channel); err != nil {
+			log.Error("supervisors not alerted of a silent SMS device", "device", what, "err", err)
+		} else {
+			log.Info("supervisors alerted of a silent SMS device", "device", what, "supervisors", n)
+		}
+	}
 }
 
 // readyHandler answers 200 when every dependency answers within 2 s, else 503 with
