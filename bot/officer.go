@@ -477,7 +477,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
-			"Address", c.Address, "Need", locales.M("need."+c.Need), "Description", dialogs.MaskNIKs(c.Description),
+			"Address", dialogs.MaskNIKs(c.Address), "Need", locales.M("need."+c.Need), "Description", dialogs.MaskNIKs(c.Description),
 			"Contact", dialogs.LocalPhone(c.Contact), "Filer", filer, "Filed", e.date(locales.Default, "format.date", c.FiledAt),
 			"Officer", officer, "Reply", reply)
 		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil

@@ -496,8 +496,14 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	switch n {
 	case 0:
 		if st.Paused != "" {
-			// The intake left with MENU: continue it, or start over.
-			return d.to(st, "resume")
+			// "1 Lanjutkan permohonan": the intake left with MENU goes on where it was
+			// (BATAL, then 1, starts a new one).
+			paused := st.Paused
+			if err := d.fire(st, "resume"); err != nil {
+				return Result{}, err
+			}
+			st.Paused = ""
+			return d.to(st, "continue:"+paused)
 		}
 		return d.start(st, in)
 	case 1:
@@ -652,7 +658,7 @@ func (d *Intake) Summary(a Answers) locales.Msg {
 		"Name", Shorten(a.Name, 24),
 		"NIK", nik,
 		"Region", locales.M("intake.region", "Desa", a.Desa, "Kecamatan", a.Kecamatan),
-		"Address", Shorten(a.Address, 24),
+		"Address", Shorten(MaskNIKs(a.Address), 24),
 		"Need", locales.M("need."+a.Need),
 		"Description", Shorten(MaskNIKs(a.Description), 24),
 		"Contact", LocalPhone(a.Contact),

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -89,3 +90,22 @@ func TestUnderstoodAnswers(t *testing.T) {
 		}
 	}
 }
+
+// A NIK typed where it does not belong (the address, the description) is masked in the
+// summary, like the NIK line itself.
+func TestSummaryMasksStrayNIK(t *testing.T) {
+	regions, err := LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewIntake(regions, NewKeywords(fakeVocabulary{}))
+	m := d.Summary(Answers{Relation: "self", Name: "Siti", NIK: "1904014507850001", Address: "1904014507850001",
+		Description: "NIK 1904014507850001 hilang", Kecamatan: "Koba", Desa: "Nibung", Need: "food", Contact: "+6281234567890"})
+	for k, v := range m.Data {
+		if s, ok := v.(string); ok && fullNIK.MatchString(s) {
+			t.Errorf("summary field %s carries a full NIK: %q", k, s)
+		}
+	}
+}
+
+var fullNIK = regexp.MustCompile(`\d{16}`)
