@@ -486,7 +486,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	st := &s.Dialog
 	a := st.Answers
 	f := store.Filing{
-		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
+		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, FilerName: a.FilerName, Lang: s.Lang,
 		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
 		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),

@@ -469,11 +469,16 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Reply", reply)
 			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
-		// The number that filed, when the contact given is another: who to ask too.
-		filer := ""
-		if c.Filer != c.Contact {
-			filer = dialogs.LocalPhone(c.Filer)
+		// Who filed, when it was for someone else or from another number than the
+		// contact: whom to ask too.
+		var sender []string
+		if c.FilerName != "" {
+			sender = append(sender, c.FilerName)
 		}
+		if c.Filer != c.Contact {
+			sender = append(sender, dialogs.LocalPhone(c.Filer))
+		}
+		filer := strings.Join(sender, ", ")
 		view := locales.M("officer.view", "Ticket", c.Ticket, "Status", string(c.Status), "Name", c.Name,
 			"Relation", locales.M("relation."+c.Relation), "NIK", nik,
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),

@@ -73,13 +73,18 @@ func (d *Intake) machine(step string) *fsm.FSM {
 // "pause"/"continue:<step>" park and resume an abandoned intake.
 func intakeEvents() []fsm.EventDesc {
 	order := append(append([]string{}, intakeOrder...), StepConfirm)
-	asking := append(append([]string{}, intakeOrder...), StepContactOther)
+	asking := append(append([]string{}, intakeOrder...), StepContact, StepContactOther, StepFilerName)
 	ev := []fsm.EventDesc{
 		{Name: "start", Src: []string{StepMenu, StepResume}, Dst: StepRelation},
 		{Name: "reset", Src: append(append([]string{}, asking...), StepConfirm, StepResume), Dst: StepMenu},
 		{Name: "other_number", Src: []string{StepContact}, Dst: StepContactOther},
-		{Name: "next", Src: []string{StepContactOther}, Dst: StepConfirm},
+		{Name: "next", Src: []string{StepContact, StepContactOther}, Dst: StepConfirm},
 		{Name: "back", Src: []string{StepRelation}, Dst: StepMenu},
+		{Name: "back", Src: []string{StepContact}, Dst: StepDescription},
+		{Name: "ask_number", Src: []string{StepConfirm}, Dst: StepContactOther},
+		{Name: "ask_filer", Src: []string{StepConfirm}, Dst: StepFilerName},
+		{Name: "next", Src: []string{StepFilerName}, Dst: StepConfirm},
+		{Name: "back", Src: []string{StepFilerName}, Dst: StepDescription},
 		{Name: "back", Src: []string{StepContactOther}, Dst: StepContact},
 		{Name: "review", Src: asking, Dst: StepConfirm},
 		{Name: "pause", Src: append(append([]string{}, asking...), StepConfirm), Dst: StepResume},
@@ -356,7 +361,9 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		a.Relation = relations[n]
+		// Line 1 of the summary is who it is for and who files: the filer's name is
+		// asked again when it is for someone else.
+		a.Relation, a.FilerName = relations[n], ""
 	case StepName:
 		name, err := ParseName(in.Text)
 		if err != nil {
@@ -374,12 +381,17 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		st.DesaPage = 0
 		if k := d.regions.Kecamatan[n].Name; k != a.Kecamatan {
 			a.Kecamatan, a.Desa, a.DesaCode = k, "", ""
 		}
 		// The desa always follows: it depends on the kecamatan, even when editing.
 		return d.to(st, "next")
 	case StepDesa:
+		if d.kw.isMore(in.Text) {
+			st.DesaPage++
+			return Result{Replies: []locales.Msg{d.Prompt(st)}, keepStrikes: true}, nil
+		}
 		desa, err := d.chooseDesa(a.Kecamatan, d.kw.numberOr(in.Text))
 		if err != nil {
 			return Result{}, err
@@ -430,6 +442,13 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 			return Result{}, err
 		}
 		a.Contact = p
+	case StepFilerName:
+		name, err := ParseName(in.Text)
+		if err != nil {
+			return Result{}, err
+		}
+		a.FilerName = name
+		st.Editing = false // the summary follows, whatever led here
 	case StepConfirm:
 		return d.confirm(st, in)
 	}
@@ -444,6 +463,23 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 func (d *Intake) to(st *State, event string) (Result, error) {
 	if err := d.fire(st, event); err != nil {
 		return Result{}, err
+	}
+	a := &st.Answers
+	if st.Step == StepConfirm && a.Relation != "self" && a.FilerName == "" {
+		// Filed for someone else: the officer needs to know whom they speak to at the
+		// number that wrote.
+		if err := d.fire(st, "ask_filer"); err != nil {
+			return Result{}, err
+		}
+	}
+	if st.Step == StepConfirm && a.Contact == "" {
+		// The number written from is the contact until the resident changes it (UBAH 8);
+		// with no number to offer, it is asked for.
+		if a.Contact = st.From; st.From == "" {
+			if err := d.fire(st, "ask_number"); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 	return reply(d.Prompt(st)), nil
 }
@@ -618,11 +654,7 @@ func (d *Intake) Prompt(st *State) locales.Msg {
 		return locales.M("intake.kecamatan", "Options", names)
 	case StepDesa:
 		k, _ := d.regions.KecamatanByName(a.Kecamatan)
-		names := make(locales.Numbered, len(k.Desa))
-		for i, desa := range k.Desa {
-			names[i] = desa.Name
-		}
-		return locales.M("intake.desa", "Kecamatan", a.Kecamatan, "Options", names)
+		return desaPrompt(k, st.DesaPage)
 	case StepAddress:
 		return locales.M("intake.address")
 	case StepNeed:
@@ -637,6 +669,8 @@ func (d *Intake) Prompt(st *State) locales.Msg {
 		return locales.M("intake.contact", "Phone", LocalPhone(st.From))
 	case StepContactOther:
 		return locales.M("intake.contact_other")
+	case StepFilerName:
+		return locales.M("intake.filer_name")
 	case StepConfirm:
 		return d.Summary(a)
 	case StepResume:
@@ -653,6 +687,8 @@ func (d *Intake) Summary(a Answers) locales.Msg {
 	if !a.NoNIK {
 		nik = MaskNIK(a.NIK)
 	}
+	// The filer's own name, asked just before, is not repeated: the summary would no
+	// longer fit two SMS. UBAH 1 asks it again with who the help is for.
 	return locales.M("intake.summary",
 		"Relation", locales.M("relation."+a.Relation),
 		"Name", Shorten(a.Name, 24),

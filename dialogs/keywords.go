@@ -54,9 +54,11 @@ type Keywords struct {
 	// numbers are the numbers written as words, from zero ("satu" for 1).
 	numbers []string
 	yes     []string
-	edit    []string
-	noNIK   []string
-	langs   map[string][]string
+	// more asks for the next page of a list ("0", "lainnya").
+	more  []string
+	edit  []string
+	noNIK []string
+	langs map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -78,6 +80,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		courtesy:     v.Words("word.courtesy"),
 		numbers:      v.Words("word.numbers"),
 		yes:          v.Words("word.yes"),
+		more:         v.Words("word.more"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
 		langs:        map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
@@ -325,6 +328,11 @@ func looksLikeTicket(s string) bool {
 		}
 	}
 	return digits >= 4
+}
+
+// isMore reads a request for the next page of a list ("0", "lainnya pak").
+func (k *Keywords) isMore(text string) bool {
+	return contains(k.more, strings.Join(without(normalise(text), k.courtesy), " "))
 }
 
 // isYes reads a yes, also with the courtesy words people add ("ya pak", "iya bu").

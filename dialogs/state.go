@@ -14,16 +14,20 @@ const (
 	StepDescription  = "description"
 	StepContact      = "contact"
 	StepContactOther = "contact_other"
-	StepConfirm      = "confirm"
-	StepResume       = "resume"
+	// StepFilerName asks the name of who files for someone else, before the summary.
+	StepFilerName = "filer_name"
+	StepConfirm   = "confirm"
+	StepResume    = "resume"
 	// StepQuestion waits for a resident's question to an officer (menu 4).
 	StepQuestion = "question"
 )
 
-// intakeOrder is the question order of the intake (docs/architecture.md).
+// intakeOrder is the question order of the intake (docs/architecture.md). The contact
+// number is not asked: it is the number the resident writes from, shown in the summary,
+// where UBAH 8 changes it (one SMS less for everyone, and most give their own number).
 var intakeOrder = []string{
 	StepRelation, StepName, StepNIK, StepKecamatan, StepDesa,
-	StepAddress, StepNeed, StepDescription, StepContact,
+	StepAddress, StepNeed, StepDescription,
 }
 
 // summaryLines maps the numbered lines of the summary to the step that asks them, so
@@ -68,13 +72,18 @@ type State struct {
 	// (MENUU), while the resident is asked which they meant.
 	AskCmd  int    `json:"ask_cmd,omitempty"`
 	AskText string `json:"ask_text,omitempty"`
+	// DesaPage is the page of the desa list shown, for a kecamatan whose list does not
+	// fit one SMS.
+	DesaPage int `json:"desa_page,omitempty"`
 	// Parked is set when filing failed and the intake waits to be filed automatically.
 	Parked bool `json:"parked,omitempty"`
 }
 
 // Answers are the resident's answers so far.
 type Answers struct {
-	Relation    string `json:"relation,omitempty"`
+	Relation string `json:"relation,omitempty"`
+	// FilerName is who files, when it is for someone else.
+	FilerName   string `json:"filer_name,omitempty"`
 	Name        string `json:"name,omitempty"`
 	NIK         string `json:"nik,omitempty"`
 	NoNIK       bool   `json:"no_nik,omitempty"`
@@ -93,5 +102,5 @@ func (s *State) InIntake() bool { return s.Step != "" && s.Step != StepMenu && s
 // FreeText reports whether the current step takes free text, where words that look like
 // keywords are more likely to be answers.
 func (s *State) FreeText() bool {
-	return s.Step == StepName || s.Step == StepAddress || s.Step == StepDescription || s.Step == StepQuestion
+	return s.Step == StepName || s.Step == StepFilerName || s.Step == StepAddress || s.Step == StepDescription || s.Step == StepQuestion
 }

@@ -55,6 +55,22 @@ func TestUnderstoodAnswers(t *testing.T) {
 		}
 	}
 
+	// A desa list in pages: the words for "the next page", and any page's number or name.
+	for _, in := range []string{"0", "lainnya", "lain", "desa lain", "berikutnya", "lagi", "Lainnya pak", "dak ade"} {
+		st := &State{Step: StepDesa, From: "+6281234567890", IntakeID: "x", Answers: Answers{Kecamatan: "Sungai Selan"}}
+		res := d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Step != StepDesa || st.DesaPage != 1 || st.Strikes != 0 || len(res.Replies) != 1 {
+			t.Errorf("desa, %q: step %s page %d strikes %d; want the next page", in, st.Step, st.DesaPage, st.Strikes)
+		}
+	}
+	for in, want := range map[string]string{"10": "Romadhon", "no 10": "Romadhon", "romadhon": "Romadhon", "2": "Kerantai", "keretak atas": "Keretak Atas"} {
+		st := &State{Step: StepDesa, DesaPage: 1, From: "+6281234567890", IntakeID: "x", Answers: Answers{Kecamatan: "Sungai Selan"}}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Answers.Desa != want {
+			t.Errorf("desa on page 2, %q: %q; want %q", in, st.Answers.Desa, want)
+		}
+	}
+
 	// Where option 1 is yes, a yes-word continues.
 	for _, in := range []string{"1", "ya", "iya", "lanjut", "lanjutkan", "ok"} {
 		st := &State{Step: StepResume, Paused: StepAddress, From: "+6281234567890", IntakeID: "x"}

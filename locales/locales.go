@@ -52,6 +52,13 @@ type List []any
 // answer with one digit.
 type Numbered []any
 
+// NumberedFrom is Numbered counting from First: a later page of a long list keeps the
+// numbers of the whole list.
+type NumberedFrom struct {
+	First int
+	Items []any
+}
+
 // Entry is one catalog entry as declared in a file.
 type Entry struct {
 	Key string
@@ -181,9 +188,11 @@ func (c *Catalog) value(lang string, v any) any {
 		}
 		return strings.Join(lines, "\n")
 	case Numbered:
-		lines := make([]string, len(v))
-		for i, item := range v {
-			lines[i] = strconv.Itoa(i+1) + " " + fmt.Sprint(c.value(lang, item))
+		return c.value(lang, NumberedFrom{First: 1, Items: v})
+	case NumberedFrom:
+		lines := make([]string, len(v.Items))
+		for i, item := range v.Items {
+			lines[i] = strconv.Itoa(v.First+i) + " " + fmt.Sprint(c.value(lang, item))
 		}
 		return strings.Join(lines, "\n")
 	default:

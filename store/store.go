@@ -131,7 +131,10 @@ type Filing struct {
 	Channel string
 	// Filer is the E.164 number that filed the case.
 	Filer string
-	Lang  string
+	// FilerName is the name of who filed for someone else ("" when filed for oneself:
+	// Name is theirs).
+	FilerName string
+	Lang      string
 
 	Relation    string
 	Name        string

@@ -121,7 +121,7 @@ func gammuIntake(t *testing.T, g *gammutest.Gateway, env map[string]string, case
 	}
 
 	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
-		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}
 	// The resident writes from the modem's point of view in the national form.
 	for i, text := range script {
 		g.Receive(gammutest.SMS{From: "081234567890", Text: text})

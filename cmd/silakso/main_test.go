@@ -31,7 +31,7 @@ func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (
 func TestChatScriptedIntakeAndStatusInNewRun(t *testing.T) {
 	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
 	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6",
-		"Dusun 2 RT 03", "1", "Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}, "\n") + "\n"
+		"Dusun 2 RT 03", "1", "Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}, "\n") + "\n"
 	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -142,7 +142,7 @@ func TestGammuConfigDefaults(t *testing.T) {
 // defaults, and the case lands in PostgreSQL.
 func TestChatOnPostgresAndRedis(t *testing.T) {
 	script := strings.Join([]string{"halo", "1", "3", "Bpk. Ahmad", "0", "sg selan", "kerantai",
-		"Jl. Raya Kerantai RT 02", "5", "Tinggal sendiri, sudah tua dan sering sakit.", "2", "6285267891234", "YA", "CEK"}, "\n") + "\n"
+		"Jl. Raya Kerantai RT 02", "5", "Tinggal sendiri, sudah tua dan sering sakit.", "Rusdi", "UBAH 8", "6285267891234", "YA", "CEK"}, "\n") + "\n"
 	embedded := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
 	code, want, errOut := runCmd(t, embedded, script, "chat")
 	if code != 0 {
@@ -221,7 +221,7 @@ func TestChatWholeLoop(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
-		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA",
 		"/from 081100000001", "KASUS", "AMBIL " + firstTicket, "BALAS " + firstTicket + " Kami datang hari Senin.", "UBAH " + firstTicket + " selesai"}, "\n") + "\n"
 	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
 	if code != 0 {

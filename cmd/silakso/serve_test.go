@@ -75,7 +75,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	base := startServe(t, env)
 
 	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
-		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}
 	for i, text := range script {
 		form := url.Values{
 			"MessageSid": {fmt.Sprintf("SM%032d", i)}, "AccountSid": {testSID}, "From": {"whatsapp:+6281234567890"},

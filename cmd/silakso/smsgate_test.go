@@ -91,7 +91,7 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 	}
 
 	script := []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
-		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"}
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}
 	for i, text := range script {
 		// The phone reports senders in the national form.
 		if err := phone.Receive(ctx, "081234567890", text); err != nil {

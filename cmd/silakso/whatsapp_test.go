@@ -66,7 +66,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
-		"Suami sakit, tidak bisa bekerja dan beras habis.", "1", "YA"} {
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"} {
 		say(resident, text)
 	}
 	courier.Close(ctx) // all replies out before reading them

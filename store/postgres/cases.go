@@ -13,7 +13,7 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name`
 
 func scanCase(row pgx.Row) (store.Case, error) {
 	var c store.Case
@@ -21,7 +21,7 @@ func scanCase(row pgx.Row) (store.Case, error) {
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -46,8 +46,8 @@ func collectCases(rows pgx.Rows) ([]store.Case, error) {
 const fileCase = `
 WITH c AS (
 	INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $23)
 	ON CONFLICT (intake_id) DO NOTHING
 	RETURNING id
 ), e AS (
@@ -83,7 +83,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	}
 	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
 		f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
-		f.Description, f.Contact, f.FiledAt, channel, recipient, body).Scan(&id)
+		f.Description, f.Contact, f.FiledAt, channel, recipient, body, f.FilerName).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {

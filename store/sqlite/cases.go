@@ -13,7 +13,7 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -38,7 +38,7 @@ func scanCase(row scanner) (store.Case, error) {
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &filed, &updated,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -85,10 +85,10 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	at := f.FiledAt.UnixMilli()
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO cases (intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, f.Name, f.NIK, f.NoNIK,
-		f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need, f.Description, f.Contact, at, at)
+		f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need, f.Description, f.Contact, at, at, f.FilerName)
 	if err != nil {
 		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 // Filing returns a complete sample filing; tests change what they need.
 func Filing(intakeID string) store.Filing {
 	return store.Filing{
-		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", Lang: "id",
+		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", FilerName: "Budi Santoso", Lang: "id",
 		Relation: "self", Name: "Siti Aminah", NIK: "1904014507850001",
 		DesaCode: "19.04.01.2003", Desa: "Nibung", Kecamatan: "Koba",
 		Address: "Dusun 2 RT 03", Need: "food", Description: "Husband ill for three months, cannot work.",
