@@ -120,7 +120,8 @@ func (e *Engine) threadCase(ctx context.Context, from, text string) (store.Case,
 	if c, err := e.cases.LatestRepliedCase(ctx, from, e.now().Add(-threadWindow)); err == nil {
 		return c, true
 	}
-	if len(strings.Fields(text)) < 2 {
+	if len(strings.Fields(text)) < 2 || e.intake.IsGreeting(text) {
+		// A word, or "selamat pagi", with no officer's message to answer: the menu.
 		return store.Case{}, false
 	}
 	cases, err := e.cases.CasesByFiler(ctx, from, 1)

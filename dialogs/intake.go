@@ -211,10 +211,21 @@ func (d *Intake) Back(st *State) Result {
 // AfterPause takes a message that comes after the intake was left for a while as the
 // answer to the question it was at, when it cannot mean anything else: a NIK, or a
 // phone number, typed at the question that asks for it (the NIK typed after fetching
-// the KTP). Anything else may be someone starting afresh ("1" for the menu), so the
-// resident is asked whether to continue (Pause). ok is false when it is no such answer.
+// the KTP), or one of the words of a numbered question's options ("sembako" at the
+// kind of help, "koba" at the kecamatan). Anything else may be someone starting afresh
+// ("1" for the menu, "halo"), so the resident is asked whether to continue (Pause). ok
+// is false when it is no such answer.
 func (d *Intake) AfterPause(st *State, in Input) (Result, bool) {
-	if (st.Step != StepNIK && st.Step != StepContactOther) || len(Digits(in.Text)) < 8 {
+	switch st.Step {
+	case StepNIK, StepContactOther:
+		if len(Digits(in.Text)) < 8 {
+			return Result{}, false
+		}
+	case StepRelation, StepKecamatan, StepDesa, StepNeed:
+		if Digits(in.Text) != "" || d.kw.IsGreeting(in.Text) || d.kw.isMore(in.Text) {
+			return Result{}, false
+		}
+	default:
 		return Result{}, false
 	}
 	cp := *st
@@ -512,6 +523,9 @@ func (d *Intake) Request(st *State, in Input, first bool) Result {
 // IsRequest reports whether text asks for help in the sender's own words.
 func (d *Intake) IsRequest(text string) bool { return d.kw.IsRequest(text) }
 
+// IsGreeting reports whether text is only a greeting.
+func (d *Intake) IsGreeting(text string) bool { return d.kw.IsGreeting(text) }
+
 func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	n, err := d.kw.choice(in.Text, "menu", false)
 	if err != nil && d.kw.Mentions(in.Text, "menu", 3) {
@@ -520,6 +534,10 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	if err != nil {
 		if d.kw.IsRequest(in.Text) {
 			return d.Request(st, in, false), nil
+		}
+		if d.kw.IsGreeting(in.Text) {
+			// "halo" again, or "selamat pagi": the menu, and no mark against them.
+			return Result{Replies: []locales.Msg{d.menuMsg(st)}, keepStrikes: true}, nil
 		}
 		// Someone who writes "halo" again at the menu needs the menu, not a scolding;
 		// the second time in a row, a plainer way out, with a human among the choices.

@@ -45,6 +45,12 @@ type Keywords struct {
 	// choiceFiller are the words people put around a number ("no 2", "pilih 3",
 	// "yang 1 saja").
 	choiceFiller []string
+	// optionFiller are the words around an option's name ("untuk anak saya" names
+	// "anak"), tried without when the whole answer names nothing.
+	optionFiller []string
+	// shorthand maps the short forms of SMS writing to the words they stand for
+	// ("sy" is "saya", "utk" is "untuk").
+	shorthand map[string]string
 	// options are the words each numbered option may be answered with, by list.
 	options map[string][]option
 	// request are the words of a message asking for help in the sender's own words.
@@ -55,10 +61,13 @@ type Keywords struct {
 	numbers []string
 	yes     []string
 	// more asks for the next page of a list ("0", "lainnya").
-	more  []string
-	edit  []string
-	noNIK []string
-	langs map[string][]string
+	more []string
+	// greeting are the words people open a conversation with ("halo", "P",
+	// "assalamualaikum").
+	greeting []string
+	edit     []string
+	noNIK    []string
+	langs    map[string][]string
 }
 
 // NewKeywords reads the keyword lists from v.
@@ -75,16 +84,41 @@ func NewKeywords(v Vocabulary) *Keywords {
 		},
 		statusFiller: v.Words("word.status_filler"),
 		choiceFiller: v.Words("word.choice_filler"),
+		optionFiller: v.Words("word.option_filler"),
+		shorthand:    pairs(v.Words("word.shorthand")),
 		options:      optionWords(v),
 		request:      v.Words("word.request"),
 		courtesy:     v.Words("word.courtesy"),
 		numbers:      v.Words("word.numbers"),
 		yes:          v.Words("word.yes"),
 		more:         v.Words("word.more"),
+		greeting:     v.Words("word.greeting"),
 		edit:         v.Words("word.edit"),
 		noNIK:        v.Words("word.no_nik"),
 		langs:        map[string][]string{"id": v.Words("word.lang_id"), "en": v.Words("word.lang_en")},
 	}
+}
+
+// pairs reads "SHORT=LONG" variants.
+func pairs(words []string) map[string]string {
+	m := make(map[string]string, len(words))
+	for _, w := range words {
+		if short, long, ok := strings.Cut(w, "="); ok {
+			m[strings.TrimSpace(short)] = strings.TrimSpace(long)
+		}
+	}
+	return m
+}
+
+// expand writes out the short forms in text ("utk sy" is "UNTUK SAYA").
+func (k *Keywords) expand(text string) string {
+	words := strings.Fields(normalise(text))
+	for i, w := range words {
+		if long, ok := k.shorthand[w]; ok {
+			words[i] = long
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // optionLists are the numbered questions whose options have words besides their
@@ -141,6 +175,15 @@ func (k *Keywords) choice(text, list string, yesFirst bool) (int, error) {
 	i, err := parseChoice(text, k.options[list])
 	if err == nil {
 		return i, nil
+	}
+	text = k.expand(text)
+	if i, e := parseChoice(text, k.options[list]); e == nil {
+		return i, nil
+	}
+	if kept := without(text, k.optionFiller); len(kept) > 0 {
+		if i, e := parseChoice(strings.Join(kept, " "), k.options[list]); e == nil {
+			return i, nil
+		}
 	}
 	// "untuk ibu saya": an option named inside a sentence, when only one is.
 	found := -1
@@ -333,6 +376,12 @@ func looksLikeTicket(s string) bool {
 // isMore reads a request for the next page of a list ("0", "lainnya pak").
 func (k *Keywords) isMore(text string) bool {
 	return contains(k.more, strings.Join(without(normalise(text), k.courtesy), " "))
+}
+
+// IsGreeting reports whether text is only a greeting ("halo pak", "selamat pagi bu").
+func (k *Keywords) IsGreeting(text string) bool {
+	words := without(strings.NewReplacer(".", " ", ",", " ", "'", "").Replace(normalise(text)), k.courtesy)
+	return len(words) > 0 && contains(k.greeting, strings.Join(words, " "))
 }
 
 // isYes reads a yes, also with the courtesy words people add ("ya pak", "iya bu").

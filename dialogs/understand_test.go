@@ -28,9 +28,9 @@ func TestUnderstoodAnswers(t *testing.T) {
 		inputs []string
 		want   want
 	}{
-		{StepRelation, []string{"1", "sendiri", "diri sendiri", "saya", "untuk saya", "no 1", "pilih 1", "1 saja pak", "SENDIRI."}, want{"relation", "self"}},
-		{StepRelation, []string{"2", "keluarga", "suami", "istri", "anak saya", "ibu", "emak", "no. 2", "yg 2", "dua", "untuk ibu saya", "anak saya sakit"}, want{"relation", "family"}},
-		{StepRelation, []string{"3", "orang lain", "tetangga", "kawan", "pilih 3"}, want{"relation", "other"}},
+		{StepRelation, []string{"1", "sendiri", "diri sendiri", "saya", "untuk saya", "no 1", "pilih 1", "1 saja pak", "SENDIRI.", "utk sy sndiri", "sy sendiri", "buat saya", "untuk sy", "diri sndiri", "utk saya sendiri"}, want{"relation", "self"}},
+		{StepRelation, []string{"2", "keluarga", "suami", "istri", "anak saya", "ibu", "emak", "no. 2", "yg 2", "dua", "untuk ibu saya", "anak saya sakit", "anak sy", "utk anak sy", "buat emak sy", "klrg", "kluarga", "suami sy"}, want{"relation", "family"}},
+		{StepRelation, []string{"3", "orang lain", "tetangga", "kawan", "pilih 3", "org lain", "utk tetangga sy", "buat tetangga"}, want{"relation", "other"}},
 		{StepNeed, []string{"1", "sembako", "beras", "Sembako", "sembak", "pangan", "no 1", "butuh sembako pak"}, want{"need", "food"}},
 		{StepNeed, []string{"2", "bpjs", "berobat", "kesehatan", "BPJS gratis"}, want{"need", "health"}},
 		{StepNeed, []string{"7", "rumah", "bedah rumah", "rumah bocor", "rtlh"}, want{"need", "housing"}},
@@ -125,3 +125,24 @@ func TestSummaryMasksStrayNIK(t *testing.T) {
 }
 
 var fullNIK = regexp.MustCompile(`\d{16}`)
+
+// Greetings are told from everything else: a greeting alone gets the menu again, with no
+// mark against the resident, while a greeting that goes on is read for what it says.
+func TestGreetings(t *testing.T) {
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw := NewKeywords(catalog)
+	for _, in := range []string{"halo", "Halo pak", "P", "p", "assalamualaikum", "Assalamualaikum Wr. Wb.", "selamat pagi bu",
+		"pagi", "Met malam", "permisi pak", "hello"} {
+		if !kw.IsGreeting(in) {
+			t.Errorf("%q is not taken for a greeting", in)
+		}
+	}
+	for _, in := range []string{"halo saya butuh beras", "pagi tadi rumah kebanjiran", "1", "koba", "pak", ""} {
+		if kw.IsGreeting(in) {
+			t.Errorf("%q is taken for a greeting", in)
+		}
+	}
+}
