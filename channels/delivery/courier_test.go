@@ -232,10 +232,12 @@ func TestRateCapKeepsQueueOrder(t *testing.T) {
 			mu.Unlock()
 			return nil
 		}}
-		c := delivery.New(delivery.Config{Rates: map[string]float64{"sms": 20}},
+		// 200 ms between sends after the burst: wider than a busy machine's scheduling
+		// jitter (at 50 ms, two sleepers woke out of order under a parallel test run).
+		c := delivery.New(delivery.Config{Rates: map[string]float64{"sms": 5}},
 			delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Log: quiet})
 		ctx := context.Background()
-		const n = 40 // 20 at once (the burst), then one every 50 ms
+		const burst, n = 5, 12 // 5 at once, then one every 200 ms
 		var want []string
 		for i := range n {
 			want = append(want, fmt.Sprint(i))
@@ -245,8 +247,8 @@ func TestRateCapKeepsQueueOrder(t *testing.T) {
 		c.Close(ctx)
 		mu.Lock()
 		// The burst goes at once, in any order; after it, one at a time in queue order.
-		if !slices.Equal(order[20:], want[20:]) {
-			t.Errorf("round %d: sends after the burst %v, want %v", round, order[20:], want[20:])
+		if !slices.Equal(order[burst:], want[burst:]) {
+			t.Errorf("round %d: sends after the burst %v, want %v", round, order[burst:], want[burst:])
 		}
 		mu.Unlock()
 	}
