@@ -335,6 +335,9 @@ func (d *Intake) Handle(st *State, in Input) Result {
 }
 
 func (d *Intake) answer(st *State, in Input) (Result, error) {
+	if r, ok, err := d.editAtFreeText(st, in); ok {
+		return r, err
+	}
 	a := &st.Answers
 	switch st.Step {
 	case StepMenu:
@@ -570,6 +573,32 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 		}
 		return Result{Contact: true}, nil
 	}
+}
+
+// editAtFreeText reads "UBAH 2" (or "ubah nama") written where a name, an address or a
+// description is expected, which no one means as the answer: while one line of the
+// summary is being changed, it changes that line instead; before the summary, the
+// resident is told changes come there. ok is false for any other answer.
+func (d *Intake) editAtFreeText(st *State, in Input) (Result, bool, error) {
+	if !st.FreeText() || st.Step == StepQuestion {
+		return Result{}, false, nil
+	}
+	line, isEdit := d.kw.parseEdit(in.Text)
+	if !isEdit || line == "" || strings.Contains(line, " ") {
+		return Result{}, false, nil
+	}
+	n, err := parseChoice(d.kw.numberOr(line), d.kw.options["line"])
+	if err != nil {
+		return Result{}, false, nil
+	}
+	if !st.Editing {
+		return Result{}, true, reject("intake.edit_later")
+	}
+	if err := d.fire(st, "review"); err != nil {
+		return Result{}, true, err
+	}
+	r, err := d.to(st, "edit:"+summaryLines[n])
+	return r, true, err
 }
 
 func (d *Intake) confirm(st *State, in Input) (Result, error) {
