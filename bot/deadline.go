@@ -56,6 +56,12 @@ func (b boundedCases) CasesByFiler(ctx context.Context, filer string, limit int)
 	return b.Cases.CasesByFiler(ctx, filer, limit)
 }
 
+func (b boundedCases) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.CountCasesByNIK(ctx, nik, exceptID)
+}
+
 // boundedOptOuts is OptOuts with a deadline per call.
 type boundedOptOuts struct {
 	OptOuts

@@ -44,6 +44,15 @@ type Config struct {
 	// Office is how residents reach the office other than by this number (menu 4 and
 	// the help text); empty fields are left out.
 	Office Office
+	// OfficerSession is how long an officer's MASUK lasts (default 8 hours).
+	OfficerSession time.Duration
+	// PINTries wrong PINs in a row lock an officer out for LockFor (defaults 5 and 30
+	// minutes) and alert the admins.
+	PINTries int
+	LockFor  time.Duration
+	// ViewsPerHour is how many LIHAT an officer may send in an hour before the admins
+	// are alerted (default 30; negative: never).
+	ViewsPerHour int
 }
 
 // Office is the office's own contact, from the configuration.
@@ -71,6 +80,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxText == 0 {
 		c.MaxText = 16000
+	}
+	if c.OfficerSession == 0 {
+		c.OfficerSession = 8 * time.Hour
+	}
+	if c.PINTries == 0 {
+		c.PINTries = 5
+	}
+	if c.LockFor == 0 {
+		c.LockFor = 30 * time.Minute
+	}
+	if c.ViewsPerHour == 0 {
+		c.ViewsPerHour = 30
 	}
 	if c.Zone == nil {
 		c.Zone = time.FixedZone("WIB", 7*3600)
@@ -310,7 +331,7 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 		return nil, fmt.Errorf("bot: officer registry: %w", err)
 	}
 	if isOfficer {
-		return e.officerTurn(ctx, s, text, officer), nil
+		return e.officerTurn(ctx, s, in.Channel, text, officer), nil
 	}
 	return e.residentTurn(ctx, s, in, text, isNew), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -19,10 +20,17 @@ const (
 	casesPerPage   = 5
 )
 
-// officerState is an officer's session: where KASUS paging stands (the id below which
-// LAGI continues, 0 before any list, listEnded after the last page).
+// officerState is an officer's session: the login (until when, on which channel),
+// where KASUS paging stands (the id below which LAGI continues, 0 before any list,
+// listEnded after the last page), and the LIHAT count of the hour.
 type officerState struct {
-	Cursor int64 `json:"cursor,omitempty"`
+	Until   time.Time `json:"until,omitempty"`
+	Channel string    `json:"channel,omitempty"`
+	Cursor  int64     `json:"cursor,omitempty"`
+
+	ViewsFrom    time.Time `json:"views_from,omitempty"`
+	Views        int       `json:"views,omitempty"`
+	ViewsAlerted bool      `json:"views_alerted,omitempty"`
 }
 
 const listEnded = -1
@@ -40,6 +48,8 @@ const (
 	cmdStatus
 	cmdNote
 	cmdAssign
+	cmdLogin
+	cmdLogout
 )
 
 // officerWords maps command words (from the catalogs) to commands.
@@ -50,6 +60,7 @@ func (e *Engine) officerWords() map[string]officerCommand {
 			"word.officer.menu": cmdMenu, "word.officer.list": cmdList, "word.officer.more": cmdMore,
 			"word.officer.view": cmdView, "word.officer.take": cmdTake, "word.officer.reply": cmdReply,
 			"word.officer.status": cmdStatus, "word.officer.note": cmdNote, "word.officer.assign": cmdAssign,
+			"word.officer.login": cmdLogin, "word.officer.logout": cmdLogout,
 		} {
 			for _, w := range e.catalog.Words(key) {
 				e.officerWordMap[w] = cmd
@@ -78,20 +89,48 @@ func (e *Engine) statusWord(w string) (store.Status, bool) {
 // supervisors' and admins' menu only.
 var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note", "officer.usage_assign"}
 
-// officerTurn answers a registered officer. Officers never go through the intake.
-func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o store.Officer) []locales.Msg {
+// officerTurn answers a registered officer. Officers never go through the intake, and
+// their commands work only once they are logged in on their own channel.
+func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text string, o store.Officer) []locales.Msg {
 	if s.Officer == nil {
 		s.Officer = &officerState{}
 	}
+	switch {
+	case !o.Role.Valid():
+		return []locales.Msg{locales.M("officer.no_access")}
+	case channel != o.Channel:
+		// A forged SMS, or a taken-over WhatsApp, from the officer's number.
+		return []locales.Msg{locales.M("officer.wrong_channel")}
+	}
 	fields := strings.Fields(text)
+	word := ""
+	if len(fields) > 0 {
+		word = strings.ToUpper(strings.TrimRight(fields[0], ".,:"))
+	}
+	switch e.officerWords()[word] {
+	case cmdLogin:
+		if word != "" && len(fields) <= 2 {
+			pin := ""
+			if len(fields) == 2 {
+				pin = fields[1]
+			}
+			return e.login(ctx, s, channel, o, pin)
+		}
+	case cmdLogout:
+		if word != "" {
+			return e.logout(s)
+		}
+	}
+	if !e.loggedIn(s, channel) {
+		return []locales.Msg{e.notLoggedIn(s)}
+	}
 	if len(fields) == 0 {
 		return []locales.Msg{e.officerMenu(o)}
 	}
-	word := strings.ToUpper(strings.TrimRight(fields[0], ".,:"))
 	if n, err := strconv.Atoi(word); err == nil && len(fields) == 1 {
 		entries := len(menuUsage)
-		if o.Role == store.RolePetugas {
-			entries-- // ALIH is not on a petugas's menu
+		if !o.Oversees() {
+			entries-- // ALIH is only on supervisors' and admins' menu
 		}
 		switch {
 		case n == 1:
@@ -139,6 +178,7 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(text, fields[0])), typed))
 	switch cmd {
 	case cmdView:
+		e.countView(ctx, s, o)
 		return e.viewCase(ctx, o, ticket)
 	case cmdTake:
 		return e.changeCase(ctx, o, ticket, e.take(o))
@@ -160,7 +200,7 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, text string, o sto
 }
 
 func (e *Engine) officerMenu(o store.Officer) locales.Msg {
-	if o.Role != store.RolePetugas {
+	if o.Oversees() {
 		// Supervisors and admins move cases between officers too.
 		return locales.M("officer.menu_supervisor", "Name", o.Name)
 	}
@@ -169,7 +209,7 @@ func (e *Engine) officerMenu(o store.Officer) locales.Msg {
 
 // scope is the kecamatan an officer sees (nil: all).
 func scope(o store.Officer) []string {
-	if o.Role != store.RolePetugas {
+	if o.Oversees() {
 		return nil
 	}
 	return append([]string{}, o.Kecamatan...)
@@ -255,7 +295,7 @@ func closedRefusal(c store.Case) error {
 // speaks to a resident about a case, and the resident is not answered twice. A
 // supervisor moves the case (ALIH).
 func (e *Engine) takenByOther(o store.Officer, c store.Case) error {
-	if o.Role != store.RolePetugas {
+	if o.Oversees() {
 		return nil
 	}
 	return e.heldBy(c, o.Phone)
@@ -402,7 +442,7 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 // assign moves a case to another officer (ALIH <tiket> <nomor>), for supervisors and
 // admins; the officer who had it and the one who has it now are told.
 func (e *Engine) assign(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
-	if o.Role == store.RolePetugas {
+	if !o.Oversees() {
 		return []locales.Msg{locales.M("officer.assign_not_allowed")}
 	}
 	to, err := dialogs.ParsePhone(rest)
@@ -447,10 +487,23 @@ func agencyOrReason(to store.Status, agency, note string) string {
 // full number reads it from the case database. The view itself is an audit event: who
 // looked at whose data is on record.
 func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
+	// No officer sees a NIK in full over a chat channel: what they need is whether it
+	// is well formed and whether the same person asked before (counted outside the
+	// transaction, which must not query).
+	others := 0
+	if c, err := e.cases.CaseByTicket(ctx, ticket); err == nil && c.NIK != "" && o.Covers(c.Kecamatan) {
+		if others, err = e.cases.CountCasesByNIK(ctx, c.NIK, c.ID); err != nil {
+			e.log.Warn("cases sharing a NIK not counted", "ticket", ticket, "err", err)
+		}
+	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
 		if !c.NoNIK {
-			nik = dialogs.MaskNIK(c.NIK)
+			valid := locales.M("officer.nik_valid")
+			if _, err := dialogs.ParseNIK(c.NIK, nil); err != nil {
+				valid = locales.M("officer.nik_invalid")
+			}
+			nik = locales.M("officer.nik_checked", "NIK", dialogs.MaskNIK(c.NIK), "Valid", valid, "Others", others)
 		}
 		officer := any(locales.M("officer.nobody"))
 		if c.AssignedTo != "" {

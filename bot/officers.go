@@ -115,7 +115,7 @@ func (c *officerCache) forKecamatan(kecamatan string) []store.Officer {
 		case !o.Active:
 		case o.Role == store.RolePetugas && o.Covers(kecamatan):
 			petugas = append(petugas, o)
-		case o.Role != store.RolePetugas:
+		case o.Oversees():
 			others = append(others, o)
 		}
 	}
@@ -134,7 +134,7 @@ func (c *officerCache) supervisors() []store.Officer {
 	defer c.mu.Unlock()
 	var out []store.Officer
 	for _, o := range c.all {
-		if o.Active && o.Role != store.RolePetugas {
+		if o.Active && o.Oversees() {
 			out = append(out, o)
 		}
 	}

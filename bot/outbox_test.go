@@ -63,7 +63,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	}
 	defer viaProxy.Close()
 
-	officer := store.Officer{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: time.Now()}
+	officer := store.Officer{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: time.Now(), PINHash: transcriptPIN}
 	if err := direct.AddOfficer(ctx, officer); err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +79,9 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 			b.WriteString(o.Text)
 		}
 		return b.String()
+	}
+	if got := say("MASUK 2468"); !strings.Contains(got, "Selamat datang") {
+		t.Fatalf("MASUK: %s", got)
 	}
 	if got := say("AMBIL " + c.Ticket); !strings.Contains(got, "Anda tangani") {
 		t.Fatalf("AMBIL: %s", got)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
@@ -35,6 +37,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // "> " are messages sent by the current sender; lines starting with "/" are directives:
 //
 //	/from <phone>   switch the sender
+//	/channel <name> send on that channel from now on (console unless told)
 //	/wait <dur>     advance the clock (time.ParseDuration, or "<n>d" for days)
 //	/media          the next message carries one attachment
 //	/raw <quoted>   send a Go-quoted string (control characters, emoji)
@@ -42,7 +45,8 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/dup            send the previous message again with the same provider id
 //	/cases down|up  make the case store fail or work
 //	/parking down|up  make keeping filings for later fail or work
-//	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer
+//	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer on
+//	                the console channel, with the PIN 2468
 //	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
 //	/escalate       run the escalation of untaken cases
 //	/retry          file the intakes whose filing failed
@@ -53,6 +57,16 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // messages the outbox delivered after the turn to anyone else with "<+62...> "
 // (the sender's own, such as the ticket, read as replies); continuation lines are
 // indented.
+// transcriptPIN is the hash of 2468, every transcript officer's PIN (bcrypt's lowest
+// cost: the tests check the login, not the hash's strength).
+var transcriptPIN = func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte("2468"), bcrypt.MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return string(h)
+}()
+
 // fullNIK is sixteen digits in a row.
 var fullNIK = regexp.MustCompile(`\d{16}`)
 
@@ -150,6 +164,7 @@ func newHarness(t *testing.T) *harness {
 		Log:      quiet,
 		Officers: db,
 		OptOuts:  db,
+		Outbox:   db,
 	}, bot.Config{})
 	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, Owner: "transcript", Now: h.now, Log: quiet})
 	return h
@@ -232,6 +247,7 @@ func runTranscript(t *testing.T, script string) string {
 func runTranscriptOn(t *testing.T, h *harness, script string) string {
 	var out strings.Builder
 	from := "+6281234567890"
+	channel := "console"
 	media := 0
 	seq := 0
 	var last channels.Inbound
@@ -261,7 +277,7 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 	}
 	message := func(text string) channels.Inbound {
 		seq++
-		in := channels.Inbound{Channel: "console", ID: fmt.Sprint("m", seq), From: from, Text: text, Media: media, Time: h.now()}
+		in := channels.Inbound{Channel: channel, ID: fmt.Sprint("m", seq), From: from, Text: text, Media: media, Time: h.now()}
 		media = 0
 		last = in
 		return in
@@ -279,6 +295,8 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 			switch cmd {
 			case "/from":
 				from = arg
+			case "/channel":
+				channel = arg
 			case "/wait":
 				h.advance(parseWait(t, arg))
 			case "/media":
@@ -312,7 +330,7 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 					kec = strings.Split(strings.ReplaceAll(f[2], "_", " "), ",")
 				}
 				if err := h.db.AddOfficer(context.Background(), store.Officer{Phone: f[0], Role: store.Role(f[1]), Kecamatan: kec,
-					Name: strings.Join(f[3:], " "), Channel: "console", Active: true, CreatedAt: h.now()}); err != nil {
+					Name: strings.Join(f[3:], " "), Channel: "console", Active: true, CreatedAt: h.now(), PINHash: transcriptPIN}); err != nil {
 					t.Fatal(err)
 				}
 			case "/intake":

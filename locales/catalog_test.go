@@ -135,6 +135,9 @@ func TestSMSBudgets(t *testing.T) {
 			"From":  "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
 			"Agencies": "Dinsos, Dinkes, BPJS Kesehatan, Disdik, Perkim, Disdukcapil, BAZNAS, Pemerintah Desa",
 			"Mine":     locales.M("officer.list_mine"),
+			// Login: tries left, and an officer's lockout or LIHAT count (4 digits).
+			"Left": 5, "Tries": 10, "Count": 1000, "Until": "26-11-2026 09.11", "Others": 1000,
+			"Valid": locales.M("officer.nik_invalid"),
 			// CEK shows the officer's last message cut to 100 characters (bot/status.go).
 			"AgencyNote": locales.M("status.more.agency", "Agency", agency),
 			"ReplyNote":  locales.M("status.more.reply", "Text", strings.Repeat("T", 100)),
@@ -145,7 +148,8 @@ func TestSMSBudgets(t *testing.T) {
 			// Details are for officers: the description is shown in full.
 			"status.more.reply": {"Text": strings.Repeat("T", 100)},
 			"officer.view": {"Description": strings.Repeat("D", 500), "Name": strings.Repeat("N", 60), "Address": strings.Repeat("A", 100),
-				"Filer": strings.Repeat("N", 60) + ", 081234567890"},
+				"Filer": strings.Repeat("N", 60) + ", 081234567890",
+				"NIK":   locales.M("officer.nik_checked", "NIK", "1904**********01", "Valid", locales.M("officer.nik_invalid"), "Others", 1000)},
 		}
 		options := map[string]locales.Numbered{"intake.kecamatan": kecList, "intake.need": needList}
 		fits := func(e locales.Entry, m locales.Msg) {

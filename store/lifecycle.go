@@ -47,13 +47,17 @@ func (u CaseUpdate) Apply(c Case, at time.Time) Case {
 // Role is what an officer may do.
 type Role string
 
-// Officer roles: a petugas works the cases of their kecamatan; supervisors and admins
-// see all, and admins see NIKs in full.
+// Officer roles, a closed set (the database CHECKs it): a petugas works the cases of
+// their kecamatan; supervisors and admins see all, and may reassign; admins are alerted
+// about lockouts. Any other value has no access at all.
 const (
 	RolePetugas    Role = "petugas"
 	RoleSupervisor Role = "supervisor"
 	RoleAdmin      Role = "admin"
 )
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool { return r == RolePetugas || r == RoleSupervisor || r == RoleAdmin }
 
 // ErrExists: a record with that key is already there.
 var ErrExists = errors.New("store: already exists")
@@ -69,14 +73,27 @@ type Officer struct {
 	Channel   string
 	Active    bool
 	CreatedAt time.Time
+	// PINHash is the bcrypt hash of the officer's login PIN ("" when none is set: the
+	// officer cannot log in).
+	PINHash string
+	// FailedPINs counts wrong PINs in a row; LockedUntil is when a lockout ends.
+	FailedPINs  int
+	LockedUntil time.Time
 }
+
+// Oversees reports whether the officer sees every kecamatan and may move cases between
+// officers (supervisors and admins).
+func (o Officer) Oversees() bool { return o.Role == RoleSupervisor || o.Role == RoleAdmin }
 
 // Covers reports whether the officer may see and change cases of kecamatan.
 func (o Officer) Covers(kecamatan string) bool {
-	if o.Role != RolePetugas {
+	switch o.Role {
+	case RoleSupervisor, RoleAdmin:
 		return true
+	case RolePetugas:
+		return slices.ContainsFunc(o.Kecamatan, func(k string) bool { return strings.EqualFold(k, kecamatan) })
 	}
-	return slices.ContainsFunc(o.Kecamatan, func(k string) bool { return strings.EqualFold(k, kecamatan) })
+	return false // a role outside the set has no access
 }
 
 // Officers is the officer registry.
@@ -89,6 +106,15 @@ type Officers interface {
 	ListOfficers(ctx context.Context) ([]Officer, error)
 	// SetOfficerActive enables or disables an officer; ErrNotFound if unknown.
 	SetOfficerActive(ctx context.Context, phone string, active bool) error
+	// SetOfficerPIN stores a new PIN hash and clears wrong tries and any lockout;
+	// ErrNotFound if unknown.
+	SetOfficerPIN(ctx context.Context, phone, hash string) error
+	// PINFailed counts a wrong PIN at `at`, atomically across instances: the max-th in a
+	// row locks the officer until at+lockFor and starts the count again. It returns the
+	// officer as now stored; ErrNotFound if unknown.
+	PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (Officer, error)
+	// PINPassed clears the count of wrong PINs.
+	PINPassed(ctx context.Context, phone string) error
 }
 
 // Outbox message states.

@@ -214,6 +214,9 @@ type Cases interface {
 	CaseByTicket(ctx context.Context, ticket string) (Case, error)
 	// CasesByFiler lists the cases filed from a number, newest first.
 	CasesByFiler(ctx context.Context, filer string, limit int) ([]Case, error)
+	// CountCasesByNIK counts the cases with that NIK other than exceptID, so that an
+	// officer learns of other requests for one person without seeing the NIK.
+	CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error)
 	// Events lists a case's audit trail, oldest first.
 	Events(ctx context.Context, caseID int64) ([]Event, error)
 	Close() error

@@ -36,6 +36,9 @@ type config struct {
 	SendRate float64
 	// EscalateAfter is how long a new case may wait untaken before supervisors hear.
 	EscalateAfter time.Duration
+	// OfficerSession is how long an officer's MASUK lasts; OfficerLock how long five
+	// wrong PINs lock them out.
+	OfficerSession, OfficerLock time.Duration
 	// Instances is how many serve processes the operator runs side by side.
 	Instances int
 	// WhatsApp switches on the direct WhatsApp channel (a linked device).
@@ -92,6 +95,18 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		}
 	} else {
 		c.EscalateAfter = 24 * time.Hour
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+		def  time.Duration
+	}{{"SILAKSO_OFFICER_SESSION", &c.OfficerSession, 8 * time.Hour}, {"SILAKSO_OFFICER_LOCK", &c.OfficerLock, 30 * time.Minute}} {
+		*d.to = d.def
+		if v := env(d.name); v != "" {
+			if *d.to, err = time.ParseDuration(v); err != nil || *d.to < time.Minute || *d.to > 7*24*time.Hour {
+				return c, fmt.Errorf("%s=%q: use a duration between 1m and 168h, such as %v", d.name, v, d.def)
+			}
+		}
 	}
 	retries := false
 	switch v := env("TWILIO_WEBHOOK_RETRIES"); strings.ToLower(v) {

@@ -108,8 +108,8 @@ func gammuIntake(t *testing.T, g *gammutest.Gateway, env map[string]string, case
 	})
 	const officer, supervisor, resident = "+6281100000001", "+6281100000009", "+6281234567890"
 	for _, args := range [][]string{
-		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", gammu.Channel},
-		{"officer", "add", "--phone", "081100000009", "--name", "Sari", "--role", "supervisor", "--channel", gammu.Channel},
+		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", gammu.Channel, "--pin", "2468"},
+		{"officer", "add", "--phone", "081100000009", "--name", "Sari", "--role", "supervisor", "--channel", gammu.Channel, "--pin", "2468"},
 	} {
 		if code, _, errOut := runCmd(t, env, "", args...); code != 0 {
 			t.Fatal(errOut)
@@ -151,8 +151,10 @@ func gammuIntake(t *testing.T, g *gammutest.Gateway, env map[string]string, case
 	if !strings.Contains(notice, "Kasus baru "+ticket[1]) {
 		t.Fatalf("officer notice %q", notice)
 	}
-	g.Receive(gammutest.SMS{From: officer, Text: "AMBIL " + ticket[1]})
+	g.Receive(gammutest.SMS{From: officer, Text: "MASUK 2468"})
 	smsTo(t, g, officer, 2, 30*time.Second)
+	g.Receive(gammutest.SMS{From: officer, Text: "AMBIL " + ticket[1]})
+	smsTo(t, g, officer, 3, 30*time.Second)
 	replies = smsTo(t, g, resident, len(script)+1, 30*time.Second)
 	if push := replies[len(replies)-1]; !strings.Contains(push, ticket[1]) {
 		t.Fatalf("status push %q", push)

@@ -19,7 +19,7 @@ Usage:
   silakso serve                   run the service: webhooks, WhatsApp, SMS gateways, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
-  silakso officer add|list|disable|enable   manage officers (silakso officer for details)
+  silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
   silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
   silakso smsgate register|check  the Android SMS gateway phone: its webhooks to SILAKSO

@@ -187,15 +187,21 @@ func TestOfficerCommand(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"officer", "add", "--phone", "0811-0000-0001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "koba, Namang"}, 0, "added +6281100000001 Rudi (petugas, Kec. Koba, Namang)"},
-		{[]string{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba"}, 1, "already registered"},
-		{[]string{"officer", "add", "--phone", "12345", "--name", "X", "--role", "petugas", "--kecamatan", "Koba"}, 2, "not an Indonesian phone number"},
-		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "boss"}, 2, `--role "boss"`},
-		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas", "--kecamatan", "Jakarta"}, 2, `--kecamatan "Jakarta" is not a kecamatan`},
-		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas"}, 2, "--kecamatan is required"},
-		{[]string{"officer", "add", "--phone", "081100000002", "--role", "admin"}, 2, "--name is required"},
-		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor", "--channel", "fax"}, 2, `--channel "fax"`},
-		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor"}, 0, "all kecamatan"},
+		{[]string{"officer", "add", "--phone", "0811-0000-0001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "koba, Namang", "--pin", "2468"}, 0, "added +6281100000001 Rudi (petugas, Kec. Koba, Namang)"},
+		{[]string{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--pin", "2468"}, 1, "already registered"},
+		{[]string{"officer", "add", "--phone", "12345", "--name", "X", "--role", "petugas", "--kecamatan", "Koba", "--pin", "2468"}, 2, "not an Indonesian phone number"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "boss", "--pin", "2468"}, 2, `--role "boss"`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas", "--kecamatan", "Jakarta", "--pin", "2468"}, 2, `--kecamatan "Jakarta" is not a kecamatan`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "X", "--role", "petugas", "--pin", "2468"}, 2, "--kecamatan is required"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--role", "admin", "--pin", "2468"}, 2, "--name is required"},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor", "--channel", "fax", "--pin", "2468"}, 2, `--channel "fax"`},
+		{[]string{"officer", "add", "--phone", "081100000002", "--name", "Bu Ani", "--role", "supervisor", "--pin", "2468"}, 0, "all kecamatan"},
+		{[]string{"officer", "add", "--phone", "081100000003", "--name", "X", "--role", "admin"}, 2, "--pin is required"},
+		{[]string{"officer", "add", "--phone", "081100000003", "--name", "X", "--role", "admin", "--pin", "12"}, 2, "--pin must be 4 to 8 digits"},
+		{[]string{"officer", "add", "--phone", "081100000003", "--name", "X", "--role", "admin", "--pin", "12ab"}, 2, "--pin must be 4 to 8 digits"},
+		{[]string{"officer", "pin", "--phone", "081100000001", "--pin", "13579"}, 0, "new PIN set for +6281100000001"},
+		{[]string{"officer", "pin", "--phone", "081199999999", "--pin", "13579"}, 1, "not a registered officer"},
+		{[]string{"officer", "pin", "--phone", "081100000001"}, 2, "--pin is required"},
 		{[]string{"officer", "list"}, 0, "+6281100000001  Rudi"},
 		{[]string{"officer", "disable", "--phone", "081199999999"}, 1, "not a registered officer"},
 		{[]string{"officer", "disable", "--phone", "081100000001"}, 0, "disabled +6281100000001"},
@@ -217,18 +223,22 @@ func TestOfficerCommand(t *testing.T) {
 // closes it, and every push is printed with the number it goes to.
 func TestChatWholeLoop(t *testing.T) {
 	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
-	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba"); code != 0 {
+	// The PIN from standard input, as an operator keeps it out of the shell history.
+	if code, _, errOut := runCmd(t, env, "2468\n", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", "console", "--pin", "-"); code != 0 {
 		t.Fatal(errOut)
 	}
 	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
 		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA",
-		"/from 081100000001", "KASUS", "AMBIL " + firstTicket, "BALAS " + firstTicket + " Kami datang hari Senin.", "UBAH " + firstTicket + " selesai"}, "\n") + "\n"
+		"/from 081100000001", "KASUS", "MASUK 1111", "MASUK 2468", "KASUS", "AMBIL " + firstTicket, "BALAS " + firstTicket + " Kami datang hari Senin.", "UBAH " + firstTicket + " selesai"}, "\n") + "\n"
 	code, out, errOut := runCmd(t, env, script, "chat", "--from", "081234567890")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
 	for _, want := range []string{
 		"<+6281100000001> Kasus baru " + firstTicket + ": Nibung",
+		"< Nomor ini terdaftar sebagai petugas. Masuk dulu",
+		"< PIN salah. Sisa 4 kali",
+		"< Selamat datang, Rudi.",
 		"< Tiket " + firstTicket + " sekarang Anda tangani",
 		"<+6281234567890> Tiket " + firstTicket + ": sedang diproses",
 		"<+6281234567890> Pesan petugas untuk tiket " + firstTicket + ":\n  Kami datang hari Senin.",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot"
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
@@ -21,14 +23,17 @@ import (
 )
 
 const officerUsage = `usage:
-  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|gammu-sms|smsgate-sms|console]
+  silakso officer add --phone <phone> --name <name> --role petugas|supervisor|admin [--kecamatan <name>[,<name>]] [--channel twilio-sms|twilio-whatsapp|whatsapp|gammu-sms|smsgate-sms|console] --pin <4-8 digits>|-
+  silakso officer pin --phone <phone> --pin <4-8 digits>|-
   silakso officer list
   silakso officer disable --phone <phone>
   silakso officer enable --phone <phone>`
 
 // runOfficer manages the officer registry. Officers take effect in running instances
-// within 30 seconds (the engine caches the registry).
-func runOfficer(ctx context.Context, env func(string) string, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// within 30 seconds (the engine caches the registry). A PIN is given with --pin, or
+// with --pin - on the first line of standard input (kept out of the shell history and
+// the process list); only its bcrypt hash is stored.
+func runOfficer(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(officerUsage)}
 	}
@@ -39,9 +44,18 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, _ i
 	name := fs.String("name", "", "the officer's name")
 	role := fs.String("role", "", "petugas, supervisor or admin")
 	kecamatan := fs.String("kecamatan", "", "kecamatan covered, comma-separated (petugas)")
-	channel := fs.String("channel", twilio.ChannelSMS, "where pushes to the officer go")
+	channel := fs.String("channel", twilio.ChannelSMS, "where pushes to the officer go, and the only channel their commands are taken from")
+	pin := fs.String("pin", "", "the officer's login PIN, 4 to 8 digits (- reads it from standard input)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	var pinHash string
+	if verb == "add" || verb == "pin" {
+		h, err := readPIN(*pin, stdin)
+		if err != nil {
+			return usageError{err}
+		}
+		pinHash = h
 	}
 	cfg, err := loadConfig(env, slog.LevelWarn)
 	if err != nil {
@@ -59,6 +73,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, _ i
 		if err != nil {
 			return usageError{err}
 		}
+		o.PINHash = pinHash
 		if err := db.AddOfficer(ctx, o); err != nil {
 			if errors.Is(err, store.ErrExists) {
 				return fmt.Errorf("%s is already registered (see: silakso officer list)", o.Phone)
@@ -75,12 +90,24 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, _ i
 		fmt.Fprintln(w, "PHONE\tNAME\tROLE\tKECAMATAN\tCHANNEL\tACTIVE")
 		for _, o := range list {
 			kec := strings.Join(o.Kecamatan, ",")
-			if o.Role != store.RolePetugas {
+			if o.Oversees() {
 				kec = "(all)"
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", o.Phone, o.Name, o.Role, kec, o.Channel, o.Active)
 		}
 		return w.Flush()
+	case "pin":
+		p, err := dialogs.ParsePhone(*phone)
+		if err != nil {
+			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
+		}
+		if err := db.SetOfficerPIN(ctx, p, pinHash); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s is not a registered officer (see: silakso officer list)", p)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "new PIN set for %s; wrong tries and any lockout cleared\n", p)
 	case "disable", "enable":
 		p, err := dialogs.ParsePhone(*phone)
 		if err != nil {
@@ -100,7 +127,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, _ i
 }
 
 func coverage(o store.Officer) string {
-	if o.Role != store.RolePetugas {
+	if o.Oversees() {
 		return ", all kecamatan"
 	}
 	return ", Kec. " + strings.Join(o.Kecamatan, ", ")
@@ -117,7 +144,7 @@ func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, er
 		return store.Officer{}, errors.New("--name is required (at most 60 characters)")
 	}
 	r := store.Role(strings.ToLower(role))
-	if r != store.RolePetugas && r != store.RoleSupervisor && r != store.RoleAdmin {
+	if !r.Valid() {
 		return store.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
 	}
 	switch channel {
@@ -148,4 +175,24 @@ func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, er
 		return store.Officer{}, fmt.Errorf("--kecamatan is required for a petugas: one or more of %s", strings.Join(names, ", "))
 	}
 	return store.Officer{Phone: p, Name: name, Role: r, Kecamatan: kec, Channel: channel, Active: true, CreatedAt: time.Now()}, nil
+}
+
+// readPIN reads --pin (or, for -, the first line of stdin) and hashes it.
+func readPIN(flagValue string, stdin io.Reader) (string, error) {
+	pin := flagValue
+	if pin == "-" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", errors.New("--pin -: no PIN on standard input")
+		}
+		pin = strings.TrimSpace(line)
+	}
+	if pin == "" {
+		return "", errors.New("--pin is required: the officer logs in with MASUK <PIN> (4 to 8 digits)")
+	}
+	h, err := bot.HashPIN(pin)
+	if errors.Is(err, bot.ErrPINShape) {
+		return "", errors.New("--pin must be 4 to 8 digits")
+	}
+	return h, err
 }

@@ -69,7 +69,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	}
 	// An officer covering Koba hears about the new case by SMS, through the outbox.
 	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi",
-		"--role", "petugas", "--kecamatan", "Koba"); code != 0 {
+		"--role", "petugas", "--kecamatan", "Koba", "--pin", "2468"); code != 0 {
 		t.Fatal(errOut)
 	}
 	base := startServe(t, env)
@@ -195,6 +195,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"several instances on in-process sessions", map[string]string{"SILAKSO_INSTANCES": "2"}, "SILAKSO_INSTANCES=2 needs SILAKSO_REDIS_URL"},
 		{"several instances on SQLite", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_REDIS_URL": "redis://127.0.0.1:6379/0"}, "needs SILAKSO_DATABASE_URL=postgres://"},
 		{"bad instance count", map[string]string{"SILAKSO_INSTANCES": "two"}, "SILAKSO_INSTANCES=\"two\""},
+		{"officer session too short", map[string]string{"SILAKSO_OFFICER_SESSION": "10s"}, "SILAKSO_OFFICER_SESSION=\"10s\": use a duration between 1m and 168h"},
+		{"officer lock not a duration", map[string]string{"SILAKSO_OFFICER_LOCK": "half an hour"}, "SILAKSO_OFFICER_LOCK=\"half an hour\""},
 		{"no public url", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": testSID}, "SILAKSO_PUBLIC_URL is not set"},
 		{"no sender", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": testSID, "SILAKSO_PUBLIC_URL": testURL}, "set TWILIO_FROM"},
 		{"bad api base", map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": testSID, "SILAKSO_PUBLIC_URL": testURL, "TWILIO_FROM": "+6281100001111", "TWILIO_API_BASE_URL": "localhost"}, "TWILIO_API_BASE_URL"},

@@ -55,8 +55,8 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 	})
 	const officer, supervisor, resident = "+6281100000001", "+6281100000009", "+6281234567890"
 	for _, args := range [][]string{
-		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", smsgate.Channel},
-		{"officer", "add", "--phone", "081100000009", "--name", "Sari", "--role", "supervisor", "--channel", smsgate.Channel},
+		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--channel", smsgate.Channel, "--pin", "2468"},
+		{"officer", "add", "--phone", "081100000009", "--name", "Sari", "--role", "supervisor", "--channel", smsgate.Channel, "--pin", "2468"},
 	} {
 		if code, _, errOut := runCmd(t, env, "", args...); code != 0 {
 			t.Fatal(errOut)
@@ -153,10 +153,14 @@ func smsgateIntake(t *testing.T, env map[string]string, cases func() (*sql.DB, e
 	if !strings.Contains(notice, "Kasus baru "+ticket[1]) {
 		t.Fatalf("officer notice %q", notice)
 	}
-	if err := phone.Receive(ctx, officer, "AMBIL "+ticket[1]); err != nil {
+	if err := phone.Receive(ctx, officer, "MASUK 2468"); err != nil {
 		t.Fatal(err)
 	}
 	g.WaitTexts(t, officer, 2, 30*time.Second)
+	if err := phone.Receive(ctx, officer, "AMBIL "+ticket[1]); err != nil {
+		t.Fatal(err)
+	}
+	g.WaitTexts(t, officer, 3, 30*time.Second)
 	pushed := g.WaitTexts(t, resident, before+2, 30*time.Second)
 	if push := pushed[len(pushed)-1]; !strings.Contains(push, ticket[1]) {
 		t.Fatalf("status push %q", push)

@@ -29,7 +29,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 	const resident, officer = "+6281234567890", "+6281100000001"
 	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
 	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi",
-		"--role", "petugas", "--kecamatan", "Koba", "--channel", "whatsapp"); code != 0 {
+		"--role", "petugas", "--kecamatan", "Koba", "--channel", "whatsapp", "--pin", "2468"); code != 0 {
 		t.Fatal(errOut)
 	}
 	ctx := context.Background()
@@ -81,7 +81,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 
 	courier = newCourier()
 	adapter = whatsapp.NewAdapter(engine, courier, nil, nil, nil, log)
-	for _, text := range []string{"KASUS", "AMBIL " + ticket[1], "BALAS " + ticket[1] + " Kami datang hari Senin.", "UBAH " + ticket[1] + " selesai"} {
+	for _, text := range []string{"MASUK 2468", "KASUS", "AMBIL " + ticket[1], "BALAS " + ticket[1] + " Kami datang hari Senin.", "UBAH " + ticket[1] + " selesai"} {
 		say(officer, text)
 	}
 	courier.Close(ctx)

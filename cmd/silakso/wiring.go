@@ -109,7 +109,7 @@ func newEngineAt(cfg config, sessions store.Sessions, parking store.Parking, db 
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
 		Officers: db, OptOuts: db, Outbox: db, Now: now,
-	}, bot.Config{Office: cfg.Office}), nil
+	}, bot.Config{Office: cfg.Office, OfficerSession: cfg.OfficerSession, LockFor: cfg.OfficerLock}), nil
 }
 
 // redisLogger puts go-redis's internal messages into slog at debug level: the errors that

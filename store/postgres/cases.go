@@ -256,3 +256,12 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 	}
 	return events, nil
 }
+
+// CountCasesByNIK implements store.Cases.
+func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
+	var n int
+	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE nik = $1 AND nik <> '' AND id <> $2`, nik, exceptID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: cases by nik: %w", err)
+	}
+	return n, nil
+}

@@ -5,18 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until`
 
 func scanOfficer(row pgx.Row) (store.Officer, error) {
 	var o store.Officer
 	var kec string
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt)
+	var locked *time.Time
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -24,14 +26,17 @@ func scanOfficer(row pgx.Row) (store.Officer, error) {
 		o.Kecamatan = strings.Split(kec, ",")
 	}
 	o.CreatedAt = o.CreatedAt.UTC()
+	if locked != nil {
+		o.LockedUntil = locked.UTC()
+	}
 	return o, err
 }
 
 // AddOfficer implements store.Officers.
 func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
-	tag, err := d.pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (phone) DO NOTHING`,
-		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt)
+	tag, err := d.pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone) DO NOTHING`,
+		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt, o.PINHash)
 	if err != nil {
 		return fmt.Errorf("postgres: add officer: %w", err)
 	}
@@ -71,6 +76,40 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) er
 	}
 	if tag.RowsAffected() == 0 {
 		return store.ErrNotFound
+	}
+	return nil
+}
+
+// SetOfficerPIN implements store.Officers.
+func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE officers SET pin_hash = $1, failed_pins = 0, locked_until = NULL WHERE phone = $2`, hash, phone)
+	if err != nil {
+		return fmt.Errorf("postgres: officer pin: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// PINFailed implements store.Officers. One UPDATE: its row lock counts concurrent wrong
+// PINs one after another, from any instance.
+func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (store.Officer, error) {
+	o, err := scanOfficer(d.pool.QueryRow(ctx, `
+		UPDATE officers SET
+			locked_until = CASE WHEN failed_pins + 1 >= $1 THEN $2 ELSE locked_until END,
+			failed_pins = CASE WHEN failed_pins + 1 >= $1 THEN 0 ELSE failed_pins + 1 END
+		WHERE phone = $3 RETURNING `+officerColumns, max, at.Add(lockFor), phone))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return o, fmt.Errorf("postgres: officer pin: %w", err)
+	}
+	return o, err
+}
+
+// PINPassed implements store.Officers.
+func (d *DB) PINPassed(ctx context.Context, phone string) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE officers SET failed_pins = 0 WHERE phone = $1 AND failed_pins <> 0`, phone); err != nil {
+		return fmt.Errorf("postgres: officer pin: %w", err)
 	}
 	return nil
 }

@@ -276,3 +276,12 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 	}
 	return out, rows.Err()
 }
+
+// CountCasesByNIK implements store.Cases.
+func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE nik = ? AND nik <> '' AND id <> ?`, nik, exceptID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: cases by nik: %w", err)
+	}
+	return n, nil
+}

@@ -13,9 +13,9 @@ import (
 
 // AddOfficer implements store.Officers.
 func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
-	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
-		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli())
+	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
+		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli(), o.PINHash)
 	if err != nil {
 		return fmt.Errorf("sqlite: add officer: %w", err)
 	}
@@ -28,19 +28,19 @@ func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
 func scanOfficer(row scanner) (store.Officer, error) {
 	var o store.Officer
 	var kec string
-	var created int64
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created)
+	var created, locked int64
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
 	if kec != "" {
 		o.Kecamatan = strings.Split(kec, ",")
 	}
-	o.CreatedAt = time.UnixMilli(created).UTC()
+	o.CreatedAt, o.LockedUntil = time.UnixMilli(created).UTC(), millis(locked)
 	return o, err
 }
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until`
 
 // Officer implements store.Officers.
 func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
@@ -77,6 +77,40 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) er
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
+	}
+	return nil
+}
+
+// SetOfficerPIN implements store.Officers.
+func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0 WHERE phone = ?`, hash, phone)
+	if err != nil {
+		return fmt.Errorf("sqlite: officer pin: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// PINFailed implements store.Officers. One statement, so concurrent wrong PINs are all
+// counted (SQLite runs one writer at a time).
+func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (store.Officer, error) {
+	o, err := scanOfficer(d.db.QueryRowContext(ctx, `
+		UPDATE officers SET
+			locked_until = CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END,
+			failed_pins = CASE WHEN failed_pins + 1 >= ? THEN 0 ELSE failed_pins + 1 END
+		WHERE phone = ? RETURNING `+officerColumns, max, at.Add(lockFor).UnixMilli(), max, phone))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return o, fmt.Errorf("sqlite: officer pin: %w", err)
+	}
+	return o, err
+}
+
+// PINPassed implements store.Officers.
+func (d *DB) PINPassed(ctx context.Context, phone string) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE officers SET failed_pins = 0 WHERE phone = ? AND failed_pins <> 0`, phone); err != nil {
+		return fmt.Errorf("sqlite: officer pin: %w", err)
 	}
 	return nil
 }

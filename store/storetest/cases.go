@@ -47,6 +47,33 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		}
 	})
 
+	t.Run("cases sharing a NIK are counted", func(t *testing.T) {
+		s := open(t)
+		a, _, err := s.FileCase(ctx, Filing("n1"), nil)
+		must(t, err)
+		b, _, err := s.FileCase(ctx, Filing("n2"), nil)
+		must(t, err)
+		other := Filing("n3")
+		other.NIK = "1904015001900002"
+		_, _, err = s.FileCase(ctx, other, nil)
+		must(t, err)
+		none := Filing("n4")
+		none.NIK, none.NoNIK = "", true
+		c, _, err := s.FileCase(ctx, none, nil)
+		must(t, err)
+		for _, tc := range []struct {
+			nik    string
+			except int64
+			want   int
+		}{{a.NIK, a.ID, 1}, {a.NIK, b.ID, 1}, {a.NIK, 0, 2}, {other.NIK, 0, 1}, {"", c.ID, 0}, {"1904019999990001", 0, 0}} {
+			n, err := s.CountCasesByNIK(ctx, tc.nik, tc.except)
+			must(t, err)
+			if n != tc.want {
+				t.Errorf("CountCasesByNIK(%q, %d) = %d, want %d", tc.nik, tc.except, n, tc.want)
+			}
+		}
+	})
+
 	t.Run("times read back as returned", func(t *testing.T) {
 		s := open(t)
 		f := Filing("i1")

@@ -256,6 +256,80 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 	})
 
+	t.Run("roles are a closed set", func(t *testing.T) {
+		s := open(t)
+		for _, role := range []store.Role{"boss", "Admin", ""} {
+			err := s.AddOfficer(ctx, store.Officer{Phone: "+628777", Name: "X", Role: role, Channel: "console", Active: true, CreatedAt: at})
+			if err == nil || errors.Is(err, store.ErrExists) {
+				t.Errorf("role %q stored: %v", role, err)
+			}
+		}
+		if (store.Officer{Role: "boss"}).Covers("Koba") {
+			t.Error("an unknown role covers a kecamatan")
+		}
+	})
+
+	t.Run("PIN tries and lockout", func(t *testing.T) {
+		s := open(t)
+		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628999", Name: "Rudi", Role: store.RolePetugas, Channel: "console",
+			Active: true, CreatedAt: at, PINHash: "hash-1"}))
+		got, err := s.Officer(ctx, "+628999")
+		must(t, err)
+		if got.PINHash != "hash-1" || got.FailedPINs != 0 || !got.LockedUntil.IsZero() {
+			t.Fatalf("new officer %+v", got)
+		}
+		for i := 1; i <= 4; i++ {
+			got, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+			must(t, err)
+			if got.FailedPINs != i || !got.LockedUntil.IsZero() {
+				t.Fatalf("after %d wrong PINs: %+v", i, got)
+			}
+		}
+		got, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+		must(t, err)
+		if got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) {
+			t.Fatalf("the fifth wrong PIN: %+v, want locked until %v", got, at.Add(30*time.Minute))
+		}
+		got, _ = s.Officer(ctx, "+628999")
+		if !got.LockedUntil.Equal(at.Add(30 * time.Minute)) {
+			t.Fatalf("lockout not stored: %+v", got)
+		}
+		_, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+		must(t, err)
+		must(t, s.PINPassed(ctx, "+628999"))
+		if got, _ = s.Officer(ctx, "+628999"); got.FailedPINs != 0 {
+			t.Fatalf("a right PIN kept the count: %+v", got)
+		}
+		must(t, s.SetOfficerPIN(ctx, "+628999", "hash-2"))
+		if got, _ = s.Officer(ctx, "+628999"); got.PINHash != "hash-2" || !got.LockedUntil.IsZero() || got.FailedPINs != 0 {
+			t.Fatalf("a new PIN kept the lockout: %+v", got)
+		}
+		if err := s.SetOfficerPIN(ctx, "+620000", "h"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown officer: %v", err)
+		}
+		if _, err := s.PINFailed(ctx, "+620000", 5, time.Minute, at); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown officer: %v", err)
+		}
+
+		// Wrong PINs sent at once (two instances) are all counted.
+		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628666", Name: "Sari", Role: store.RolePetugas, Channel: "console",
+			Active: true, CreatedAt: at, PINHash: "h"}))
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.PINFailed(ctx, "+628666", 10, time.Minute, at); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got, _ := s.Officer(ctx, "+628666"); got.FailedPINs != 4 {
+			t.Fatalf("4 wrong PINs at once counted as %d", got.FailedPINs)
+		}
+	})
+
 	t.Run("outbox leases and outcomes", func(t *testing.T) {
 		s := open(t)
 		must(t, s.Enqueue(ctx, []store.OutboxMessage{

@@ -1,0 +1,34 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// An officer who opens more case details in an hour than the work explains (a phone
+// taken over, reading cases) is reported to the admins, once an hour.
+func TestManyViewsAlertAdmins(t *testing.T) {
+	script := []string{"/officer +6281100000001 petugas Koba Rudi Hartono", "/officer +6281100000009 admin - Ani Admin",
+		"/intake 1 6", "/from +6281100000001", "> MASUK 2468"}
+	view := func(n int) {
+		for range n {
+			script = append(script, "> LIHAT 2600017")
+		}
+	}
+	alerts := func(out string) int {
+		return strings.Count(out, "<+6281100000009> Peringatan: Rudi Hartono (081100000001) membuka")
+	}
+	view(30)
+	if out := runTranscript(t, strings.Join(script, "\n")); alerts(out) != 0 {
+		t.Fatalf("30 views in an hour alerted the admin:\n%s", out)
+	}
+	view(5) // 35 within the hour (a turn takes a minute on the harness clock)
+	if out := runTranscript(t, strings.Join(script, "\n")); alerts(out) != 1 || !strings.Contains(out, "membuka 31 rincian") {
+		t.Fatalf("35 views in an hour: %d alerts, want 1 at the 31st", alerts(out))
+	}
+	script = append(script, "/wait 1h")
+	view(31)
+	if out := runTranscript(t, strings.Join(script, "\n")); alerts(out) != 2 {
+		t.Fatalf("31 more views the next hour: %d alerts in all, want 2", alerts(out))
+	}
+}

@@ -1,0 +1,62 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"path/filepath"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Migration 7 closes the set of roles: an officer registered before it with a role
+// outside the set (which covered every kecamatan) is switched off and keeps no scope;
+// the others keep theirs, and get no PIN until an operator sets one.
+func TestMigrationClosesRoles(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range [][]string{{"+628111", "petugas", "Koba"}, {"+628222", "Admin", ""}, {"+628333", "boss", "Koba"}} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
+			VALUES (?, 'X', ?, ?, 'console', 1, 0)`, o[0], o[1], o[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	d := &DB{db: db}
+	for phone, want := range map[string]struct {
+		role   store.Role
+		active bool
+		kec    int
+	}{"+628111": {store.RolePetugas, true, 1}, "+628222": {store.RolePetugas, false, 0}, "+628333": {store.RolePetugas, false, 0}} {
+		o, err := d.Officer(ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Role != want.role || o.Active != want.active || len(o.Kecamatan) != want.kec || o.PINHash != "" {
+			t.Errorf("%s after migration: %+v, want role %s active %v and %d kecamatan", phone, o, want.role, want.active, want.kec)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE officers SET role = 'boss' WHERE phone = '+628111'`); err == nil {
+		t.Error("a role outside the set was stored")
+	}
+}
