@@ -37,7 +37,9 @@ type Config struct {
 	// CallTimeout bounds each call to the case database within a turn (default 3 s).
 	CallTimeout time.Duration
 	// MaxText is the longest message read, in characters; longer ones are cut before
-	// processing (default 16,000; SMS and WhatsApp stop well before, this bounds the work a forged request can cause).
+	// processing (default 4,096: WhatsApp's longest text; an SMS reaches Twilio with at
+	// most 1,600 and through a modem with ten parts at most; anything longer is forged
+	// or pasted, and only costs work).
 	MaxText int
 	// Zone is the local time zone for dates shown to residents (default WIB, UTC+7).
 	Zone *time.Location
@@ -79,7 +81,7 @@ func (c Config) withDefaults() Config {
 		c.CallTimeout = 3 * time.Second
 	}
 	if c.MaxText == 0 {
-		c.MaxText = 16000
+		c.MaxText = 4096
 	}
 	if c.OfficerSession == 0 {
 		c.OfficerSession = 8 * time.Hour
@@ -389,6 +391,11 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		// "Tolong pak, saya butuh bantuan beras, suami sakit": the intake starts, with
 		// these words kept.
 		return e.intake.Request(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}, true).Replies
+	case isNew && e.intake.AsksForHuman(text):
+		// "Mau bicara dengan petugas" as a first message: the office's contact and a
+		// question for an officer at once, not a menu to find them in.
+		e.intake.ToHuman(st)
+		return []locales.Msg{e.officeContact(), e.intake.Prompt(st)}
 	case isNew:
 		// Someone whose conversation was forgotten (30 days) may write about their case;
 		// a greeting alone ("halo", "P") costs no look-up.

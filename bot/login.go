@@ -51,9 +51,13 @@ func pinShaped(pin string) bool {
 	return true
 }
 
-// loggedIn reports whether the officer's session is open on this channel.
-func (e *Engine) loggedIn(s *session, channel string) bool {
-	return s.Officer != nil && s.Officer.Channel == channel && e.now().Before(s.Officer.Until)
+// loggedIn reports whether the officer's session is open on this channel, and was not
+// ended since by a new PIN, a lockout or a disable (o is the registry's copy, at most
+// the cache's age old).
+func (e *Engine) loggedIn(s *session, channel string, o store.Officer) bool {
+	now := e.now()
+	return s.Officer != nil && s.Officer.Channel == channel && now.Before(s.Officer.Until) &&
+		s.Officer.Since.After(o.SessionsAfter) && !now.Before(o.LockedUntil)
 }
 
 // notLoggedIn is the answer to a command before MASUK, or after the session ended.
@@ -80,6 +84,10 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 		return []locales.Msg{locales.M("error.system")}
 	}
 	switch {
+	case !fresh.Active || !fresh.Role.Valid():
+		return []locales.Msg{locales.M("officer.no_access")}
+	case fresh.Channel != channel:
+		return []locales.Msg{locales.M("officer.wrong_channel")}
 	case now.Before(fresh.LockedUntil):
 		return []locales.Msg{locales.M("officer.locked", "Until", e.date(locales.Default, "format.date", fresh.LockedUntil))}
 	case fresh.PINHash == "":
@@ -92,6 +100,9 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 			return []locales.Msg{locales.M("error.system")}
 		}
 		if now.Before(after.LockedUntil) {
+			// Whoever is guessing may be holding a phone that is logged in: the lockout
+			// ends that login too (other instances see it in the registry).
+			s.Officer.Since, s.Officer.Until, s.Officer.Channel = time.Time{}, time.Time{}, ""
 			e.log.Warn("officer locked out after wrong PINs", "officer", channels.MaskPhone(o.Phone))
 			until := e.date(locales.Default, "format.date", after.LockedUntil)
 			e.alertAdmins(ctx, locales.M("officer.alert_locked", "Officer", o.Name, "Phone", dialogs.LocalPhone(o.Phone),
@@ -105,14 +116,14 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 			e.log.Warn("officer login: wrong-PIN count not cleared", "err", err)
 		}
 	}
-	s.Officer.Until, s.Officer.Channel = now.Add(e.cfg.OfficerSession), channel
+	s.Officer.Since, s.Officer.Until, s.Officer.Channel = now, now.Add(e.cfg.OfficerSession), channel
 	return []locales.Msg{locales.M("officer.logged_in", "Name", o.Name,
 		"Until", e.date(locales.Default, "format.date", s.Officer.Until))}
 }
 
 // logout ends the officer's session (KELUAR).
 func (e *Engine) logout(s *session) []locales.Msg {
-	s.Officer.Until, s.Officer.Channel, s.Officer.Cursor = time.Time{}, "", 0
+	s.Officer.Since, s.Officer.Until, s.Officer.Channel, s.Officer.Cursor = time.Time{}, time.Time{}, "", 0
 	return []locales.Msg{locales.M("officer.logged_out")}
 }
 
@@ -158,6 +169,8 @@ func (e *Engine) alertAdmins(ctx context.Context, m locales.Msg) {
 		e.log.Warn("security alert not sent: no admin or supervisor", "alert", m.Key)
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
+	defer cancel()
 	if err := e.outbox.Enqueue(ctx, admins, e.now()); err != nil {
 		e.log.Error("security alert not queued", "alert", m.Key, "err", err)
 	}

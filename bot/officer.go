@@ -24,6 +24,7 @@ const (
 // where KASUS paging stands (the id below which LAGI continues, 0 before any list,
 // listEnded after the last page), and the LIHAT count of the hour.
 type officerState struct {
+	Since   time.Time `json:"since,omitempty"`
 	Until   time.Time `json:"until,omitempty"`
 	Channel string    `json:"channel,omitempty"`
 	Cursor  int64     `json:"cursor,omitempty"`
@@ -107,21 +108,18 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 	if len(fields) > 0 {
 		word = strings.ToUpper(strings.TrimRight(fields[0], ".,:"))
 	}
-	switch e.officerWords()[word] {
-	case cmdLogin:
-		if word != "" && len(fields) <= 2 {
-			pin := ""
-			if len(fields) == 2 {
-				pin = fields[1]
-			}
-			return e.login(ctx, s, channel, o, pin)
-		}
-	case cmdLogout:
-		if word != "" {
+	if cmd, ok := e.officerWords()[word]; ok {
+		switch {
+		case cmd == cmdLogin && len(fields) == 2:
+			return e.login(ctx, s, channel, o, fields[1])
+		case cmd == cmdLogin:
+			// MASUK alone, or with more than a PIN: never taken for another command.
+			return []locales.Msg{locales.M("officer.login_usage")}
+		case cmd == cmdLogout:
 			return e.logout(s)
 		}
 	}
-	if !e.loggedIn(s, channel) {
+	if !e.loggedIn(s, channel, o) {
 		return []locales.Msg{e.notLoggedIn(s)}
 	}
 	if len(fields) == 0 {
@@ -176,6 +174,9 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 		return []locales.Msg{locales.M(usage)}
 	}
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(text, fields[0])), typed))
+	// An officer's words reach the resident and the case's record: a NIK typed in them
+	// ("NIK suami 1904...") is masked like a resident's.
+	rest = dialogs.MaskNIKs(rest)
 	switch cmd {
 	case cmdView:
 		e.countView(ctx, s, o)
@@ -514,7 +515,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		}
 		reply := any("")
 		if c.LastReply != "" {
-			reply = locales.M("officer.view_reply", "Text", c.LastReply)
+			reply = locales.M("officer.view_reply", "Text", dialogs.MaskNIKs(c.LastReply))
 		}
 		if c.Need == NeedQuestion {
 			view := locales.M("officer.view_question", "Ticket", c.Ticket, "Status", string(c.Status),

@@ -47,6 +47,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/parking down|up  make keeping filings for later fail or work
 //	/officer <phone> <role> <kecamatan,...|-> <name...>   register an officer on
 //	                the console channel, with the PIN 2468
+//	/pin <phone> <pin>   an operator sets an officer's PIN (silakso officer pin)
 //	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
 //	/escalate       run the escalation of untaken cases
 //	/retry          file the intakes whose filing failed
@@ -331,6 +332,15 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 				}
 				if err := h.db.AddOfficer(context.Background(), store.Officer{Phone: f[0], Role: store.Role(f[1]), Kecamatan: kec,
 					Name: strings.Join(f[3:], " "), Channel: "console", Active: true, CreatedAt: h.now(), PINHash: transcriptPIN}); err != nil {
+					t.Fatal(err)
+				}
+			case "/pin":
+				f := strings.Fields(arg)
+				hash, err := bcrypt.GenerateFromPassword([]byte(f[1]), bcrypt.MinCost)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := h.db.SetOfficerPIN(context.Background(), f[0], string(hash), h.now()); err != nil {
 					t.Fatal(err)
 				}
 			case "/intake":

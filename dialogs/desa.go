@@ -16,7 +16,7 @@ const (
 	// the prompt's own words. locales' TestSMSBudgets renders every page of every
 	// kecamatan in every language.
 	desaListBudget = 142
-	moreLine       = 16
+	moreLine       = 18
 )
 
 // desaPages splits the desa of k into pages: the index of the first desa of each.
@@ -53,7 +53,7 @@ func desaPrompt(k Kecamatan, p int) locales.Msg {
 		names = append(names, desa.Name)
 	}
 	return locales.M("intake.desa", "Kecamatan", k.Name,
-		"Options", locales.NumberedFrom{First: pages[p] + 1, Items: names}, "More", len(pages) > 1)
+		"Options", locales.NumberedFrom{First: pages[p] + 1, Items: names}, "More", len(pages) > 1, "Last", p+1 == len(pages))
 }
 
 // DesaPrompts are every page of the desa list of every kecamatan, for the catalog's

@@ -338,6 +338,11 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 	if r, ok, err := d.editAtFreeText(st, in); ok {
 		return r, err
 	}
+	if st.InIntake() && st.Step != StepResume && st.Step != StepConfirm && d.kw.IsGreeting(in.Text) {
+		// "assalamualaikum" or "P" in the middle of the questions: never an answer; the
+		// question again, with no mark against them.
+		return Result{Replies: []locales.Msg{d.Prompt(st)}, keepStrikes: true}, nil
+	}
 	a := &st.Answers
 	switch st.Step {
 	case StepMenu:
@@ -379,13 +384,19 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		// asked again when it is for someone else.
 		a.Relation, a.FilerName = relations[n], ""
 	case StepName:
-		name, err := ParseName(in.Text)
+		name, err := d.parseName(in.Text)
 		if err != nil {
 			return Result{}, err
 		}
 		a.Name = name
 	case StepNIK:
 		nik, err := ParseNIK(in.Text, d.kw.noNIK)
+		if kept := without(normalise(in.Text), d.kw.courtesy); err != nil && len(kept) > 0 {
+			// "lupa pak", "1904... bu": the answer without the words of address.
+			if n, e := ParseNIK(strings.Join(kept, " "), d.kw.noNIK); e == nil {
+				nik, err = n, nil
+			}
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -393,7 +404,9 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 	case StepKecamatan:
 		n, err := parseChoice(d.kw.numberOr(in.Text), d.kecamatanOptions())
 		if err != nil {
-			return Result{}, err
+			if n, err = parseChoice(d.kw.place(in.Text), d.kecamatanOptions()); err != nil {
+				return Result{}, err
+			}
 		}
 		st.DesaPage = 0
 		if k := d.regions.Kecamatan[n].Name; k != a.Kecamatan {
@@ -408,7 +421,10 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		desa, err := d.chooseDesa(a.Kecamatan, d.kw.numberOr(in.Text))
 		if err != nil {
-			return Result{}, err
+			var e2 error
+			if desa, e2 = d.chooseDesa(a.Kecamatan, d.kw.place(in.Text)); e2 != nil {
+				return Result{}, err
+			}
 		}
 		a.Desa, a.DesaCode = desa.Name, desa.Code
 	case StepAddress:
@@ -457,7 +473,7 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		}
 		a.Contact = p
 	case StepFilerName:
-		name, err := ParseName(in.Text)
+		name, err := d.parseName(in.Text)
 		if err != nil {
 			return Result{}, err
 		}
@@ -526,6 +542,9 @@ func (d *Intake) Request(st *State, in Input, first bool) Result {
 // IsRequest reports whether text asks for help in the sender's own words.
 func (d *Intake) IsRequest(text string) bool { return d.kw.IsRequest(text) }
 
+// AsksForHuman reports whether text asks for a person ("mau bicara dengan petugas").
+func (d *Intake) AsksForHuman(text string) bool { return d.kw.Mentions(text, "menu", 3) }
+
 // IsGreeting reports whether text is only a greeting.
 func (d *Intake) IsGreeting(text string) bool { return d.kw.IsGreeting(text) }
 
@@ -575,6 +594,15 @@ func (d *Intake) menuChoice(st *State, in Input) (Result, error) {
 	}
 }
 
+// parseName reads a name, refusing the words that answer something else ("ya pak",
+// "iya bu"): they would reach the officer as the resident's name.
+func (d *Intake) parseName(text string) (string, error) {
+	if d.kw.isYes(text) || len(without(normalise(text), append(append([]string{}, d.kw.courtesy...), d.kw.yes...))) == 0 {
+		return "", reject("error.name_words")
+	}
+	return ParseName(text)
+}
+
 // editAtFreeText reads "UBAH 2" (or "ubah nama") written where a name, an address or a
 // description is expected, which no one means as the answer: while one line of the
 // summary is being changed, it changes that line instead; before the summary, the
@@ -610,6 +638,11 @@ func (d *Intake) confirm(st *State, in Input) (Result, error) {
 		}
 		return Result{Submit: true}, nil
 	}
+	if p, err := ParsePhone(in.Text); err == nil && len(Digits(in.Text)) >= 9 {
+		// Another contact number typed at the summary: taken, and the summary again.
+		st.Answers.Contact = p
+		return reply(d.Prompt(st)), nil
+	}
 	line, ok := d.kw.parseEdit(in.Text)
 	if !ok && IsNumber(in.Text) {
 		// The summary lines are numbered: a keypad user replying "5" after the hint
@@ -620,12 +653,25 @@ func (d *Intake) confirm(st *State, in Input) (Result, error) {
 		if line == "" {
 			return Result{}, reject("intake.edit_how")
 		}
+		// "UBAH 2", "UBAH NAMA", or the new answer at once: "UBAH 8 0812...",
+		// "UBAH 2 Siti Aminah".
+		value := ""
 		n, err := parseChoice(d.kw.numberOr(line), d.kw.options["line"])
 		if err != nil {
-			return Result{}, err
+			first, rest, _ := strings.Cut(line, " ")
+			if n, err = parseChoice(d.kw.numberOr(first), d.kw.options["line"]); err != nil {
+				return Result{}, err
+			}
+			// The value as typed, not upper-cased as the command was read.
+			words := strings.Fields(Clean(in.Text))
+			value = strings.Join(words[max(0, len(words)-len(strings.Fields(rest))):], " ")
 		}
 		st.Editing = true
-		return d.to(st, "edit:"+summaryLines[n])
+		r, err := d.to(st, "edit:"+summaryLines[n])
+		if err != nil || value == "" {
+			return r, err
+		}
+		return d.answer(st, Input{Text: value, From: in.From, MessageID: in.MessageID})
 	}
 	return Result{}, reject("intake.confirm_how")
 }

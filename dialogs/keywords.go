@@ -45,6 +45,9 @@ type Keywords struct {
 	// choiceFiller are the words people put around a number ("no 2", "pilih 3",
 	// "yang 1 saja").
 	choiceFiller []string
+	// placeFiller are the words around a place's name ("di koba", "kec. koba",
+	// "desa nibung").
+	placeFiller []string
 	// optionFiller are the words around an option's name ("untuk anak saya" names
 	// "anak"), tried without when the whole answer names nothing.
 	optionFiller []string
@@ -85,6 +88,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		statusFiller: v.Words("word.status_filler"),
 		choiceFiller: v.Words("word.choice_filler"),
 		optionFiller: v.Words("word.option_filler"),
+		placeFiller:  v.Words("word.place_filler"),
 		shorthand:    pairs(v.Words("word.shorthand")),
 		options:      optionWords(v),
 		request:      v.Words("word.request"),
@@ -152,6 +156,16 @@ func (k *Keywords) number(text string) (string, bool) {
 		return "", false
 	}
 	return kept[0], true
+}
+
+// place is text without the words people put around a place's name and the words of
+// address ("di koba pak" is "KOBA"), or text itself when nothing else is left.
+func (k *Keywords) place(text string) string {
+	kept := without(strings.NewReplacer(".", " ", ",", " ").Replace(normalise(text)), append(append([]string{}, k.placeFiller...), k.choiceFiller...))
+	if len(kept) == 0 {
+		return text
+	}
+	return strings.Join(kept, " ")
 }
 
 // numberOr is the number in text (numberOr("no 2") is "2"), or text itself.
@@ -308,6 +322,12 @@ func (k *Keywords) Parse(text string, tolerant bool) Keyword {
 			}
 		}
 	}
+	if kept := without(t, k.courtesy); len(kept) > 0 && len(kept) < len(strings.Fields(t)) {
+		// "batal pak", "menu bu": the keyword with the words of address around it.
+		if kw := k.Parse(strings.Join(kept, " "), tolerant); kw.Cmd != None {
+			return kw
+		}
+	}
 	if tolerant && !strings.Contains(t, " ") && len(t) >= 5 {
 		for _, c := range commandOrder {
 			for _, w := range k.commands[c] {
@@ -426,6 +446,9 @@ func (k *Keywords) parseEdit(text string) (string, bool) {
 		}
 		if rest, ok := strings.CutPrefix(t, w+" "); ok {
 			return rest, true
+		}
+		if rest, ok := strings.CutPrefix(t, w); ok && rest[0] >= '0' && rest[0] <= '9' {
+			return rest, true // "UBAH4"
 		}
 	}
 	return "", false

@@ -64,7 +64,9 @@ func parseChoice(text string, opts []option) (int, error) {
 		return 0, reject("error.choice", "Max", len(opts))
 	}
 	key := matchKey(t)
-	if key == "" || len(opts) == 0 || len(opts[0].names) == 0 {
+	if key == "" || len(opts) == 0 || len(opts[0].names) == 0 || len(key) > maxFuzzy {
+		// A sentence is no option's name: edit distances over long texts would only
+		// cost time (a forged or pasted message of thousands of characters).
 		return 0, reject("error.choice", "Max", len(opts))
 	}
 	bestDist, ties := 1<<30, []int(nil)
@@ -95,6 +97,10 @@ func parseChoice(text string, opts []option) (int, error) {
 	}
 	return ties[0], nil
 }
+
+// maxFuzzy is the longest answer compared with the options' names, in bytes: the
+// longest name with a few words around it.
+const maxFuzzy = 60
 
 // tolerance is how many typing mistakes a name of this length may carry: none for very
 // short names (they would match everything), one for most, two for long ones.

@@ -100,9 +100,13 @@ func MaskNIK(nik string) string {
 	return nik[:4] + strings.Repeat("*", len(nik)-6) + nik[len(nik)-2:]
 }
 
-// nikRun is sixteen digits in a row: a NIK inside a resident's words.
-var nikRun = regexp.MustCompile(`\d{16}`)
+// nikRun is sixteen digits, in a row or grouped as people write them ("1904 0145 0785
+// 0002", with dots or dashes): a NIK inside someone's words. Longer runs of digits
+// are masked too.
+var nikRun = regexp.MustCompile(`\d(?:[ .-]?\d){15,}`)
 
 // MaskNIKs masks every NIK inside a text (a question, a description, a forwarded
-// message), so that no message carries one in full.
-func MaskNIKs(s string) string { return nikRun.ReplaceAllStringFunc(s, MaskNIK) }
+// message, an officer's reply), so that no message carries one in full.
+func MaskNIKs(s string) string {
+	return nikRun.ReplaceAllStringFunc(s, func(run string) string { return MaskNIK(Digits(run)) })
+}

@@ -96,3 +96,20 @@ func TestValidBirthDateCalendar(t *testing.T) {
 		}
 	}
 }
+
+// A NIK is masked however it is written inside a text: in a row, or grouped with
+// spaces, dots or dashes as people copy it from a KTP. Phone numbers are left alone.
+func TestMaskNIKs(t *testing.T) {
+	for in, want := range map[string]string{
+		"NIK 1904014507850002 hilang":             "NIK 1904**********02 hilang",
+		"NIK suami 1904 0145 0785 0002 ya pak":    "NIK suami 1904**********02 ya pak",
+		"1904.0145.0785.0002":                     "1904**********02",
+		"no 19-04-01-45-07-85-00-02":              "no 1904**********02",
+		"hubungi 0812-3456-7890 atau 08123456789": "hubungi 0812-3456-7890 atau 08123456789",
+		"RT 03 RW 01":                             "RT 03 RW 01",
+	} {
+		if got := MaskNIKs(in); got != want {
+			t.Errorf("MaskNIKs(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

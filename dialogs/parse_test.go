@@ -224,3 +224,32 @@ func TestNoFilingWithoutDesa(t *testing.T) {
 		t.Fatalf("YA without a desa: submit %v, step %q", res.Submit, st.Step)
 	}
 }
+
+// Invisible characters go before anything reads a message: a bidi override could make
+// an officer's screen show a resident's words in another order, and zero-width
+// characters could hide a keyword ("ME\u200bNU") from the checks.
+func TestCleanDropsFormatCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"ME\u200bNU":                     "MENU",
+		"saya \u202ebutuh\u202c beras":   "saya butuh beras",
+		"\ufeffhalo\u2066 pak\u2069":     "halo pak",
+		"tolong\u200d\u200c\u2060 pak":   "tolong pak",
+		"anak 👍\ufe0f":                   "anak 👍",
+		"baris\tsatu\r\nbaris\u0000 dua": "baris satu baris dua",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A long text is never compared letter by letter with the options' names.
+func TestLongAnswerIsNoChoice(t *testing.T) {
+	opts := []option{{names: []string{"Koba"}}, {names: []string{"Namang"}}}
+	if _, err := parseChoice(strings.Repeat("koba ", 800), opts); key(err) != "error.choice" {
+		t.Fatalf("a 4,000-character answer: %v", err)
+	}
+	if i, err := parseChoice("namang", opts); err != nil || i != 1 {
+		t.Fatalf("namang: %d, %v", i, err)
+	}
+}

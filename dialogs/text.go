@@ -7,14 +7,18 @@ import (
 )
 
 // Clean prepares any inbound text: control characters become spaces, runs of white
-// space collapse, invisible joiners and variation selectors (emoji glue) go away.
+// space collapse, format characters (invisible joiners, bidi overrides) and variation
+// selectors go away.
 func Clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
 	s = strings.Map(func(r rune) rune {
 		switch {
-		case r == '\u200d' || r == '\ufeff' || (r >= '\ufe00' && r <= '\ufe0f'):
+		case unicode.Is(unicode.Cf, r) || (r >= '\ufe00' && r <= '\ufe0f'):
+			// Format characters (zero-width joiners and spaces, bidi overrides that
+			// make an officer's screen show text in another order) and variation
+			// selectors: invisible, and a way to disguise what a message says.
 			return -1
 		case unicode.IsControl(r) || unicode.IsSpace(r):
 			return ' '

@@ -37,7 +37,7 @@ func TestUnderstoodAnswers(t *testing.T) {
 		{StepNeed, []string{"8", "banjir", "kebakaran"}, want{"need", "disaster"}},
 		{StepContact, []string{"1", "ya", "iya", "ok", "oke", "nomor ini", "no ini", "ini", "ao", "Iya.", "satu", "ya pak"}, want{"contact", "+6281234567890"}},
 		{StepContact, []string{"085267891234", "0852-6789-1234"}, want{"contact", "+6285267891234"}},
-		{StepNIK, []string{"0", "tidak punya", "tidak tahu", "tidak tau", "ga ada", "gak tau", "dak de", "dak ade", "Dak ada", "lupa", "belum ada"}, want{"nonik", "true"}},
+		{StepNIK, []string{"0", "tidak punya", "tidak tahu", "tidak tau", "ga ada", "gak tau", "dak de", "dak ade", "Dak ada", "lupa", "belum ada", "lupa pak", "ktp ilang", "nanti sy tanya anak", "dak de bu"}, want{"nonik", "true"}},
 		{StepKecamatan, []string{"1", "no 1", "pilih 1", "koba", "Koba."}, want{"kecamatan", "Koba"}},
 	}
 	for _, tc := range steps {
@@ -52,6 +52,40 @@ func TestUnderstoodAnswers(t *testing.T) {
 			if got != tc.want.value || st.Strikes != 0 {
 				t.Errorf("step %s, %q: %s = %q (strikes %d, replies %v); want %q", tc.step, in, tc.want.field, got, st.Strikes, res.Replies, tc.want.value)
 			}
+		}
+	}
+
+	// A greeting in the middle of the questions is never an answer: the question again.
+	for _, step := range []string{StepRelation, StepName, StepNIK, StepKecamatan, StepAddress, StepDescription, StepFilerName} {
+		for _, in := range []string{"assalamualaikum", "P", "selamat pagi pak"} {
+			st := &State{Step: step, From: "+6281234567890", IntakeID: "x", Answers: Answers{Relation: "other"}}
+			res := d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+			if st.Step != step || st.Strikes != 0 || (st.Answers != Answers{Relation: "other"}) || len(res.Replies) != 1 {
+				t.Errorf("step %s, %q: step %s, strikes %d, answers %+v", step, in, st.Step, st.Strikes, st.Answers)
+			}
+		}
+	}
+	// Words of address are no name.
+	for _, in := range []string{"ya pak", "iya bu", "ok", "pak"} {
+		st := &State{Step: StepName, From: "+6281234567890", IntakeID: "x", Answers: Answers{Relation: "self"}}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Answers.Name != "" {
+			t.Errorf("name %q was taken", in)
+		}
+	}
+	// Places with words around them.
+	for in, want := range map[string]string{"koba pak": "Koba", "di koba bu": "Koba", "kec. namang": "Namang"} {
+		st := &State{Step: StepKecamatan, From: "+6281234567890", IntakeID: "x"}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Answers.Kecamatan != want {
+			t.Errorf("kecamatan %q: %q, want %q", in, st.Answers.Kecamatan, want)
+		}
+	}
+	for in, want := range map[string]string{"nibung ya pak": "Nibung", "desa nibung": "Nibung", "di kurau barat bu": "Kurau Barat"} {
+		st := &State{Step: StepDesa, From: "+6281234567890", IntakeID: "x", Answers: Answers{Kecamatan: "Koba"}}
+		d.Handle(st, Input{Text: in, From: "+6281234567890", MessageID: "m"})
+		if st.Answers.Desa != want {
+			t.Errorf("desa %q: %q, want %q", in, st.Answers.Desa, want)
 		}
 	}
 
@@ -96,7 +130,7 @@ func TestUnderstoodAnswers(t *testing.T) {
 	}
 	// What must not be taken: another option's number, or words that name nothing.
 	for _, tc := range []struct{ step, in string }{
-		{StepRelation, "4"}, {StepRelation, "no 4"}, {StepRelation, "halo"}, {StepContact, "tidak"},
+		{StepRelation, "4"}, {StepRelation, "no 4"}, {StepRelation, "jauh"}, {StepContact, "tidak"},
 		{StepNeed, "11"}, {StepNeed, "saya mau"},
 	} {
 		st := &State{Step: tc.step, From: "+6281234567890", IntakeID: "x"}
@@ -143,6 +177,23 @@ func TestGreetings(t *testing.T) {
 	for _, in := range []string{"halo saya butuh beras", "pagi tadi rumah kebanjiran", "1", "koba", "pak", ""} {
 		if kw.IsGreeting(in) {
 			t.Errorf("%q is taken for a greeting", in)
+		}
+	}
+}
+
+// A keyword with words of address around it is still the keyword, at any step.
+func TestKeywordsWithCourtesy(t *testing.T) {
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw := NewKeywords(catalog)
+	for in, want := range map[string]Command{"batal pak": Cancel, "menu bu": Menu, "kembali pak": Back, "pak menu": Menu,
+		"cek 2600017 pak": Status, "pak": None, "batal rumah saya pak": None} {
+		for _, tolerant := range []bool{true, false} {
+			if got := kw.Parse(in, tolerant).Cmd; got != want {
+				t.Errorf("Parse(%q, %v) = %v, want %v", in, tolerant, got, want)
+			}
 		}
 	}
 }

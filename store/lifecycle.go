@@ -79,6 +79,9 @@ type Officer struct {
 	// FailedPINs counts wrong PINs in a row; LockedUntil is when a lockout ends.
 	FailedPINs  int
 	LockedUntil time.Time
+	// SessionsAfter: logins made before it have ended (a new PIN, a lockout, a
+	// disable), so that a taken-over phone loses access at once.
+	SessionsAfter time.Time
 }
 
 // Oversees reports whether the officer sees every kecamatan and may move cases between
@@ -104,14 +107,16 @@ type Officers interface {
 	Officer(ctx context.Context, phone string) (Officer, error)
 	// ListOfficers returns all officers, active or not, by name.
 	ListOfficers(ctx context.Context) ([]Officer, error)
-	// SetOfficerActive enables or disables an officer; ErrNotFound if unknown.
-	SetOfficerActive(ctx context.Context, phone string, active bool) error
-	// SetOfficerPIN stores a new PIN hash and clears wrong tries and any lockout;
-	// ErrNotFound if unknown.
-	SetOfficerPIN(ctx context.Context, phone, hash string) error
+	// SetOfficerActive enables or disables an officer, and ends their logins made
+	// before at; ErrNotFound if unknown.
+	SetOfficerActive(ctx context.Context, phone string, active bool, at time.Time) error
+	// SetOfficerPIN stores a new PIN hash, clears wrong tries and any lockout, and ends
+	// logins made before at; ErrNotFound if unknown.
+	SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error
 	// PINFailed counts a wrong PIN at `at`, atomically across instances: the max-th in a
-	// row locks the officer until at+lockFor and starts the count again. It returns the
-	// officer as now stored; ErrNotFound if unknown.
+	// row locks the officer until at+lockFor, ends their logins made before at, and
+	// starts the count again. It returns the officer as now stored; ErrNotFound if
+	// unknown.
 	PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (Officer, error)
 	// PINPassed clears the count of wrong PINs.
 	PINPassed(ctx context.Context, phone string) error

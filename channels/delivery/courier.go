@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,11 @@ type Config struct {
 	MaxQueued int
 	// CallTimeout bounds each call to the outbox store (default 3 s).
 	CallTimeout time.Duration
+	// Countries are the calling codes messages may go to ("62"); a message to any
+	// other number fails for good without reaching a provider, so a forged sender
+	// abroad cannot make the office pay for SMS to premium numbers (SMS pumping).
+	// Empty: any.
+	Countries []string
 }
 
 func (c Config) withDefaults() Config {
@@ -182,6 +188,9 @@ type lane struct {
 
 // ErrNoSender: a message for a channel nobody can send on.
 var ErrNoSender = errors.New("delivery: no sender for this channel")
+
+// ErrCountry: a message to a number outside Config.Countries.
+var ErrCountry = errors.New("delivery: recipient's country not allowed")
 
 // New makes a courier. Call Run to deliver the outbox, and Close to stop.
 func New(cfg Config, d Deps) *Courier {
@@ -387,6 +396,11 @@ func (c *Courier) deliver(it *item) bool {
 	sender, rateKey := c.sender(it.out.Channel)
 	if sender == nil {
 		err := &channels.SendError{Permanent: true, Err: ErrNoSender}
+		c.report(it, channels.Receipt{}, err)
+		return c.failed(it, err)
+	}
+	if !c.allowed(it.out.To) {
+		err := &channels.SendError{Permanent: true, Err: ErrCountry}
 		c.report(it, channels.Receipt{}, err)
 		return c.failed(it, err)
 	}
@@ -659,4 +673,17 @@ func (c *Courier) sleepFor(d time.Duration) bool {
 	case <-c.stop.Done():
 		return false
 	}
+}
+
+// allowed reports whether to is in one of cfg.Countries.
+func (c *Courier) allowed(to string) bool {
+	if len(c.cfg.Countries) == 0 {
+		return true
+	}
+	for _, cc := range c.cfg.Countries {
+		if strings.HasPrefix(to, "+"+cc) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -527,6 +528,40 @@ func nextProcess(t *testing.T, db store.Outbox) *provider {
 		}
 		if k == 0 {
 			return next
+		}
+	}
+}
+
+// Messages go only to the countries allowed: a forged sender abroad gets no SMS (the
+// office would pay for it), and the refusal is final, not retried.
+func TestOnlyAllowedCountries(t *testing.T) {
+	p := &provider{}
+	var mu sync.Mutex
+	refused := map[string]error{}
+	c := delivery.New(delivery.Config{Countries: []string{"62"}}, delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Log: quiet,
+		OnResult: func(out channels.Outbound, _ channels.Receipt, err error) {
+			if err != nil {
+				mu.Lock()
+				refused[out.To] = err
+				mu.Unlock()
+			}
+		}})
+	ctx := context.Background()
+	for _, to := range []string{"+14155550100", "+6281100000001", "+881612345678", "+6281100000002"} {
+		c.Enqueue(ctx, channels.Outbound{Channel: "sms", To: to, Text: "x"})
+	}
+	waitFor(t, "the allowed sends", func() bool { return p.count() == 2 })
+	c.Close(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, to := range []string{"+14155550100", "+881612345678"} {
+		if err := refused[to]; !errors.Is(err, delivery.ErrCountry) || !channels.IsPermanent(err) {
+			t.Errorf("%s: %v, want a permanent ErrCountry", to, err)
+		}
+	}
+	for _, s := range p.sent {
+		if !strings.HasPrefix(s.To, "+62") {
+			t.Errorf("sent to %s", s.To)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -59,6 +60,11 @@ type config struct {
 	SMSGateCloud bool
 	// Office is the office's own contact, given to residents who ask for a human.
 	Office bot.Office
+	// InternalAddr, if set, serves /metrics and the detailed /readyz apart from the
+	// public listener; DebugAddr serves pprof, on loopback only.
+	InternalAddr, DebugAddr string
+	// Countries are the calling codes replies and pushes may go to.
+	Countries []string
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -79,6 +85,24 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		c.HTTPAddr = ":8080"
 	}
 	c.PublicURL = strings.TrimSuffix(env("SILAKSO_PUBLIC_URL"), "/")
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !loopbackURL(c.PublicURL) {
+		return c, fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use https:// (webhooks carry residents' NIKs and names; plain http only to 127.0.0.1 or localhost, for tests)", c.PublicURL)
+	}
+	c.InternalAddr = env("SILAKSO_INTERNAL_ADDR")
+	if c.DebugAddr = env("SILAKSO_DEBUG_ADDR"); c.DebugAddr != "" && !loopbackAddr(c.DebugAddr) {
+		return c, fmt.Errorf("SILAKSO_DEBUG_ADDR=%q: profiling is served on loopback only, e.g. 127.0.0.1:6060", c.DebugAddr)
+	}
+	c.Countries = []string{"62"}
+	if v := env("SILAKSO_SEND_COUNTRIES"); v != "" {
+		c.Countries = nil
+		for _, cc := range strings.Split(v, ",") {
+			cc = strings.TrimPrefix(strings.TrimSpace(cc), "+")
+			if cc == "" || len(cc) > 3 || strings.Trim(cc, "0123456789") != "" {
+				return c, fmt.Errorf("SILAKSO_SEND_COUNTRIES=%q: use calling codes separated by commas, e.g. 62 or 62,60", v)
+			}
+			c.Countries = append(c.Countries, cc)
+		}
+	}
 	var err error
 	if c.SendConcurrency, err = intEnv(env, "SILAKSO_SEND_CONCURRENCY", 64); err != nil || c.SendConcurrency < 1 {
 		return c, fmt.Errorf("SILAKSO_SEND_CONCURRENCY=%q: use how many messages may be sent at once, e.g. 64", env("SILAKSO_SEND_CONCURRENCY"))
@@ -297,4 +321,24 @@ func (c *config) loadOffice(env func(string) string) error {
 		*f.to = v
 	}
 	return nil
+}
+
+// loopbackURL reports whether u names this machine (http://127.0.0.1:8080, http://localhost).
+func loopbackURL(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && isLoopback(parsed.Hostname())
+}
+
+// loopbackAddr reports whether a listen address is on loopback only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopback(host)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -110,7 +110,7 @@ func TestConfigErrors(t *testing.T) {
 		{"office: emoji", map[string]string{"SILAKSO_OFFICE_HOURS": "Senin-Jumat 😀"}, []string{"chat"}, 1, "plain characters"},
 		{"smsgate: settings without url", map[string]string{"SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_SIGNING_KEY is set but SMSGATE_URL is not"},
 		{"smsgate: password missing", map[string]string{"SMSGATE_URL": "http://hp-gateway.local:8080", "SMSGATE_USER": "sms", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"serve"}, 1, "SMSGATE_PASSWORD is not set"},
-		{"smsgate: public url not https", map[string]string{"SILAKSO_PUBLIC_URL": "silakso.example.go.id", "SMSGATE_URL": "http://hp-gateway:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "SILAKSO_PUBLIC_URL=\"silakso.example.go.id\": the phone posts its events only to https://"},
+		{"smsgate: public url not https", map[string]string{"SILAKSO_PUBLIC_URL": "silakso.example.go.id", "SMSGATE_URL": "http://hp-gateway:8080", "SMSGATE_TOKEN": "t", "SMSGATE_SIGNING_KEY": "k0123456789abcdef"}, []string{"smsgate", "register"}, 1, "SILAKSO_PUBLIC_URL=\"silakso.example.go.id\": use https://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -101,19 +101,19 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 		if err != nil {
 			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
 		}
-		if err := db.SetOfficerPIN(ctx, p, pinHash); err != nil {
+		if err := db.SetOfficerPIN(ctx, p, pinHash, time.Now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("%s is not a registered officer (see: silakso officer list)", p)
 			}
 			return err
 		}
-		fmt.Fprintf(stdout, "new PIN set for %s; wrong tries and any lockout cleared\n", p)
+		fmt.Fprintf(stdout, "new PIN set for %s; wrong tries and any lockout cleared, and a login made with the old PIN ends within 30 seconds\n", p)
 	case "disable", "enable":
 		p, err := dialogs.ParsePhone(*phone)
 		if err != nil {
 			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
 		}
-		if err := db.SetOfficerActive(ctx, p, verb == "enable"); err != nil {
+		if err := db.SetOfficerActive(ctx, p, verb == "enable", time.Now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("%s is not a registered officer (see: silakso officer list)", p)
 			}

@@ -241,8 +241,21 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		ready["channels"] = func(context.Context) error { return errors.New("no channel configured") }
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", readyHandler(ready, reports))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	var internal *http.Server
+	if cfg.InternalAddr != "" {
+		// The details (which dependency failed, with the error naming an internal host;
+		// counts of cases and messages) only on the operators' side; the public side
+		// answers the load balancer with the status alone.
+		mux.HandleFunc("GET /readyz", readyHandler(ready, nil, false))
+		imux := http.NewServeMux()
+		imux.HandleFunc("GET /readyz", readyHandler(ready, reports, true))
+		imux.Handle("GET /metrics", metrics)
+		internal = &http.Server{Handler: imux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	} else {
+		mux.HandleFunc("GET /readyz", readyHandler(ready, reports, true))
+		mux.Handle("GET /metrics", metrics)
+	}
 
 	srv := &http.Server{
 		Handler:           mux,
@@ -258,6 +271,20 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("SILAKSO_HTTP_ADDR=%q: %v", cfg.HTTPAddr, err)
+	}
+	if internal != nil {
+		iln, err := net.Listen("tcp", cfg.InternalAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("SILAKSO_INTERNAL_ADDR=%q: %v", cfg.InternalAddr, err)
+		}
+		log.Info("serving metrics and readiness details", "addr", iln.Addr().String())
+		go func() {
+			if err := internal.Serve(iln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("internal listener", "err", err)
+			}
+		}()
+		defer internal.Close()
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "twilio", cfg.twilioEnabled(),
 		"whatsapp", cfg.WhatsApp, "gammu", gw != nil, "smsgate", cfg.smsgateEnabled(), "database", redact(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
@@ -318,7 +345,7 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		stop(ctx)
 	}()
 
-	if addr := env("SILAKSO_DEBUG_ADDR"); addr != "" {
+	if addr := cfg.DebugAddr; addr != "" {
 		// Profiling (go tool pprof http://ADDR/debug/pprof/profile) on its own listener,
 		// never on the public one.
 		debug := http.NewServeMux()
@@ -408,7 +435,7 @@ func alertSilence(engine *bot.Engine, key, channel, what string, log *slog.Logge
 
 // readyHandler answers 200 when every dependency answers within 2 s, else 503 with
 // what failed; the reports are added to the answer and never fail it.
-func readyHandler(checks map[string]readyFunc, reports map[string]reportFunc) http.HandlerFunc {
+func readyHandler(checks map[string]readyFunc, reports map[string]reportFunc, details bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -420,6 +447,12 @@ func readyHandler(checks map[string]readyFunc, reports map[string]reportFunc) ht
 				code = http.StatusServiceUnavailable
 			} else {
 				status[name] = "ok"
+			}
+		}
+		if !details {
+			status = map[string]string{"status": "ok"}
+			if code != http.StatusOK {
+				status["status"] = "unavailable"
 			}
 		}
 		for name, report := range reports {
@@ -457,7 +490,7 @@ func newCourier(cfg config, db database, senders map[string]channels.Sender, log
 	if _, ok := senders[smsgate.Channel]; ok {
 		rates[smsgate.Channel] = cfg.SMSGateRate / 60 / float64(cfg.Instances)
 	}
-	return delivery.New(delivery.Config{Concurrency: cfg.SendConcurrency, Rates: rates}, d)
+	return delivery.New(delivery.Config{Concurrency: cfg.SendConcurrency, Rates: rates, Countries: cfg.Countries}, d)
 }
 
 // instanceName names this process in outbox leases.

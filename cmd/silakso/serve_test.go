@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -195,6 +196,10 @@ func TestServeConfigErrors(t *testing.T) {
 		{"several instances on in-process sessions", map[string]string{"SILAKSO_INSTANCES": "2"}, "SILAKSO_INSTANCES=2 needs SILAKSO_REDIS_URL"},
 		{"several instances on SQLite", map[string]string{"SILAKSO_INSTANCES": "2", "SILAKSO_REDIS_URL": "redis://127.0.0.1:6379/0"}, "needs SILAKSO_DATABASE_URL=postgres://"},
 		{"bad instance count", map[string]string{"SILAKSO_INSTANCES": "two"}, "SILAKSO_INSTANCES=\"two\""},
+		{"plain http public url", map[string]string{"SILAKSO_PUBLIC_URL": "http://silakso.example.go.id"}, "SILAKSO_PUBLIC_URL=\"http://silakso.example.go.id\": use https://"},
+		{"debug listener on every address", map[string]string{"SILAKSO_DEBUG_ADDR": ":6060"}, "SILAKSO_DEBUG_ADDR=\":6060\": profiling is served on loopback only"},
+		{"debug listener on a public address", map[string]string{"SILAKSO_DEBUG_ADDR": "10.0.0.5:6060"}, "loopback only"},
+		{"send countries not codes", map[string]string{"SILAKSO_SEND_COUNTRIES": "Indonesia"}, "SILAKSO_SEND_COUNTRIES=\"Indonesia\""},
 		{"officer session too short", map[string]string{"SILAKSO_OFFICER_SESSION": "10s"}, "SILAKSO_OFFICER_SESSION=\"10s\": use a duration between 1m and 168h"},
 		{"officer lock not a duration", map[string]string{"SILAKSO_OFFICER_LOCK": "half an hour"}, "SILAKSO_OFFICER_LOCK=\"half an hour\""},
 		{"no public url", map[string]string{"TWILIO_AUTH_TOKEN": "x", "TWILIO_ACCOUNT_SID": testSID}, "SILAKSO_PUBLIC_URL is not set"},
@@ -229,5 +234,47 @@ func TestLogsMaskPersonalData(t *testing.T) {
 		if strings.Contains(out, leak) {
 			t.Fatalf("log contains %s: %s", leak, out)
 		}
+	}
+}
+
+// With SILAKSO_INTERNAL_ADDR, metrics and the readiness details are on the operators'
+// side only: the public side answers the load balancer with the status alone, and has
+// no /metrics.
+func TestInternalListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	internal := ln.Addr().String()
+	ln.Close()
+	base := startServe(t, map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_INTERNAL_ADDR": internal})
+	get := func(url string) (int, string) {
+		t.Helper()
+		var resp *http.Response
+		for range 50 { // the internal listener starts beside the public one
+			if resp, err = http.Get(url); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get(base + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("public /metrics: %d, want 404", code)
+	}
+	// No channel is configured, so the service is not ready; the public side says only that.
+	if code, body := get(base + "/readyz"); code != http.StatusServiceUnavailable || strings.TrimSpace(body) != `{"status":"unavailable"}` {
+		t.Errorf("public /readyz: %d %s", code, body)
+	}
+	if code, body := get("http://" + internal + "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"channels":"no channel configured"`) {
+		t.Errorf("internal /readyz: %d %s", code, body)
+	}
+	if code, _ := get("http://" + internal + "/metrics"); code != http.StatusOK {
+		t.Errorf("internal /metrics: %d", code)
 	}
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after`
 
 func scanOfficer(row pgx.Row) (store.Officer, error) {
 	var o store.Officer
 	var kec string
-	var locked *time.Time
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked)
+	var locked, after *time.Time
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -28,6 +28,9 @@ func scanOfficer(row pgx.Row) (store.Officer, error) {
 	o.CreatedAt = o.CreatedAt.UTC()
 	if locked != nil {
 		o.LockedUntil = locked.UTC()
+	}
+	if after != nil {
+		o.SessionsAfter = after.UTC()
 	}
 	return o, err
 }
@@ -69,8 +72,8 @@ func (d *DB) ListOfficers(ctx context.Context) ([]store.Officer, error) {
 }
 
 // SetOfficerActive implements store.Officers.
-func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) error {
-	tag, err := d.pool.Exec(ctx, `UPDATE officers SET active = $1 WHERE phone = $2`, active, phone)
+func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at time.Time) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE officers SET active = $1, sessions_after = $3 WHERE phone = $2`, active, phone, at)
 	if err != nil {
 		return fmt.Errorf("postgres: officer: %w", err)
 	}
@@ -81,8 +84,8 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) er
 }
 
 // SetOfficerPIN implements store.Officers.
-func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string) error {
-	tag, err := d.pool.Exec(ctx, `UPDATE officers SET pin_hash = $1, failed_pins = 0, locked_until = NULL WHERE phone = $2`, hash, phone)
+func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE officers SET pin_hash = $1, failed_pins = 0, locked_until = NULL, sessions_after = $3 WHERE phone = $2`, hash, phone, at)
 	if err != nil {
 		return fmt.Errorf("postgres: officer pin: %w", err)
 	}
@@ -98,8 +101,9 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 	o, err := scanOfficer(d.pool.QueryRow(ctx, `
 		UPDATE officers SET
 			locked_until = CASE WHEN failed_pins + 1 >= $1 THEN $2 ELSE locked_until END,
+			sessions_after = CASE WHEN failed_pins + 1 >= $1 THEN $4 ELSE sessions_after END,
 			failed_pins = CASE WHEN failed_pins + 1 >= $1 THEN 0 ELSE failed_pins + 1 END
-		WHERE phone = $3 RETURNING `+officerColumns, max, at.Add(lockFor), phone))
+		WHERE phone = $3 RETURNING `+officerColumns, max, at.Add(lockFor), phone, at))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return o, fmt.Errorf("postgres: officer pin: %w", err)
 	}

@@ -28,19 +28,19 @@ func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
 func scanOfficer(row scanner) (store.Officer, error) {
 	var o store.Officer
 	var kec string
-	var created, locked int64
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked)
+	var created, locked, after int64
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
 	if kec != "" {
 		o.Kecamatan = strings.Split(kec, ",")
 	}
-	o.CreatedAt, o.LockedUntil = time.UnixMilli(created).UTC(), millis(locked)
+	o.CreatedAt, o.LockedUntil, o.SessionsAfter = time.UnixMilli(created).UTC(), millis(locked), millis(after)
 	return o, err
 }
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after`
 
 // Officer implements store.Officers.
 func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
@@ -70,8 +70,8 @@ func (d *DB) ListOfficers(ctx context.Context) ([]store.Officer, error) {
 }
 
 // SetOfficerActive implements store.Officers.
-func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE officers SET active = ? WHERE phone = ?`, active, phone)
+func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at time.Time) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET active = ?, sessions_after = ? WHERE phone = ?`, active, at.UnixMilli(), phone)
 	if err != nil {
 		return fmt.Errorf("sqlite: officer: %w", err)
 	}
@@ -82,8 +82,8 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool) er
 }
 
 // SetOfficerPIN implements store.Officers.
-func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0 WHERE phone = ?`, hash, phone)
+func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0, sessions_after = ? WHERE phone = ?`, hash, at.UnixMilli(), phone)
 	if err != nil {
 		return fmt.Errorf("sqlite: officer pin: %w", err)
 	}
@@ -99,8 +99,9 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `
 		UPDATE officers SET
 			locked_until = CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END,
+			sessions_after = CASE WHEN failed_pins + 1 >= ? THEN ? ELSE sessions_after END,
 			failed_pins = CASE WHEN failed_pins + 1 >= ? THEN 0 ELSE failed_pins + 1 END
-		WHERE phone = ? RETURNING `+officerColumns, max, at.Add(lockFor).UnixMilli(), max, phone))
+		WHERE phone = ? RETURNING `+officerColumns, max, at.Add(lockFor).UnixMilli(), max, at.UnixMilli(), max, phone))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return o, fmt.Errorf("sqlite: officer pin: %w", err)
 	}

@@ -243,12 +243,12 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if len(list) != 2 || list[0].Name != "Ani" || !list[0].Covers("Lubuk Besar") {
 			t.Fatalf("list %+v", list)
 		}
-		must(t, s.SetOfficerActive(ctx, "+628999", false))
+		must(t, s.SetOfficerActive(ctx, "+628999", false, at))
 		got, _ = s.Officer(ctx, "+628999")
 		if got.Active {
 			t.Fatal("still active")
 		}
-		if err := s.SetOfficerActive(ctx, "+620000", false); !errors.Is(err, store.ErrNotFound) {
+		if err := s.SetOfficerActive(ctx, "+620000", false, at); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown officer: %v", err)
 		}
 		if _, err := s.Officer(ctx, "+620000"); !errors.Is(err, store.ErrNotFound) {
@@ -287,8 +287,8 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		got, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
 		must(t, err)
-		if got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) {
-			t.Fatalf("the fifth wrong PIN: %+v, want locked until %v", got, at.Add(30*time.Minute))
+		if got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) || !got.SessionsAfter.Equal(at) {
+			t.Fatalf("the fifth wrong PIN: %+v, want locked until %v and logins ended", got, at.Add(30*time.Minute))
 		}
 		got, _ = s.Officer(ctx, "+628999")
 		if !got.LockedUntil.Equal(at.Add(30 * time.Minute)) {
@@ -300,11 +300,16 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if got, _ = s.Officer(ctx, "+628999"); got.FailedPINs != 0 {
 			t.Fatalf("a right PIN kept the count: %+v", got)
 		}
-		must(t, s.SetOfficerPIN(ctx, "+628999", "hash-2"))
-		if got, _ = s.Officer(ctx, "+628999"); got.PINHash != "hash-2" || !got.LockedUntil.IsZero() || got.FailedPINs != 0 {
-			t.Fatalf("a new PIN kept the lockout: %+v", got)
+		must(t, s.SetOfficerPIN(ctx, "+628999", "hash-2", at.Add(time.Hour)))
+		if got, _ = s.Officer(ctx, "+628999"); got.PINHash != "hash-2" || !got.LockedUntil.IsZero() || got.FailedPINs != 0 ||
+			!got.SessionsAfter.Equal(at.Add(time.Hour)) {
+			t.Fatalf("a new PIN kept the lockout, or left logins open: %+v", got)
 		}
-		if err := s.SetOfficerPIN(ctx, "+620000", "h"); !errors.Is(err, store.ErrNotFound) {
+		must(t, s.SetOfficerActive(ctx, "+628999", true, at.Add(2*time.Hour)))
+		if got, _ = s.Officer(ctx, "+628999"); !got.SessionsAfter.Equal(at.Add(2 * time.Hour)) {
+			t.Fatalf("enabling left older logins open: %+v", got)
+		}
+		if err := s.SetOfficerPIN(ctx, "+620000", "h", at); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown officer: %v", err)
 		}
 		if _, err := s.PINFailed(ctx, "+620000", 5, time.Minute, at); !errors.Is(err, store.ErrNotFound) {
