@@ -93,10 +93,21 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 	case fresh.PINHash == "":
 		return []locales.Msg{locales.M("officer.no_pin")}
 	}
+	// The try is counted before the PIN is compared: a guess whose count could not be
+	// written is never answered.
+	tried, err := e.officers.src.PINTry(ctx, o.Phone, now)
+	switch {
+	case err != nil:
+		e.log.Error("officer login: try not counted", "err", err)
+		return []locales.Msg{locales.M("error.system")}
+	case now.Before(tried.LockedUntil):
+		return []locales.Msg{locales.M("officer.locked", "Until", e.date(locales.Default, "format.date", tried.LockedUntil))}
+	}
 	if !pinShaped(pin) || bcrypt.CompareHashAndPassword([]byte(fresh.PINHash), []byte(pin)) != nil {
 		after, err := e.officers.src.PINFailed(ctx, o.Phone, e.cfg.PINTries, e.cfg.LockFor, now)
 		if err != nil {
-			e.log.Error("officer login: wrong PIN not counted", "err", err)
+			// Counted already; the lockout, if due, comes with the next try.
+			e.log.Error("officer login: wrong PIN not recorded", "err", err)
 			return []locales.Msg{locales.M("error.system")}
 		}
 		if now.Before(after.LockedUntil) {
@@ -111,10 +122,8 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 		}
 		return []locales.Msg{locales.M("officer.wrong_pin", "Left", e.cfg.PINTries-after.FailedPINs)}
 	}
-	if fresh.FailedPINs > 0 {
-		if err := e.officers.src.PINPassed(ctx, o.Phone); err != nil {
-			e.log.Warn("officer login: wrong-PIN count not cleared", "err", err)
-		}
+	if err := e.officers.src.PINPassed(ctx, o.Phone); err != nil {
+		e.log.Warn("officer login: count of tries not cleared", "err", err)
 	}
 	s.Officer.Since, s.Officer.Until, s.Officer.Channel = now, now.Add(e.cfg.OfficerSession), channel
 	return []locales.Msg{locales.M("officer.logged_in", "Name", o.Name,

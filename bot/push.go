@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -109,7 +108,7 @@ func (e *Engine) Escalate(ctx context.Context, after time.Duration) (int, error)
 // resident's free text is taken as being about that case.
 const threadWindow = 7 * 24 * time.Hour
 
-// maxForwarded cuts a resident's answer forwarded to an officer to two SMS.
+// maxForwarded cuts a resident's last message shown in LIHAT to two SMS.
 const maxForwarded = maxOfficerText
 
 // threadCase finds the case a resident's free text is about: their open case with the
@@ -153,8 +152,8 @@ func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, tex
 			Messages: []store.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
 				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}
 		for _, o := range recipients {
-			u.Messages = append(u.Messages, e.toOfficer(o, c.ID,
-				locales.M("officer.resident_said", "Ticket", c.Ticket, "Text", dialogs.Shorten(dialogs.MaskNIKs(text), maxForwarded))))
+			// Only the ticket: the words are read with LIHAT, after MASUK.
+			u.Messages = append(u.Messages, e.toOfficer(o, c.ID, locales.M("officer.resident_said", "Ticket", c.Ticket)))
 		}
 		return u, nil
 	})

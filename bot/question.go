@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -45,8 +44,9 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 			e.log.Warn("a resident's question has nobody to tell: register a supervisor (silakso officer add --role supervisor)", "ticket", c.Ticket)
 		}
 		for _, o := range officers {
-			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_question", "Ticket", c.Ticket,
-				"Text", dialogs.Shorten(dialogs.MaskNIKs(text), maxForwarded))))
+			// Only the ticket: what residents write is read with LIHAT, after MASUK, not in
+			// an SMS to a number that may have changed hands.
+			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_question", "Ticket", c.Ticket)))
 		}
 		return out
 	})

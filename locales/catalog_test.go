@@ -131,8 +131,9 @@ func TestSMSBudgets(t *testing.T) {
 			"Error": locales.M("error.desa_elsewhere", "Desa", strings.Repeat("D", 20), "Kecamatan", "Pangkalan Baru"),
 			// The office's contact, at the lengths the configuration allows (cmd/silakso).
 			"Hours": strings.Repeat("H", 30), "Where": strings.Repeat("W", 50), "Call": strings.Repeat("1", 20),
-			"Reply": locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
-			"From":  "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
+			"Reply":    locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
+			"Resident": locales.M("officer.view_resident", "Text", strings.Repeat("T", 200)),
+			"From":     "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
 			"Agencies": "Dinsos, Dinkes, BPJS Kesehatan, Disdik, Perkim, Disdukcapil, BAZNAS, Pemerintah Desa",
 			"Mine":     locales.M("officer.list_mine"),
 			// Login: tries left, and an officer's lockout or LIHAT count (4 digits).

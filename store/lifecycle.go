@@ -76,9 +76,12 @@ type Officer struct {
 	// PINHash is the bcrypt hash of the officer's login PIN ("" when none is set: the
 	// officer cannot log in).
 	PINHash string
-	// FailedPINs counts wrong PINs in a row; LockedUntil is when a lockout ends.
+	// FailedPINs counts PIN tries since the last right one; LockedUntil is when a
+	// lockout ends; Lockouts counts lockouts since the last right PIN (each lasts twice
+	// the one before).
 	FailedPINs  int
 	LockedUntil time.Time
+	Lockouts    int
 	// SessionsAfter: logins made before it have ended (a new PIN, a lockout, a
 	// disable), so that a taken-over phone loses access at once.
 	SessionsAfter time.Time
@@ -113,12 +116,17 @@ type Officers interface {
 	// SetOfficerPIN stores a new PIN hash, clears wrong tries and any lockout, and ends
 	// logins made before at; ErrNotFound if unknown.
 	SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error
-	// PINFailed counts a wrong PIN at `at`, atomically across instances: the max-th in a
-	// row locks the officer until at+lockFor, ends their logins made before at, and
-	// starts the count again. It returns the officer as now stored; ErrNotFound if
-	// unknown.
+	// PINTry counts a PIN try before the PIN is compared, atomically across instances,
+	// so that no guess goes uncounted (a database that fails now fails the login); a
+	// locked officer's count is left alone. It returns the officer as now stored;
+	// ErrNotFound if unknown.
+	PINTry(ctx context.Context, phone string, at time.Time) (Officer, error)
+	// PINFailed records that the counted try was wrong: once max tries in a row were
+	// wrong, the officer is locked until at+lockFor, doubled for every lockout since the
+	// last right PIN (at most 32 times), their logins made before at end, and the count
+	// starts again. It returns the officer as now stored.
 	PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (Officer, error)
-	// PINPassed clears the count of wrong PINs.
+	// PINPassed clears the count of tries and of lockouts.
 	PINPassed(ctx context.Context, phone string) error
 }
 

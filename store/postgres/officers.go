@@ -12,13 +12,13 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts`
 
 func scanOfficer(row pgx.Row) (store.Officer, error) {
 	var o store.Officer
 	var kec string
 	var locked, after *time.Time
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after)
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -85,7 +85,7 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at
 
 // SetOfficerPIN implements store.Officers.
 func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error {
-	tag, err := d.pool.Exec(ctx, `UPDATE officers SET pin_hash = $1, failed_pins = 0, locked_until = NULL, sessions_after = $3 WHERE phone = $2`, hash, phone, at)
+	tag, err := d.pool.Exec(ctx, `UPDATE officers SET pin_hash = $1, failed_pins = 0, locked_until = NULL, lockouts = 0, sessions_after = $3 WHERE phone = $2`, hash, phone, at)
 	if err != nil {
 		return fmt.Errorf("postgres: officer pin: %w", err)
 	}
@@ -95,15 +95,30 @@ func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time
 	return nil
 }
 
-// PINFailed implements store.Officers. One UPDATE: its row lock counts concurrent wrong
-// PINs one after another, from any instance.
+// PINTry implements store.Officers. One UPDATE: its row lock counts concurrent tries
+// one after another, from any instance.
+func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (store.Officer, error) {
+	o, err := scanOfficer(d.pool.QueryRow(ctx, `UPDATE officers SET failed_pins = failed_pins + 1
+		WHERE phone = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING `+officerColumns, phone, at))
+	if errors.Is(err, store.ErrNotFound) {
+		return d.Officer(ctx, phone) // locked (left alone), or unknown
+	}
+	if err != nil {
+		return o, fmt.Errorf("postgres: officer pin: %w", err)
+	}
+	return o, nil
+}
+
+// PINFailed implements store.Officers.
 func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (store.Officer, error) {
 	o, err := scanOfficer(d.pool.QueryRow(ctx, `
 		UPDATE officers SET
-			locked_until = CASE WHEN failed_pins + 1 >= $1 THEN $2 ELSE locked_until END,
-			sessions_after = CASE WHEN failed_pins + 1 >= $1 THEN $4 ELSE sessions_after END,
-			failed_pins = CASE WHEN failed_pins + 1 >= $1 THEN 0 ELSE failed_pins + 1 END
-		WHERE phone = $3 RETURNING `+officerColumns, max, at.Add(lockFor), phone, at))
+			locked_until = CASE WHEN failed_pins >= $1
+				THEN $2::timestamptz + make_interval(secs => $3::float8 * (1 << least(lockouts, 5))) ELSE locked_until END,
+			sessions_after = CASE WHEN failed_pins >= $1 THEN $2 ELSE sessions_after END,
+			lockouts = CASE WHEN failed_pins >= $1 THEN lockouts + 1 ELSE lockouts END,
+			failed_pins = CASE WHEN failed_pins >= $1 THEN 0 ELSE failed_pins END
+		WHERE phone = $4 RETURNING `+officerColumns, max, at, lockFor.Seconds(), phone))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return o, fmt.Errorf("postgres: officer pin: %w", err)
 	}
@@ -112,7 +127,7 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 
 // PINPassed implements store.Officers.
 func (d *DB) PINPassed(ctx context.Context, phone string) error {
-	if _, err := d.pool.Exec(ctx, `UPDATE officers SET failed_pins = 0 WHERE phone = $1 AND failed_pins <> 0`, phone); err != nil {
+	if _, err := d.pool.Exec(ctx, `UPDATE officers SET failed_pins = 0, lockouts = 0 WHERE phone = $1 AND (failed_pins <> 0 OR lockouts <> 0)`, phone); err != nil {
 		return fmt.Errorf("postgres: officer pin: %w", err)
 	}
 	return nil

@@ -29,7 +29,7 @@ func scanOfficer(row scanner) (store.Officer, error) {
 	var o store.Officer
 	var kec string
 	var created, locked, after int64
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after)
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -40,7 +40,7 @@ func scanOfficer(row scanner) (store.Officer, error) {
 	return o, err
 }
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts`
 
 // Officer implements store.Officers.
 func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
@@ -83,7 +83,7 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at
 
 // SetOfficerPIN implements store.Officers.
 func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0, sessions_after = ? WHERE phone = ?`, hash, at.UnixMilli(), phone)
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0, lockouts = 0, sessions_after = ? WHERE phone = ?`, hash, at.UnixMilli(), phone)
 	if err != nil {
 		return fmt.Errorf("sqlite: officer pin: %w", err)
 	}
@@ -93,15 +93,30 @@ func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time
 	return nil
 }
 
-// PINFailed implements store.Officers. One statement, so concurrent wrong PINs are all
-// counted (SQLite runs one writer at a time).
+// PINTry implements store.Officers.
+func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (store.Officer, error) {
+	o, err := scanOfficer(d.db.QueryRowContext(ctx, `UPDATE officers SET failed_pins = failed_pins + 1
+		WHERE phone = ? AND locked_until <= ? RETURNING `+officerColumns, phone, at.UnixMilli()))
+	if errors.Is(err, store.ErrNotFound) {
+		return d.Officer(ctx, phone) // locked (left alone), or unknown
+	}
+	if err != nil {
+		return o, fmt.Errorf("sqlite: officer pin: %w", err)
+	}
+	return o, nil
+}
+
+// PINFailed implements store.Officers. One statement, so concurrent instances agree
+// (SQLite runs one writer at a time).
 func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (store.Officer, error) {
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `
 		UPDATE officers SET
-			locked_until = CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END,
-			sessions_after = CASE WHEN failed_pins + 1 >= ? THEN ? ELSE sessions_after END,
-			failed_pins = CASE WHEN failed_pins + 1 >= ? THEN 0 ELSE failed_pins + 1 END
-		WHERE phone = ? RETURNING `+officerColumns, max, at.Add(lockFor).UnixMilli(), max, at.UnixMilli(), max, phone))
+			locked_until = CASE WHEN failed_pins >= ? THEN ? + ? * (1 << min(lockouts, 5)) ELSE locked_until END,
+			sessions_after = CASE WHEN failed_pins >= ? THEN ? ELSE sessions_after END,
+			lockouts = CASE WHEN failed_pins >= ? THEN lockouts + 1 ELSE lockouts END,
+			failed_pins = CASE WHEN failed_pins >= ? THEN 0 ELSE failed_pins END
+		WHERE phone = ? RETURNING `+officerColumns,
+		max, at.UnixMilli(), lockFor.Milliseconds(), max, at.UnixMilli(), max, max, phone))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return o, fmt.Errorf("sqlite: officer pin: %w", err)
 	}
@@ -110,7 +125,7 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 
 // PINPassed implements store.Officers.
 func (d *DB) PINPassed(ctx context.Context, phone string) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE officers SET failed_pins = 0 WHERE phone = ? AND failed_pins <> 0`, phone); err != nil {
+	if _, err := d.db.ExecContext(ctx, `UPDATE officers SET failed_pins = 0, lockouts = 0 WHERE phone = ? AND (failed_pins <> 0 OR lockouts <> 0)`, phone); err != nil {
 		return fmt.Errorf("sqlite: officer pin: %w", err)
 	}
 	return nil

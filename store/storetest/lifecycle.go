@@ -275,30 +275,47 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			Active: true, CreatedAt: at, PINHash: "hash-1"}))
 		got, err := s.Officer(ctx, "+628999")
 		must(t, err)
-		if got.PINHash != "hash-1" || got.FailedPINs != 0 || !got.LockedUntil.IsZero() {
+		if got.PINHash != "hash-1" || got.FailedPINs != 0 || !got.LockedUntil.IsZero() || got.Lockouts != 0 {
 			t.Fatalf("new officer %+v", got)
 		}
-		for i := 1; i <= 4; i++ {
-			got, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+		wrong := func(at time.Time) store.Officer {
+			t.Helper()
+			tried, err := s.PINTry(ctx, "+628999", at)
 			must(t, err)
-			if got.FailedPINs != i || !got.LockedUntil.IsZero() {
+			if !tried.LockedUntil.After(at) {
+				got, err := s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+				must(t, err)
+				return got
+			}
+			return tried
+		}
+		for i := 1; i <= 4; i++ {
+			if got = wrong(at); got.FailedPINs != i || !got.LockedUntil.IsZero() {
 				t.Fatalf("after %d wrong PINs: %+v", i, got)
 			}
 		}
-		got, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
-		must(t, err)
-		if got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) || !got.SessionsAfter.Equal(at) {
+		got = wrong(at)
+		if got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) || !got.SessionsAfter.Equal(at) || got.Lockouts != 1 {
 			t.Fatalf("the fifth wrong PIN: %+v, want locked until %v and logins ended", got, at.Add(30*time.Minute))
 		}
-		got, _ = s.Officer(ctx, "+628999")
-		if !got.LockedUntil.Equal(at.Add(30 * time.Minute)) {
-			t.Fatalf("lockout not stored: %+v", got)
+		// While locked, tries are not counted: the lockout is not lengthened by them.
+		if got = wrong(at.Add(time.Minute)); got.FailedPINs != 0 || !got.LockedUntil.Equal(at.Add(30*time.Minute)) {
+			t.Fatalf("a try while locked: %+v", got)
 		}
-		_, err = s.PINFailed(ctx, "+628999", 5, 30*time.Minute, at)
+		// The next lockout lasts twice as long.
+		later := at.Add(time.Hour)
+		for range 5 {
+			got = wrong(later)
+		}
+		if !got.LockedUntil.Equal(later.Add(time.Hour)) || got.Lockouts != 2 {
+			t.Fatalf("the second lockout: %+v, want until %v", got, later.Add(time.Hour))
+		}
+		// A right PIN clears the tries and the lockouts.
+		_, err = s.PINTry(ctx, "+628999", later.Add(2*time.Hour))
 		must(t, err)
 		must(t, s.PINPassed(ctx, "+628999"))
-		if got, _ = s.Officer(ctx, "+628999"); got.FailedPINs != 0 {
-			t.Fatalf("a right PIN kept the count: %+v", got)
+		if got, _ = s.Officer(ctx, "+628999"); got.FailedPINs != 0 || got.Lockouts != 0 {
+			t.Fatalf("a right PIN kept the counts: %+v", got)
 		}
 		must(t, s.SetOfficerPIN(ctx, "+628999", "hash-2", at.Add(time.Hour)))
 		if got, _ = s.Officer(ctx, "+628999"); got.PINHash != "hash-2" || !got.LockedUntil.IsZero() || got.FailedPINs != 0 ||
@@ -312,11 +329,14 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if err := s.SetOfficerPIN(ctx, "+620000", "h", at); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown officer: %v", err)
 		}
+		if _, err := s.PINTry(ctx, "+620000", at); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown officer: %v", err)
+		}
 		if _, err := s.PINFailed(ctx, "+620000", 5, time.Minute, at); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown officer: %v", err)
 		}
 
-		// Wrong PINs sent at once (two instances) are all counted.
+		// Tries sent at once (two instances) are all counted.
 		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628666", Name: "Sari", Role: store.RolePetugas, Channel: "console",
 			Active: true, CreatedAt: at, PINHash: "h"}))
 		var wg sync.WaitGroup
@@ -324,14 +344,14 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.PINFailed(ctx, "+628666", 10, time.Minute, at); err != nil {
+				if _, err := s.PINTry(ctx, "+628666", at); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
 		if got, _ := s.Officer(ctx, "+628666"); got.FailedPINs != 4 {
-			t.Fatalf("4 wrong PINs at once counted as %d", got.FailedPINs)
+			t.Fatalf("4 tries at once counted as %d", got.FailedPINs)
 		}
 	})
 

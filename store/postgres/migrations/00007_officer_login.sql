@@ -10,6 +10,8 @@ ALTER TABLE officers ADD COLUMN locked_until TIMESTAMPTZ;
 -- Logins made before sessions_after have ended: a new PIN, a lockout or a disable cut
 -- off a phone that is logged in.
 ALTER TABLE officers ADD COLUMN sessions_after TIMESTAMPTZ;
+-- Lockouts since the last right PIN: each lasts twice the one before.
+ALTER TABLE officers ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
 UPDATE officers SET active = false, role = 'petugas', kecamatan = ''
     WHERE role NOT IN ('petugas', 'supervisor', 'admin');
 ALTER TABLE officers ADD CONSTRAINT officers_role CHECK (role IN ('petugas', 'supervisor', 'admin'));
@@ -20,6 +22,7 @@ CREATE INDEX cases_nik ON cases (nik) WHERE nik <> '';
 -- +goose Down
 DROP INDEX cases_nik;
 ALTER TABLE officers DROP CONSTRAINT officers_role;
+ALTER TABLE officers DROP COLUMN lockouts;
 ALTER TABLE officers DROP COLUMN sessions_after;
 ALTER TABLE officers DROP COLUMN locked_until;
 ALTER TABLE officers DROP COLUMN failed_pins;

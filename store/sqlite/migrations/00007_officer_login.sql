@@ -15,7 +15,9 @@ CREATE TABLE officers_new (
     failed_pins  INTEGER NOT NULL DEFAULT 0,
     locked_until INTEGER NOT NULL DEFAULT 0,
     -- logins made before it have ended (a new PIN, a lockout, a disable)
-    sessions_after INTEGER NOT NULL DEFAULT 0
+    sessions_after INTEGER NOT NULL DEFAULT 0,
+    -- lockouts since the last right PIN: each lasts twice the one before
+    lockouts INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO officers_new (phone, name, role, kecamatan, channel, active, created_at)
     SELECT phone, name,
