@@ -204,6 +204,35 @@ type session struct {
 	Seen    time.Time     `json:"seen"`
 	Dialog  dialogs.State `json:"dialog"`
 	Officer *officerState `json:"officer,omitempty"`
+	// Notice is the version of the privacy notice the resident was shown, and
+	// NoticeAt when; both are recorded with each case they file.
+	Notice   string    `json:"notice,omitempty"`
+	NoticeAt time.Time `json:"notice_at,omitzero"`
+}
+
+// NoticeVersion names the privacy notice residents are shown (privacy.* and the
+// welcome's line in the catalogs); change it when their meaning changes, so that every
+// case records which notice its resident had.
+const NoticeVersion = "2026-11"
+
+// noticeKeys are the messages that carry the privacy notice.
+var noticeKeys = map[string]bool{"menu.welcome": true, "intake.draft_kept_new": true, "privacy.notice": true, "privacy.full": true}
+
+// withNotice makes sure a resident is shown the privacy notice once, on their first
+// contact, whatever they first wrote (a CEK, a keyword, a question for an officer).
+func (e *Engine) withNotice(s *session, msgs []locales.Msg) []locales.Msg {
+	if s.Notice == NoticeVersion {
+		return msgs
+	}
+	shown := false
+	for _, m := range msgs {
+		shown = shown || noticeKeys[m.Key]
+	}
+	if !shown {
+		msgs = append(msgs, locales.M("privacy.notice"))
+	}
+	s.Notice, s.NoticeAt = NoticeVersion, e.now()
+	return msgs
 }
 
 // Handle implements channels.Handler.
@@ -335,7 +364,7 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 	if isOfficer {
 		return e.officerTurn(ctx, s, in.Channel, text, officer), nil
 	}
-	return e.residentTurn(ctx, s, in, text, isNew), nil
+	return e.withNotice(s, e.residentTurn(ctx, s, in, text, isNew)), nil
 }
 
 // residentTurn answers a resident.
@@ -487,6 +516,8 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 			}
 		}
 		return []locales.Msg{locales.M("stop.done")}
+	case dialogs.Privacy:
+		return []locales.Msg{locales.M("privacy.full")}
 	case dialogs.Language:
 		if !e.catalog.Has(kw.Arg) {
 			return []locales.Msg{locales.M("lang.unknown")}
@@ -515,6 +546,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 	a := st.Answers
 	f := store.Filing{
 		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, FilerName: a.FilerName, Lang: s.Lang,
+		Notice: s.Notice, NoticeAt: s.NoticeAt,
 		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
 		DesaCode: a.DesaCode, Desa: a.Desa, Kecamatan: a.Kecamatan, Address: a.Address,
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),

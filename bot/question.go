@@ -35,6 +35,7 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 	}
 	f := store.Filing{
 		IntakeID: in.From + "/question/" + in.ID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
+		Notice: s.Notice, NoticeAt: s.NoticeAt,
 		Relation: "self", NoNIK: true, Need: NeedQuestion, Description: text, Contact: in.From, FiledAt: e.now(),
 	}
 	_, _, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {

@@ -68,8 +68,9 @@ var transcriptPIN = func() string {
 	return string(h)
 }()
 
-// fullNIK is sixteen digits in a row.
-var fullNIK = regexp.MustCompile(`\d{16}`)
+// fullNIK is a NIK in full: sixteen digits, in a row or grouped with spaces, dots or
+// dashes as people copy it from a KTP.
+var fullNIK = regexp.MustCompile(`\d(?:[ .-]?\d){15}`)
 
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")

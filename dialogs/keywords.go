@@ -21,6 +21,7 @@ const (
 	Status
 	Stop
 	Language
+	Privacy
 )
 
 // Keyword is a recognised command with its argument (a ticket for Status, a language
@@ -84,6 +85,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 			Status:   v.Words("word.status"),
 			Stop:     v.Words("word.stop"),
 			Language: v.Words("word.language"),
+			Privacy:  v.Words("word.privacy"),
 		},
 		statusFiller: v.Words("word.status_filler"),
 		choiceFiller: v.Words("word.choice_filler"),
@@ -281,7 +283,7 @@ func (k *Keywords) Mentions(text, list string, i int) bool {
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in
 // two lists always means the same thing.
-var commandOrder = []Command{Menu, Cancel, Back, Help, Status, Stop, Language}
+var commandOrder = []Command{Menu, Cancel, Back, Help, Status, Stop, Language, Privacy}
 
 // normalise upper-cases, collapses space and drops closing punctuation.
 func normalise(text string) string {

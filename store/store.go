@@ -135,6 +135,10 @@ type Filing struct {
 	// Name is theirs).
 	FilerName string
 	Lang      string
+	// Notice is the version of the privacy notice the filer was shown, and NoticeAt
+	// when ("" and zero when not known: an intake begun before notices were recorded).
+	Notice   string
+	NoticeAt time.Time
 
 	Relation    string
 	Name        string

@@ -13,15 +13,15 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at`
 
 func scanCase(row pgx.Row) (store.Case, error) {
 	var c store.Case
-	var replied, escalated *time.Time
+	var replied, escalated, noticed *time.Time
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -31,6 +31,9 @@ func scanCase(row pgx.Row) (store.Case, error) {
 	}
 	if escalated != nil {
 		c.EscalatedAt = escalated.UTC()
+	}
+	if noticed != nil {
+		c.NoticeAt = noticed.UTC()
 	}
 	return c, err
 }
@@ -46,8 +49,8 @@ func collectCases(rows pgx.Rows) ([]store.Case, error) {
 const fileCase = `
 WITH c AS (
 	INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $23)
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $23, $24, $25)
 	ON CONFLICT (intake_id) DO NOTHING
 	RETURNING id
 ), e AS (
@@ -74,6 +77,9 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	ticket := store.NewTicket(f.FiledAt, id)
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
 	c.FiledAt = f.FiledAt.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
+	if !f.NoticeAt.IsZero() {
+		c.NoticeAt = f.NoticeAt.UTC().Truncate(time.Microsecond)
+	}
 	c.UpdatedAt = c.FiledAt
 	var channel, recipient, body []string
 	if notify != nil {
@@ -83,7 +89,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	}
 	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
 		f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
-		f.Description, f.Contact, f.FiledAt, channel, recipient, body, f.FilerName).Scan(&id)
+		f.Description, f.Contact, f.FiledAt, channel, recipient, body, f.FilerName, f.Notice, nullTime(f.NoticeAt)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
@@ -264,4 +270,12 @@ func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (i
 		return 0, fmt.Errorf("postgres: cases by nik: %w", err)
 	}
 	return n, nil
+}
+
+// nullTime stores the zero time as NULL ("never").
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -13,7 +13,7 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -34,16 +34,16 @@ func toMillis(t time.Time) int64 {
 
 func scanCase(row scanner) (store.Case, error) {
 	var c store.Case
-	var filed, updated, replied, escalated int64
+	var filed, updated, replied, escalated, noticed int64
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &filed, &updated,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
 	c.FiledAt, c.UpdatedAt = time.UnixMilli(filed).UTC(), time.UnixMilli(updated).UTC()
-	c.LastReplyAt, c.EscalatedAt = millis(replied), millis(escalated)
+	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = millis(replied), millis(escalated), millis(noticed)
 	return c, err
 }
 
@@ -85,10 +85,10 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	at := f.FiledAt.UnixMilli()
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO cases (intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, f.Name, f.NIK, f.NoNIK,
-		f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need, f.Description, f.Contact, at, at, f.FilerName)
+		f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need, f.Description, f.Contact, at, at, f.FilerName, f.Notice, toMillis(f.NoticeAt))
 	if err != nil {
 		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
 	}
@@ -107,6 +107,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	}
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
 	c.FiledAt = time.UnixMilli(at).UTC()
+	c.NoticeAt = millis(toMillis(f.NoticeAt))
 	c.UpdatedAt = c.FiledAt
 	if notify != nil {
 		if err := enqueue(ctx, tx, notify(c), c.FiledAt); err != nil {

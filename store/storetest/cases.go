@@ -15,6 +15,7 @@ import (
 func Filing(intakeID string) store.Filing {
 	return store.Filing{
 		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", FilerName: "Budi Santoso", Lang: "id",
+		Notice: "2026-11", NoticeAt: time.Date(2026, 11, 26, 9, 50, 0, 0, time.UTC),
 		Relation: "self", Name: "Siti Aminah", NIK: "1904014507850001",
 		DesaCode: "19.04.01.2003", Desa: "Nibung", Kecamatan: "Koba",
 		Address: "Dusun 2 RT 03", Need: "food", Description: "Husband ill for three months, cannot work.",
