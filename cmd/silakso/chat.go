@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -24,6 +26,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	from := fs.String("from", "081234567890", "the phone number you write from")
+	dev := fs.Bool("dev-database", false, "the PostgreSQL case database is a development one: chat may act as its registered officers")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -88,8 +91,15 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 	// What the outbox holds (tickets, status changes, officer replies, new-case notices)
 	// is delivered after each line and printed with the address it goes to, whatever
 	// channel that would be.
+	var handler channels.Handler = engine
+	if !strings.HasPrefix(cfg.DatabaseURL, "sqlite:") && !*dev {
+		// Anyone at this terminal could otherwise work real cases as any officer: on a
+		// PostgreSQL database, officers' numbers are refused unless told it is a
+		// development database.
+		handler = officerGuard{engine, db}
+	}
 	c := &console.Console{
-		Handler: engine, In: stdin, Out: stdout, From: sender,
+		Handler: handler, In: stdin, Out: stdout, From: sender,
 		Normalize: dialogs.ParsePhone, Echo: !isTerminal(stdin),
 		Now: clock.now, Wait: clock.advance,
 	}
@@ -157,4 +167,18 @@ func (c *chatClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+}
+
+// officerGuard refuses to act as a registered officer in chat.
+type officerGuard struct {
+	channels.Handler
+	officers store.Officers
+}
+
+func (g officerGuard) Handle(ctx context.Context, in channels.Inbound) ([]channels.Outbound, error) {
+	if _, err := g.officers.Officer(ctx, in.From); err == nil {
+		return []channels.Outbound{{Channel: in.Channel, To: in.From,
+			Text: "(chat refuses to act as " + in.From + ", a registered officer in this PostgreSQL database; pass --dev-database if it is a development database)"}}, nil
+	}
+	return g.Handler.Handle(ctx, in)
 }

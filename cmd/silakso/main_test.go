@@ -321,3 +321,25 @@ func TestChatOfficeContact(t *testing.T) {
 		}
 	}
 }
+
+// Against a PostgreSQL case database, chat does not act as a registered officer (anyone
+// at the terminal could work real cases) unless told it is a development database.
+func TestChatRefusesOfficersOnPostgres(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t)}
+	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas",
+		"--kecamatan", "Koba", "--channel", "console", "--pin", "2468"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCmd(t, env, "MASUK 2468\nKASUS\n", "chat", "--from", "081100000001")
+	if code != 0 || !strings.Contains(out, "chat refuses to act as +6281100000001") || strings.Contains(out, "Selamat datang") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	// A resident is served as ever.
+	if code, out, _ := runCmd(t, env, "halo\n", "chat", "--from", "081234567890"); code != 0 || !strings.Contains(out, "Ajukan bantuan") {
+		t.Fatalf("resident: exit %d\n%s", code, out)
+	}
+	code, out, errOut = runCmd(t, env, "MASUK 2468\nKASUS\n", "chat", "--dev-database", "--from", "081100000001")
+	if code != 0 || !strings.Contains(out, "Selamat datang, Rudi") {
+		t.Fatalf("with --dev-database: exit %d:\n%s%s", code, out, errOut)
+	}
+}
