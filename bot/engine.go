@@ -457,6 +457,11 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	// resident writes at the summary gets the ticket, not the summary again.
 	if st.Step == dialogs.StepConfirm && st.Parked {
 		if c, ok := e.filedIntake(ctx, in.From, st.IntakeID); ok {
+			if st.ConfirmCancel {
+				// "1, batalkan" for an intake filed meanwhile: too late for the bot.
+				*st = dialogs.State{Step: dialogs.StepMenu}
+				return []locales.Msg{locales.M("intake.too_late", "Ticket", c.Ticket)}
+			}
 			return e.intake.Filed(st, c.Ticket).Replies
 		}
 	}
@@ -466,6 +471,9 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		r = e.intake.ToHuman(st)
 	} else {
 		r = e.intake.Handle(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID})
+	}
+	if msgs, ok := e.withdraw(ctx, st, in, r); ok {
+		return msgs
 	}
 	switch {
 	case r.Submit:
@@ -495,7 +503,11 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 	case dialogs.Menu:
 		return e.intake.Menu(st).Replies
 	case dialogs.Cancel:
-		return e.intake.Cancel(st).Replies
+		r := e.intake.Cancel(st)
+		if msgs, ok := e.withdraw(ctx, st, in, r); ok {
+			return msgs
+		}
+		return r.Replies
 	case dialogs.Back:
 		return e.intake.Back(st).Replies
 	case dialogs.Help:
@@ -595,4 +607,24 @@ func (e *Engine) filedIntake(ctx context.Context, filer, intakeID string) (store
 		}
 	}
 	return store.Case{}, false
+}
+
+// withdraw takes back a confirmed intake waiting to be filed (the database was down at
+// YA) that the resident cancelled or is changing, so that what was cancelled is never
+// filed and what was changed is filed as changed. If it was filed meanwhile, the
+// resident gets its ticket, and is told that changes now go through an officer; ok
+// reports that case.
+func (e *Engine) withdraw(ctx context.Context, st *dialogs.State, in channels.Inbound, r dialogs.Result) ([]locales.Msg, bool) {
+	if r.Withdraw == "" || e.parking == nil {
+		return nil, false
+	}
+	// Taken back first, then looked for: a retry that files it in between is seen.
+	if err := e.parking.Unpark(ctx, r.Withdraw); err != nil {
+		e.log.Error("parked filing not withdrawn; it may still be filed", "err", err)
+	}
+	if c, ok := e.filedIntake(ctx, in.From, r.Withdraw); ok {
+		*st = dialogs.State{Step: dialogs.StepMenu}
+		return []locales.Msg{locales.M("intake.too_late", "Ticket", c.Ticket)}, true
+	}
+	return nil, false
 }

@@ -36,6 +36,10 @@ type Result struct {
 	// an officer (menu choice 4); Question carries that question, to pass on.
 	Contact  bool
 	Question string
+	// Withdraw names a confirmed intake waiting to be filed (State.Parked) that the
+	// resident cancelled or is changing: the caller takes it back from the parking
+	// before anything else, or, if it was filed meanwhile, gives its ticket.
+	Withdraw string
 	// keepStrikes: an answer not understood, though not an error (at the menu).
 	keepStrikes bool
 }
@@ -183,8 +187,17 @@ func (d *Intake) Cancel(st *State) Result {
 		st.ConfirmCancel = true
 		return reply(locales.M("intake.cancel_confirm"))
 	}
+	return d.cancelled(st)
+}
+
+// cancelled drops the intake; a parked one is to be withdrawn.
+func (d *Intake) cancelled(st *State) Result {
+	r := reply(locales.M("intake.cancelled"))
+	if st.Parked {
+		r.Withdraw = st.IntakeID
+	}
 	*st = State{Step: StepMenu}
-	return reply(locales.M("intake.cancelled"))
+	return r
 }
 
 // Back returns to the previous question (KEMBALI); while editing one answer from the
@@ -306,8 +319,7 @@ func (d *Intake) Handle(st *State, in Input) Result {
 	if st.ConfirmCancel {
 		st.ConfirmCancel = false
 		if n, err := d.kw.choice(in.Text, "cancel", true); err == nil && n == 0 {
-			*st = State{Step: StepMenu}
-			return reply(locales.M("intake.cancelled"))
+			return d.cancelled(st)
 		}
 		// Anything but yes keeps the answers: the question again.
 		return reply(d.Prompt(st))
@@ -323,15 +335,19 @@ func (d *Intake) Handle(st *State, in Input) Result {
 	if !errors.As(err, &ie) {
 		// A transition the table does not allow is a bug; start over rather than trap
 		// the resident in a step with no way out.
-		return d.Menu(st)
+		m := d.Menu(st)
+		m.Withdraw = r.Withdraw
+		return m
 	}
 	// After three wrong answers in a row, say what is wrong once more and offer help
 	// instead of letting the resident loop on the same question.
 	st.Strikes++
+	res := reply(ie.Msg)
 	if st.Strikes%3 == 0 {
-		return reply(locales.M("error.too_many", "Error", ie.Msg)) // one message, not two
+		res = reply(locales.M("error.too_many", "Error", ie.Msg)) // one message, not two
 	}
-	return reply(ie.Msg)
+	res.Withdraw = r.Withdraw // a parked copy taken back before the answer was refused
+	return res
 }
 
 func (d *Intake) answer(st *State, in Input) (Result, error) {
@@ -666,12 +682,21 @@ func (d *Intake) confirm(st *State, in Input) (Result, error) {
 			words := strings.Fields(Clean(in.Text))
 			value = strings.Join(words[max(0, len(words)-len(strings.Fields(rest))):], " ")
 		}
+		withdraw := ""
+		if st.Parked {
+			// The copy waiting to be filed has the old answers: it is taken back, and
+			// the changed intake is filed under a new name at the next YA (so that the
+			// old copy, had it been filed meanwhile, is not returned in its place).
+			withdraw, st.Parked = st.IntakeID, false
+			st.IntakeID += "+"
+		}
 		st.Editing = true
 		r, err := d.to(st, "edit:"+summaryLines[n])
-		if err != nil || value == "" {
-			return r, err
+		if err == nil && value != "" {
+			r, err = d.answer(st, Input{Text: value, From: in.From, MessageID: in.MessageID})
 		}
-		return d.answer(st, Input{Text: value, From: in.From, MessageID: in.MessageID})
+		r.Withdraw = withdraw
+		return r, err
 	}
 	return Result{}, reject("intake.confirm_how")
 }
