@@ -396,7 +396,8 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		case no:
 			text = earlier
 		}
-	} else if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None {
+	} else if kw := e.keywords.Parse(text, !st.FreeText()); kw.Cmd != dialogs.None && !(kw.Cmd == dialogs.MyData && st.Step == dialogs.StepNeed) {
+		// (DATA at the kind of help is option 9, "Data penerima bantuan".)
 		if isNew && kw.Cmd == dialogs.Help {
 			// "tolong" or "bantuan" as a first message: the welcome and its menu.
 			return e.intake.Welcome(st).Replies
@@ -530,6 +531,10 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 		return []locales.Msg{locales.M("stop.done")}
 	case dialogs.Privacy:
 		return []locales.Msg{locales.M("privacy.full")}
+	case dialogs.MyData:
+		return e.myData(ctx, s, in.From)
+	case dialogs.Erase:
+		return e.erase(ctx, s, in)
 	case dialogs.Language:
 		if !e.catalog.Has(kw.Arg) {
 			return []locales.Msg{locales.M("lang.unknown")}

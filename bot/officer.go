@@ -526,8 +526,8 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		if c.LastReply != "" {
 			reply = locales.M("officer.view_reply", "Text", dialogs.MaskNIKs(c.LastReply))
 		}
-		if c.Need == NeedQuestion {
-			view := locales.M("officer.view_question", "Ticket", c.Ticket, "Status", string(c.Status),
+		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
+			view := locales.M("officer.view_question", "Kind", locales.M("need."+c.Need), "Ticket", c.Ticket, "Status", string(c.Status),
 				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Resident", resident, "Reply", reply)
 			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil

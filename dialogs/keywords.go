@@ -22,6 +22,10 @@ const (
 	Stop
 	Language
 	Privacy
+	// MyData asks what is held about the sender (DATA); Erase asks for it to be
+	// erased (HAPUS).
+	MyData
+	Erase
 )
 
 // Keyword is a recognised command with its argument (a ticket for Status, a language
@@ -86,6 +90,8 @@ func NewKeywords(v Vocabulary) *Keywords {
 			Stop:     v.Words("word.stop"),
 			Language: v.Words("word.language"),
 			Privacy:  v.Words("word.privacy"),
+			MyData:   v.Words("word.my_data"),
+			Erase:    v.Words("word.erase"),
 		},
 		statusFiller: v.Words("word.status_filler"),
 		choiceFiller: v.Words("word.choice_filler"),
@@ -283,7 +289,7 @@ func (k *Keywords) Mentions(text, list string, i int) bool {
 
 // commandOrder fixes the order in which lists are searched, so a word that appears in
 // two lists always means the same thing.
-var commandOrder = []Command{Menu, Cancel, Back, Help, Status, Stop, Language, Privacy}
+var commandOrder = []Command{Menu, Cancel, Back, Help, Status, Stop, Language, Privacy, MyData, Erase}
 
 // normalise upper-cases, collapses space and drops closing punctuation.
 func normalise(text string) string {

@@ -93,7 +93,7 @@ func TestSMSBudgets(t *testing.T) {
 		}
 		var needList locales.Numbered
 		for _, n := range needs {
-			if n == "need.question" {
+			if n == "need.question" || n == "need.data_request" {
 				continue // a resident's question (menu 4), never offered at the intake
 			}
 			needList = append(needList, locales.M(n))
@@ -138,6 +138,17 @@ func TestSMSBudgets(t *testing.T) {
 			"Mine":     locales.M("officer.list_mine"),
 			// Login: tries left, and an officer's lockout or LIHAT count (4 digits).
 			"Left": 5, "Tries": 10, "Count": 1000, "Until": "26-11-2026 09.11", "Others": 1000,
+			// DATA and HAPUS look at a number's five latest cases (bot/rights.go).
+			"Tickets": "26123455, 26123455, 26123455, 26123455, 26123455", "Draft": true,
+			"Kind": locales.M("need.data_request"),
+			"Cases": func() locales.List {
+				var l locales.List
+				for range 5 {
+					l = append(l, locales.M("privacy.data_case", "Ticket", "26123455", "Status", longest(statuses...),
+						"Name", "N. N. N. N.", "NIK", "1904**********01"))
+				}
+				return l
+			}(),
 			"Valid": locales.M("officer.nik_invalid"),
 			// CEK shows the officer's last message cut to 100 characters (bot/status.go).
 			"AgencyNote": locales.M("status.more.agency", "Agency", agency),

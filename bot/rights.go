@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/dinsospmd-bateng/silakso/channels"
+	"github.com/dinsospmd-bateng/silakso/dialogs"
+	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// NeedDataRequest marks a case that is a resident's request to have their data erased
+// (HAPUS): officers see it in KASUS, do what it asks, and close it with UBAH, like a
+// question.
+const NeedDataRequest = "data_request"
+
+// dataCases is how many of a number's cases DATA and HAPUS look at.
+const dataCases = 5
+
+// myData tells a resident, on their own number, what is held about them (DATA): their
+// cases with the name and NIK masked, and whether an unfinished intake is kept.
+func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.Msg {
+	cases, err := e.cases.CasesByFiler(ctx, from, dataCases)
+	if err != nil {
+		e.log.Error("cases by filer failed", "err", err)
+		return []locales.Msg{locales.M("error.system")}
+	}
+	var lines locales.List
+	for _, c := range cases {
+		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
+			lines = append(lines, locales.M("privacy.data_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need)))
+			continue
+		}
+		nik := any(locales.M("intake.no_nik"))
+		if !c.NoNIK {
+			nik = dialogs.MaskNIK(c.NIK)
+		}
+		lines = append(lines, locales.M("privacy.data_case", "Ticket", c.Ticket, "Status", locales.M("status.label."+string(c.Status)),
+			"Name", maskName(c.Name), "NIK", nik))
+	}
+	draft := s.Dialog.Answers != dialogs.Answers{}
+	if len(lines) == 0 && !draft {
+		return []locales.Msg{locales.M("privacy.data_none")}
+	}
+	return []locales.Msg{locales.M("privacy.data", "Cases", lines, "Draft", draft)}
+}
+
+// erase answers HAPUS: an unfinished intake is erased at once (a parked copy taken
+// back first); filed cases are kept for the office's duty to account for them, so
+// their erasure is a request an officer handles, filed as a case of its own that
+// supervisors are told of.
+func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
+	st := &s.Dialog
+	r := dialogs.Result{}
+	if st.Parked {
+		r.Withdraw = st.IntakeID
+	}
+	if msgs, ok := e.withdraw(ctx, st, in, r); ok {
+		return msgs // filed meanwhile: it is a case now, and its ticket is given
+	}
+	*st = dialogs.State{Step: dialogs.StepMenu}
+	cases, err := e.cases.CasesByFiler(ctx, in.From, dataCases)
+	if err != nil {
+		e.log.Error("cases by filer failed", "err", err)
+		return []locales.Msg{locales.M("privacy.erased_draft"), locales.M("error.system")}
+	}
+	var tickets []string
+	for _, c := range cases {
+		if c.Need != NeedDataRequest {
+			tickets = append(tickets, c.Ticket)
+		}
+	}
+	if len(tickets) == 0 {
+		return []locales.Msg{locales.M("privacy.erased")}
+	}
+	if err := e.officers.refresh(ctx); err != nil {
+		e.log.Warn("officer registry unavailable; the request is filed and escalated later", "err", err)
+	}
+	f := store.Filing{
+		IntakeID: in.From + "/erase/" + in.ID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
+		Notice: s.Notice, NoticeAt: s.NoticeAt, Relation: "self", NoNIK: true, Need: NeedDataRequest,
+		Description: e.catalog.Text(locales.Default, locales.M("privacy.erase_description", "Tickets", strings.Join(tickets, ", "))),
+		Contact:     in.From, FiledAt: e.now(),
+	}
+	_, _, err = e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
+		out := []store.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket, "Tickets", strings.Join(tickets, ", ")))}
+		for _, o := range e.officers.supervisors() {
+			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_data_request", "Ticket", c.Ticket)))
+		}
+		return out
+	})
+	if err != nil {
+		e.log.Error("erasure request not filed", "err", err)
+		return []locales.Msg{locales.M("error.system")}
+	}
+	return nil // the confirmation, with the request's ticket, goes with the case
+}
+
+// maskName shows a name by its initials only ("Siti Aminah" is "S. A."), at most four:
+// enough for the resident to know which case it is, nothing for someone else holding
+// the phone.
+func maskName(name string) string {
+	words := strings.Fields(name)
+	var initials []string
+	for _, w := range words[:min(len(words), 4)] {
+		initials = append(initials, string([]rune(w)[:1])+".")
+	}
+	return strings.Join(initials, " ")
+}
