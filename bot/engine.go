@@ -116,6 +116,7 @@ type Engine struct {
 	officers *officerCache
 	optOuts  OptOuts
 	outbox   store.Outbox
+	auditor  store.Auditor
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
@@ -165,6 +166,9 @@ type Deps struct {
 	// Outbox carries alerts to supervisors that belong to no case (AlertSupervisors);
 	// optional.
 	Outbox store.Outbox
+	// Auditor keeps the audit trail of logins, listings and status checks by others;
+	// optional.
+	Auditor store.Auditor
 }
 
 // New builds an engine.
@@ -183,7 +187,7 @@ func New(d Deps, cfg Config) *Engine {
 	e := &Engine{
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox,
+		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor,
 	}
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
@@ -632,4 +636,17 @@ func (e *Engine) withdraw(ctx context.Context, st *dialogs.State, in channels.In
 		return []locales.Msg{locales.M("intake.too_late", "Ticket", c.Ticket)}, true
 	}
 	return nil, false
+}
+
+// audit records an entry of the audit trail. A trail that cannot be written is logged
+// loudly but does not fail the officer's or resident's turn.
+func (e *Engine) audit(ctx context.Context, actor, kind, subject, detail string) {
+	if e.auditor == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
+	defer cancel()
+	if err := e.auditor.Audit(ctx, store.AuditEntry{At: e.now(), Actor: actor, Kind: kind, Subject: subject, Detail: detail}); err != nil {
+		e.log.Error("audit entry not written", "kind", kind, "err", err)
+	}
 }

@@ -110,12 +110,14 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 			e.log.Error("officer login: wrong PIN not recorded", "err", err)
 			return []locales.Msg{locales.M("error.system")}
 		}
+		e.audit(ctx, o.Phone, store.AuditLoginFailed, "", channel)
 		if now.Before(after.LockedUntil) {
 			// Whoever is guessing may be holding a phone that is logged in: the lockout
 			// ends that login too (other instances see it in the registry).
 			s.Officer.Since, s.Officer.Until, s.Officer.Channel = time.Time{}, time.Time{}, ""
 			e.log.Warn("officer locked out after wrong PINs", "officer", channels.MaskPhone(o.Phone))
 			until := e.date(locales.Default, "format.date", after.LockedUntil)
+			e.audit(ctx, o.Phone, store.AuditLockout, "", "until "+after.LockedUntil.Format(time.RFC3339))
 			e.alertAdmins(ctx, locales.M("officer.alert_locked", "Officer", o.Name, "Phone", dialogs.LocalPhone(o.Phone),
 				"Tries", e.cfg.PINTries, "Until", until))
 			return []locales.Msg{locales.M("officer.locked", "Until", until)}
@@ -126,12 +128,14 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 		e.log.Warn("officer login: count of tries not cleared", "err", err)
 	}
 	s.Officer.Since, s.Officer.Until, s.Officer.Channel = now, now.Add(e.cfg.OfficerSession), channel
+	e.audit(ctx, o.Phone, store.AuditLogin, "", channel)
 	return []locales.Msg{locales.M("officer.logged_in", "Name", o.Name,
 		"Until", e.date(locales.Default, "format.date", s.Officer.Until))}
 }
 
 // logout ends the officer's session (KELUAR).
-func (e *Engine) logout(s *session) []locales.Msg {
+func (e *Engine) logout(ctx context.Context, s *session, o store.Officer) []locales.Msg {
+	e.audit(ctx, o.Phone, store.AuditLogout, "", "")
 	s.Officer.Since, s.Officer.Until, s.Officer.Channel, s.Officer.Cursor = time.Time{}, time.Time{}, "", 0
 	return []locales.Msg{locales.M("officer.logged_out")}
 }

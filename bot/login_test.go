@@ -1,8 +1,11 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // An officer who opens more case details in an hour than the work explains (a phone
@@ -30,5 +33,29 @@ func TestManyViewsAlertAdmins(t *testing.T) {
 	view(31)
 	if out := runTranscript(t, strings.Join(script, "\n")); alerts(out) != 2 {
 		t.Fatalf("31 more views the next hour: %d alerts in all, want 2", alerts(out))
+	}
+}
+
+// Logins, failed ones, lockouts, listings and status checks by someone other than the
+// filer are on the audit trail, with no PIN in it.
+func TestOfficerWorkIsAudited(t *testing.T) {
+	h := newHarnessForScript(t, strings.Join([]string{"/officer +6281100000001 petugas Koba Rudi", "/intake 1 6",
+		"/from +6281100000001", "> MASUK 1111", "> MASUK 2468", "> KASUS", "> KELUAR",
+		"/from +6281299990000", "> CEK 2600017"}, "\n"))
+	trail, err := h.db.AuditTrail(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range trail {
+		got = append(got, e.Actor+" "+e.Kind+" "+e.Subject+" "+e.Detail)
+		if strings.Contains(e.Detail, "1111") || strings.Contains(e.Detail, "2468") {
+			t.Errorf("a PIN in the trail: %+v", e)
+		}
+	}
+	want := []string{"+6281100000001 login_failed  console", "+6281100000001 login  console", "+6281100000001 list  Koba",
+		"+6281100000001 logout  ", "+6281299990000 status_by_other 2600017 "}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -116,7 +116,7 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 			// MASUK alone, or with more than a PIN: never taken for another command.
 			return []locales.Msg{locales.M("officer.login_usage")}
 		case cmd == cmdLogout:
-			return e.logout(s)
+			return e.logout(ctx, s, o)
 		}
 	}
 	if !e.loggedIn(s, channel, o) {
@@ -217,6 +217,7 @@ func scope(o store.Officer) []string {
 }
 
 func (e *Engine) listCases(ctx context.Context, s *session, o store.Officer, before int64) []locales.Msg {
+	e.audit(ctx, o.Phone, store.AuditList, "", strings.Join(scope(o), ","))
 	cases, err := e.cases.OpenCases(ctx, scope(o), before, casesPerPage+1)
 	if err != nil {
 		e.log.Error("open cases failed", "err", err)

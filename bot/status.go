@@ -67,6 +67,10 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 		e.log.Error("status lookup failed", "err", err)
 		return locales.M("error.system")
 	}
+	if c.Filer != from {
+		// Someone else's ticket: only its status is shown, and the look is on record.
+		e.audit(ctx, from, store.AuditStatusByOther, c.Ticket, "")
+	}
 	return e.caseReport(c, from, lang)
 }
 

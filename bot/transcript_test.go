@@ -167,6 +167,7 @@ func newHarness(t *testing.T) *harness {
 		Officers: db,
 		OptOuts:  db,
 		Outbox:   db,
+		Auditor:  db,
 	}, bot.Config{})
 	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, Owner: "transcript", Now: h.now, Log: quiet})
 	return h

@@ -19,6 +19,7 @@ Usage:
   silakso serve                   run the service: webhooks, WhatsApp, SMS gateways, health, metrics
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
+  silakso audit [--from D] [--to D] [--actor P] [--kind K]   the audit trail
   silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
   silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
@@ -41,6 +42,7 @@ SMSGATE_DEVICE_ID, SMSGATE_SIM, SMSGATE_SEND_RATE, SMSGATE_ALERT_AFTER.
 var commands = map[string]func(ctx context.Context, env func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) error{
 	"chat":     runChat,
 	"migrate":  runMigrate,
+	"audit":    runAudit,
 	"serve":    runServe,
 	"officer":  runOfficer,
 	"whatsapp": runWhatsApp,

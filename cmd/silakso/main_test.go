@@ -343,3 +343,39 @@ func TestChatRefusesOfficersOnPostgres(t *testing.T) {
 		t.Fatalf("with --dev-database: exit %d:\n%s%s", code, out, errOut)
 	}
 }
+
+// Changes to the officer registry are on the audit trail, and silakso audit reads it
+// back with filters.
+func TestAuditCommand(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	for _, args := range [][]string{
+		{"officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas", "--kecamatan", "Koba", "--pin", "2468"},
+		{"officer", "pin", "--phone", "081100000001", "--pin", "13579"},
+		{"officer", "disable", "--phone", "081100000001"},
+	} {
+		if code, _, errOut := runCmd(t, env, "", args...); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	code, out, errOut := runCmd(t, env, "", "audit")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{"operator  officer_added     +6281100000001  petugas, Kec. Koba, twilio-sms", "officer_pin", "officer_disabled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "13579") || strings.Contains(out, "2468") {
+		t.Errorf("a PIN reached the audit trail:\n%s", out)
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--kind", "officer_pin", "--actor", "operator"); strings.Count(out, "\n") != 2 {
+		t.Errorf("filtered audit:\n%s", out)
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--from", "2000-01-01", "--to", "2000-01-02"); strings.Count(out, "\n") != 1 {
+		t.Errorf("audit of another period:\n%s", out)
+	}
+	if code, _, errOut := runCmd(t, env, "", "audit", "--from", "30-11-2026"); code != 2 || !strings.Contains(errOut, "use a date such as") {
+		t.Errorf("bad date: exit %d %s", code, errOut)
+	}
+}

@@ -81,6 +81,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "added %s %s (%s%s), pushes via %s\n", o.Phone, o.Name, o.Role, coverage(o), o.Channel)
+		return operatorAudit(ctx, db, store.AuditOfficerAdded, o.Phone, string(o.Role)+coverage(o)+", "+o.Channel)
 	case "list":
 		list, err := db.ListOfficers(ctx)
 		if err != nil {
@@ -108,6 +109,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "new PIN set for %s; wrong tries and any lockout cleared, and a login made with the old PIN ends within 30 seconds\n", p)
+		return operatorAudit(ctx, db, store.AuditOfficerPIN, p, "")
 	case "disable", "enable":
 		p, err := dialogs.ParsePhone(*phone)
 		if err != nil {
@@ -120,10 +122,14 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "%sd %s\n", verb, p)
+		kind := store.AuditOfficerOff
+		if verb == "enable" {
+			kind = store.AuditOfficerEnabled
+		}
+		return operatorAudit(ctx, db, kind, p, "")
 	default:
 		return usageError{fmt.Errorf("unknown officer command %q\n%s", verb, officerUsage)}
 	}
-	return nil
 }
 
 func coverage(o store.Officer) string {
@@ -196,3 +202,6 @@ func readPIN(flagValue string, stdin io.Reader) (string, error) {
 	}
 	return h, err
 }
+
+// parseOfficerPhone reads an officer's number as the registry stores it.
+func parseOfficerPhone(s string) (string, error) { return dialogs.ParsePhone(s) }

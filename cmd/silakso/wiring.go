@@ -31,6 +31,7 @@ type database interface {
 	store.MessageLog
 	store.Officers
 	store.Outbox
+	store.Auditor
 	Ping(ctx context.Context) error
 }
 
@@ -108,7 +109,7 @@ func newEngineAt(cfg config, sessions store.Sessions, parking store.Parking, db 
 	}
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
-		Officers: db, OptOuts: db, Outbox: db, Now: now,
+		Officers: db, OptOuts: db, Outbox: db, Auditor: db, Now: now,
 	}, bot.Config{Office: cfg.Office, OfficerSession: cfg.OfficerSession, LockFor: cfg.OfficerLock}), nil
 }
 

@@ -83,3 +83,10 @@ func TestListenOutbox(t *testing.T) {
 		t.Fatal("no notification for a queued push")
 	}
 }
+
+func TestAudit(t *testing.T) {
+	storetest.TestAudit(t, func(t *testing.T) (storetest.AuditStore, func(string) error) {
+		db := open(t)
+		return db, func(stmt string) error { return db.Exec(context.Background(), stmt) }
+	})
+}

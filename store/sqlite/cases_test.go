@@ -47,3 +47,10 @@ func TestMigrateIsRepeatable(t *testing.T) {
 func BenchmarkFileCase(b *testing.B) {
 	storetest.BenchmarkFileCase(b, open(b))
 }
+
+func TestAudit(t *testing.T) {
+	storetest.TestAudit(t, func(t *testing.T) (storetest.AuditStore, func(string) error) {
+		db := open(t)
+		return db, func(stmt string) error { return db.Exec(context.Background(), stmt) }
+	})
+}
