@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -57,5 +60,28 @@ func TestOfficerWorkIsAudited(t *testing.T) {
 		"+6281100000001 logout  ", "+6281299990000 status_by_other 2600017 "}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// BenchmarkLogin is what one MASUK costs an instance: reading the officer, counting the
+// try and comparing the PIN with its bcrypt hash at the cost `silakso officer` uses.
+func BenchmarkLogin(b *testing.B) {
+	hash, err := bot.HashPIN("2468")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := newHarness(b)
+	ctx := context.Background()
+	if err := h.db.AddOfficer(ctx, store.Officer{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas,
+		Kecamatan: []string{"Koba"}, Channel: "console", Active: true, CreatedAt: h.now(), PINHash: hash}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		out, err := h.engine.Handle(ctx, channels.Inbound{Channel: "console", ID: fmt.Sprint("m", i), From: "+6281100000001",
+			Text: "MASUK 2468", Time: h.now()})
+		if err != nil || len(out) != 1 || !strings.Contains(out[0].Text, "Selamat datang") {
+			b.Fatalf("%v %v", out, err)
+		}
 	}
 }

@@ -137,7 +137,7 @@ func (h *harness) Send(_ context.Context, out channels.Outbound) (channels.Recei
 	return channels.Receipt{ProviderID: fmt.Sprint("push-", len(h.pushed))}, nil
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	cat, err := locales.Load()
 	if err != nil {
