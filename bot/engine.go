@@ -447,7 +447,7 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 		if r, ok := e.intake.AfterPause(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}); ok {
 			return r.Replies
 		}
-		return e.intake.Pause(st).Replies
+		return e.intake.Pause(st, dialogs.Input{Text: text, From: in.From, MessageID: in.ID}).Replies
 	}
 
 	// Free text at the menu may be about the resident's case (an answer to an officer,

@@ -277,9 +277,15 @@ func (d *Intake) DropQuestion(st *State) {
 }
 
 // Pause parks an intake that was left for a while and asks whether to continue it.
-func (d *Intake) Pause(st *State) Result {
+func (d *Intake) Pause(st *State, in Input) Result {
 	if !d.can(st, "pause") {
 		return Result{}
+	}
+	if st.FreeText() && !IsNumber(in.Text) && !d.kw.IsGreeting(in.Text) && strings.Contains(strings.TrimSpace(in.Text), " ") {
+		// An address or a description typed after a while may be the answer, or the
+		// start of something else: it is kept, and becomes the answer if the resident
+		// continues (not typed again on a keypad).
+		st.Kept = in.Text
 	}
 	st.Paused = st.Step
 	_ = d.fire(st, "pause")
@@ -385,9 +391,20 @@ func (d *Intake) answer(st *State, in Input) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		kept := st.Kept
+		st.Kept = ""
 		if n == 0 {
 			paused := st.Paused
 			st.Paused = ""
+			if kept != "" {
+				if err := d.fire(st, "continue:"+paused); err != nil {
+					return Result{}, err
+				}
+				if r, err := d.answer(st, Input{Text: kept, From: in.From, MessageID: in.MessageID}); err == nil {
+					return r, nil
+				}
+				return reply(d.Prompt(st)), nil // not an answer after all: the question
+			}
 			return d.to(st, "continue:"+paused)
 		}
 		return d.start(st, in)

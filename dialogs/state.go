@@ -72,6 +72,10 @@ type State struct {
 	// (MENUU), while the resident is asked which they meant.
 	AskCmd  int    `json:"ask_cmd,omitempty"`
 	AskText string `json:"ask_text,omitempty"`
+	// Kept is an address or description typed after the intake was left for a while,
+	// held while the resident is asked whether to continue: continuing takes it as the
+	// answer.
+	Kept string `json:"kept,omitempty"`
 	// DesaPage is the page of the desa list shown, for a kecamatan whose list does not
 	// fit one SMS.
 	DesaPage int `json:"desa_page,omitempty"`
