@@ -212,6 +212,8 @@ type session struct {
 	// NoticeAt when; both are recorded with each case they file.
 	Notice   string    `json:"notice,omitempty"`
 	NoticeAt time.Time `json:"notice_at,omitzero"`
+	// ConfirmErase is set while HAPUS waits for a yes.
+	ConfirmErase bool `json:"confirm_erase,omitempty"`
 }
 
 // NoticeVersion names the privacy notice residents are shown (privacy.* and the
@@ -225,7 +227,8 @@ var noticeKeys = map[string]bool{"menu.welcome": true, "intake.draft_kept_new": 
 // withNotice makes sure a resident is shown the privacy notice once, on their first
 // contact, whatever they first wrote (a CEK, a keyword, a question for an officer).
 func (e *Engine) withNotice(s *session, msgs []locales.Msg) []locales.Msg {
-	if s.Notice == NoticeVersion {
+	if s.Notice == NoticeVersion || s.Stopped {
+		// (After BERHENTI nothing more is sent; the notice comes when they write again.)
 		return msgs
 	}
 	shown := false
@@ -385,6 +388,17 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	if isNew {
 		st.Step = dialogs.StepMenu
 	}
+	if s.ConfirmErase {
+		// The answer to "erase everything?": yes erases; anything else is read as it
+		// comes, and nothing is erased.
+		s.ConfirmErase = false
+		switch yes, no := e.keywords.Meant(text); {
+		case yes:
+			return e.erase(ctx, s, in)
+		case no:
+			return []locales.Msg{e.intake.Prompt(st)} // kept: the question again
+		}
+	}
 
 	if st.Step == dialogs.StepQuestion && e.now().Sub(s.Seen) > e.cfg.ResumeAfter {
 		e.intake.DropQuestion(st)
@@ -538,7 +552,7 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 	case dialogs.MyData:
 		return e.myData(ctx, s, in.From)
 	case dialogs.Erase:
-		return e.erase(ctx, s, in)
+		return e.askErase(ctx, s, in.From)
 	case dialogs.Language:
 		if !e.catalog.Has(kw.Arg) {
 			return []locales.Msg{locales.M("lang.unknown")}

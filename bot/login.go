@@ -89,6 +89,7 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 	case fresh.Channel != channel:
 		return []locales.Msg{locales.M("officer.wrong_channel")}
 	case now.Before(fresh.LockedUntil):
+		e.audit(ctx, o.Phone, store.AuditLoginFailed, "", channel+", locked")
 		return []locales.Msg{locales.M("officer.locked", "Until", e.date(locales.Default, "format.date", fresh.LockedUntil))}
 	case fresh.PINHash == "":
 		return []locales.Msg{locales.M("officer.no_pin")}
@@ -117,7 +118,7 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 			s.Officer.Since, s.Officer.Until, s.Officer.Channel = time.Time{}, time.Time{}, ""
 			e.log.Warn("officer locked out after wrong PINs", "officer", channels.MaskPhone(o.Phone))
 			until := e.date(locales.Default, "format.date", after.LockedUntil)
-			e.audit(ctx, o.Phone, store.AuditLockout, "", "until "+after.LockedUntil.Format(time.RFC3339))
+			e.audit(ctx, o.Phone, store.AuditLockout, "", "until "+until)
 			e.alertAdmins(ctx, locales.M("officer.alert_locked", "Officer", o.Name, "Phone", dialogs.LocalPhone(o.Phone),
 				"Tries", e.cfg.PINTries, "Until", until))
 			return []locales.Msg{locales.M("officer.locked", "Until", until)}

@@ -19,7 +19,8 @@ const NeedDataRequest = "data_request"
 const dataCases = 5
 
 // myData tells a resident, on their own number, what is held about them (DATA): their
-// cases with the name and NIK masked, and whether an unfinished intake is kept.
+// cases with the name and NIK masked, and whether an unfinished intake is kept. In the
+// middle of an intake the open question follows.
 func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.Msg {
 	cases, err := e.cases.CasesByFiler(ctx, from, dataCases)
 	if err != nil {
@@ -29,7 +30,8 @@ func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.
 	var lines locales.List
 	for _, c := range cases {
 		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
-			lines = append(lines, locales.M("privacy.data_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need)))
+			lines = append(lines, locales.M("privacy.data_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need),
+				"Status", locales.M("status.label."+string(c.Status))))
 			continue
 		}
 		nik := any(locales.M("intake.no_nik"))
@@ -39,17 +41,57 @@ func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.
 		lines = append(lines, locales.M("privacy.data_case", "Ticket", c.Ticket, "Status", locales.M("status.label."+string(c.Status)),
 			"Name", maskName(c.Name), "NIK", nik))
 	}
-	draft := s.Dialog.Answers != dialogs.Answers{}
+	st := &s.Dialog
+	draft := st.Answers != dialogs.Answers{}
+	msgs := []locales.Msg{locales.M("privacy.data", "Cases", lines, "Draft", draft)}
 	if len(lines) == 0 && !draft {
-		return []locales.Msg{locales.M("privacy.data_none")}
+		msgs = []locales.Msg{locales.M("privacy.data_none")}
 	}
-	return []locales.Msg{locales.M("privacy.data", "Cases", lines, "Draft", draft)}
+	if st.InIntake() {
+		msgs = append(msgs, e.intake.Prompt(st))
+	}
+	return msgs
 }
 
-// erase answers HAPUS: an unfinished intake is erased at once (a parked copy taken
-// back first); filed cases are kept for the office's duty to account for them, so
-// their erasure is a request an officer handles, filed as a case of its own that
-// supervisors are told of.
+// askErase answers HAPUS: with nothing to erase it says so; otherwise it asks once,
+// as BATAL does, since an elderly resident may type "hapus" to change one answer.
+func (e *Engine) askErase(ctx context.Context, s *session, from string) []locales.Msg {
+	filed, _, err := e.filedForErasure(ctx, from)
+	if err != nil {
+		return []locales.Msg{locales.M("error.system")}
+	}
+	if len(filed) == 0 && (s.Dialog.Answers == dialogs.Answers{}) {
+		return []locales.Msg{locales.M("privacy.erase_nothing")}
+	}
+	s.ConfirmErase = true
+	return []locales.Msg{locales.M("privacy.erase_confirm", "Cases", len(filed) > 0)}
+}
+
+// filedForErasure lists the tickets of a number's cases that an erasure would cover,
+// and an erasure request of theirs still open ("" if none).
+func (e *Engine) filedForErasure(ctx context.Context, from string) ([]string, string, error) {
+	cases, err := e.cases.CasesByFiler(ctx, from, dataCases)
+	if err != nil {
+		e.log.Error("cases by filer failed", "err", err)
+		return nil, "", err
+	}
+	var tickets []string
+	pending := ""
+	for _, c := range cases {
+		switch {
+		case c.Need == NeedDataRequest && c.Open():
+			pending = c.Ticket
+		case c.Need != NeedDataRequest:
+			tickets = append(tickets, c.Ticket)
+		}
+	}
+	return tickets, pending, nil
+}
+
+// erase carries out a confirmed HAPUS: an unfinished intake is erased at once (a
+// parked copy taken back first); filed cases are kept for the office's duty to account
+// for them, so their erasure is a request an officer handles, filed as a case of its
+// own that supervisors are told of (one open request at a time).
 func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
 	st := &s.Dialog
 	r := dialogs.Result{}
@@ -59,19 +101,23 @@ func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []l
 	if msgs, ok := e.withdraw(ctx, st, in, r); ok {
 		return msgs // filed meanwhile: it is a case now, and its ticket is given
 	}
+	draft := st.Answers != dialogs.Answers{}
 	*st = dialogs.State{Step: dialogs.StepMenu}
-	cases, err := e.cases.CasesByFiler(ctx, in.From, dataCases)
-	if err != nil {
-		e.log.Error("cases by filer failed", "err", err)
-		return []locales.Msg{locales.M("privacy.erased_draft"), locales.M("error.system")}
-	}
-	var tickets []string
-	for _, c := range cases {
-		if c.Need != NeedDataRequest {
-			tickets = append(tickets, c.Ticket)
+	tickets, pending, err := e.filedForErasure(ctx, in.From)
+	switch {
+	case err != nil:
+		msgs := []locales.Msg{locales.M("error.system")}
+		if draft {
+			msgs = append([]locales.Msg{locales.M("privacy.erased_draft")}, msgs...)
 		}
-	}
-	if len(tickets) == 0 {
+		return msgs
+	case pending != "":
+		msgs := []locales.Msg{locales.M("privacy.erase_pending", "Ticket", pending)}
+		if draft {
+			msgs = append([]locales.Msg{locales.M("privacy.erased_draft")}, msgs...)
+		}
+		return msgs
+	case len(tickets) == 0:
 		return []locales.Msg{locales.M("privacy.erased")}
 	}
 	if err := e.officers.refresh(ctx); err != nil {
@@ -84,7 +130,8 @@ func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []l
 		Contact:     in.From, FiledAt: e.now(),
 	}
 	_, _, err = e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
-		out := []store.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket, "Tickets", strings.Join(tickets, ", ")))}
+		out := []store.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket,
+			"Tickets", strings.Join(tickets, ", "), "Draft", draft))}
 		for _, o := range e.officers.supervisors() {
 			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_data_request", "Ticket", c.Ticket)))
 		}

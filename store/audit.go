@@ -36,6 +36,10 @@ const (
 	AuditOfficerOff     = "officer_disabled"
 )
 
+// AuditKinds are every kind, for those who filter by one.
+var AuditKinds = []string{AuditLogin, AuditLoginFailed, AuditLockout, AuditLogout, AuditList, AuditStatusByOther,
+	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff}
+
 // AuditFilter selects audit entries; zero fields select everything.
 type AuditFilter struct {
 	From, To time.Time

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,6 +26,9 @@ func runAudit(ctx context.Context, env func(string) string, args []string, _ io.
 	limit := fs.Int("limit", 1000, "at most this many entries")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	if *kind != "" && !slices.Contains(store.AuditKinds, *kind) {
+		return usageError{fmt.Errorf("--kind %q: use one of %s", *kind, strings.Join(store.AuditKinds, ", "))}
 	}
 	wib := time.FixedZone("WIB", 7*3600)
 	f := store.AuditFilter{Kind: *kind, Limit: *limit}

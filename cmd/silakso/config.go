@@ -329,10 +329,11 @@ func loopbackURL(u string) bool {
 	return err == nil && isLoopback(parsed.Hostname())
 }
 
-// loopbackAddr reports whether a listen address is on loopback only.
+// loopbackAddr reports whether a listen address is on loopback only, with a port.
 func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && isLoopback(host)
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	return err == nil && isLoopback(host) && perr == nil && n > 0 && n < 65536
 }
 
 func isLoopback(host string) bool {

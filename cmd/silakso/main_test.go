@@ -378,4 +378,8 @@ func TestAuditCommand(t *testing.T) {
 	if code, _, errOut := runCmd(t, env, "", "audit", "--from", "30-11-2026"); code != 2 || !strings.Contains(errOut, "use a date such as") {
 		t.Errorf("bad date: exit %d %s", code, errOut)
 	}
+	// A kind mistyped would print an empty trail, read as "nothing happened".
+	if code, _, errOut := runCmd(t, env, "", "audit", "--kind", "login_fail"); code != 2 || !strings.Contains(errOut, "use one of login, login_failed") {
+		t.Errorf("unknown kind: exit %d %s", code, errOut)
+	}
 }

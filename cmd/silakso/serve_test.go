@@ -199,6 +199,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"plain http public url", map[string]string{"SILAKSO_PUBLIC_URL": "http://silakso.example.go.id"}, "SILAKSO_PUBLIC_URL=\"http://silakso.example.go.id\": use https://"},
 		{"debug listener on every address", map[string]string{"SILAKSO_DEBUG_ADDR": ":6060"}, "SILAKSO_DEBUG_ADDR=\":6060\": profiling is served on loopback only"},
 		{"debug listener on a public address", map[string]string{"SILAKSO_DEBUG_ADDR": "10.0.0.5:6060"}, "loopback only"},
+		{"debug listener with no port", map[string]string{"SILAKSO_DEBUG_ADDR": "localhost:6060x"}, "loopback only"},
 		{"send countries not codes", map[string]string{"SILAKSO_SEND_COUNTRIES": "Indonesia"}, "SILAKSO_SEND_COUNTRIES=\"Indonesia\""},
 		{"officer session too short", map[string]string{"SILAKSO_OFFICER_SESSION": "10s"}, "SILAKSO_OFFICER_SESSION=\"10s\": use a duration between 1m and 168h"},
 		{"officer lock not a duration", map[string]string{"SILAKSO_OFFICER_LOCK": "half an hour"}, "SILAKSO_OFFICER_LOCK=\"half an hour\""},
