@@ -35,6 +35,7 @@ func TestOfficerActionsAreAudited(t *testing.T) {
 		"status:baru>diproses@+6281100000001",
 		"reply:>@+6281100000001",
 		"note:>@+6281100000001",
+		"view:>@+6281100000001",
 		"status:diproses>selesai@+6281100000001",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

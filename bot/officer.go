@@ -494,14 +494,14 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 	// transaction, which must not query).
 	// The resident's last message is read here, not pushed: an officer's number may
 	// have changed hands, a LIHAT needs MASUK.
-	others, said := 0, ""
+	others, said, note := 0, "", ""
 	if c, err := e.cases.CaseByTicket(ctx, ticket); err == nil && o.Covers(c.Kecamatan) {
 		if c.NIK != "" {
 			if others, err = e.cases.CountCasesByNIK(ctx, c.NIK, c.ID); err != nil {
 				e.log.Warn("cases sharing a NIK not counted", "ticket", ticket, "err", err)
 			}
 		}
-		said = e.lastResidentMessage(ctx, c.ID)
+		said, note = e.caseTrail(ctx, c.ID)
 	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
@@ -519,6 +519,10 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 				officer = name
 			}
 		}
+		noted := any("")
+		if note != "" {
+			noted = locales.M("officer.view_note", "Text", dialogs.Shorten(dialogs.MaskNIKs(note), maxReason))
+		}
 		resident := any("")
 		if said != "" {
 			resident = locales.M("officer.view_resident", "Text", dialogs.Shorten(dialogs.MaskNIKs(said), maxForwarded))
@@ -530,7 +534,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
 			view := locales.M("officer.view_question", "Kind", locales.M("need."+c.Need), "Ticket", c.Ticket, "Status", string(c.Status),
 				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
-				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Resident", resident, "Reply", reply)
+				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)
 			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
 		// Who filed, when it was for someone else or from another number than the
@@ -548,25 +552,28 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 			"Region", locales.M("intake.region", "Desa", c.Desa, "Kecamatan", c.Kecamatan),
 			"Address", dialogs.MaskNIKs(c.Address), "Need", locales.M("need."+c.Need), "Description", dialogs.MaskNIKs(c.Description),
 			"Contact", dialogs.LocalPhone(c.Contact), "Filer", filer, "Filed", e.date(locales.Default, "format.date", c.FiledAt),
-			"Officer", officer, "Resident", resident, "Reply", reply)
+			"Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)
 		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 	})
 }
 
-// lastResidentMessage is the latest message a resident added to case id ("" if none,
-// or if the trail cannot be read now).
-func (e *Engine) lastResidentMessage(ctx context.Context, id int64) string {
+// caseTrail is the latest message a resident added to case id and the latest internal
+// note of its officers ("" for none, or if the trail cannot be read now).
+func (e *Engine) caseTrail(ctx context.Context, id int64) (said, note string) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
 	defer cancel()
 	events, err := e.cases.Events(ctx, id)
 	if err != nil {
 		e.log.Warn("case trail not read", "err", err)
-		return ""
+		return "", ""
 	}
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Kind == "resident_message" {
-			return events[i].Note
+	for _, ev := range events {
+		switch ev.Kind {
+		case "resident_message":
+			said = ev.Note
+		case "note":
+			note = ev.Note
 		}
 	}
-	return ""
+	return said, note
 }

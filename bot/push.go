@@ -98,7 +98,12 @@ func (e *Engine) Escalate(ctx context.Context, after time.Duration) (int, error)
 	return e.cases.EscalateUnassigned(ctx, now.Add(-after), now, func(c store.Case) []store.OutboxMessage {
 		var out []store.OutboxMessage
 		for _, o := range e.officers.supervisors() {
-			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)))
+			m := locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)
+			if c.Need == NeedQuestion || c.Need == NeedDataRequest {
+				// A question or a data request has no desa: it is named by its kind.
+				m = locales.M("officer.escalated_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need))
+			}
+			out = append(out, e.toOfficer(o, c.ID, m))
 		}
 		return out
 	})

@@ -133,6 +133,7 @@ func TestSMSBudgets(t *testing.T) {
 			"Hours": strings.Repeat("H", 30), "Where": strings.Repeat("W", 50), "Call": strings.Repeat("1", 20),
 			"Reply":    locales.M("officer.view_reply", "Text", strings.Repeat("T", 200)),
 			"Resident": locales.M("officer.view_resident", "Text", strings.Repeat("T", 200)),
+			"Noted":    locales.M("officer.view_note", "Text", strings.Repeat("T", 150)),
 			"From":     "diproses", "To": "ditolak", "Allowed": "dirujuk, selesai, ditolak",
 			"Agencies": "Dinsos, Dinkes, BPJS Kesehatan, Disdik, Perkim, Disdukcapil, BAZNAS, Pemerintah Desa",
 			"Mine":     locales.M("officer.list_mine"),
