@@ -9,13 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
 	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at`
 
-func scanCase(row pgx.Row) (store.Case, error) {
+func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 	var c store.Case
 	var replied, escalated, noticed *time.Time
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
@@ -35,11 +36,26 @@ func scanCase(row pgx.Row) (store.Case, error) {
 	if noticed != nil {
 		c.NoticeAt = noticed.UTC()
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return c, openCase(k, &c)
 }
 
-func collectCases(rows pgx.Rows) ([]store.Case, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(r) })
+// openCase opens a case's sealed fields in place.
+func openCase(k *seal.Keyring, c *store.Case) error {
+	for _, f := range []*string{&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply} {
+		v, err := k.Open(*f)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.Ticket, err)
+		}
+		*f = v
+	}
+	return nil
+}
+
+func collectCases(k *seal.Keyring, rows pgx.Rows) ([]store.Case, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(k, r) })
 }
 
 // fileCase inserts the case, its "filed" event and its messages and wakes the outbox
@@ -49,8 +65,9 @@ func collectCases(rows pgx.Rows) ([]store.Case, error) {
 const fileCase = `
 WITH c AS (
 	INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $23, $24, $25)
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at,
+		nik_index)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $23, $24, $25, $26)
 	ON CONFLICT (intake_id) DO NOTHING
 	RETURNING id
 ), e AS (
@@ -84,14 +101,16 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	var channel, recipient, body []string
 	if notify != nil {
 		for _, m := range notify(c) {
-			channel, recipient, body = append(channel, m.Channel), append(recipient, m.To), append(body, m.Text)
+			channel, recipient, body = append(channel, m.Channel), append(recipient, m.To), append(body, d.keys.Seal(m.Text))
 		}
 	}
+	k := d.keys
 	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
-		f.Relation, f.Name, f.NIK, f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need,
-		f.Description, f.Contact, f.FiledAt, channel, recipient, body, f.FilerName, f.Notice, nullTime(f.NoticeAt)).Scan(&id)
+		f.Relation, k.Seal(f.Name), k.Seal(f.NIK), f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, k.Seal(f.Address), f.Need,
+		k.Seal(f.Description), f.Contact, f.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(f.NoticeAt),
+		k.Index(f.NIK)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		existing, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
+		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
 			return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
 		}
@@ -105,7 +124,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 
 // CaseByTicket implements store.Cases.
 func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
-	c, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1`, ticket))
+	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1`, ticket))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("postgres: case by ticket: %w", err)
 	}
@@ -118,7 +137,7 @@ func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
 	}
-	cases, err := collectCases(rows)
+	cases, err := collectCases(d.keys, rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
 	}
@@ -139,7 +158,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open cases: %w", err)
 	}
-	cases, err := collectCases(rows)
+	cases, err := collectCases(d.keys, rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open cases: %w", err)
 	}
@@ -148,7 +167,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 
 // LatestRepliedCase implements store.Cases.
 func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
-	c, err := scanCase(d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= $2
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -163,7 +182,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	var decideErr error
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		var err error
-		c, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
+		c, err = scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
 		if err != nil {
 			return err
 		}
@@ -179,13 +198,13 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
 			last_reply_at = $5, updated_at = $6 WHERE id = $7`,
-			c.Status, c.AssignedTo, c.Agency, c.LastReply, replied, c.UpdatedAt, c.ID); err != nil {
+			c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), replied, c.UpdatedAt, c.ID); err != nil {
 			return err
 		}
-		if err := insertEvents(ctx, tx, c.ID, u.Events, at); err != nil {
+		if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, u.Messages, at)
+		return enqueue(d.keys, ctx, tx, u.Messages, at)
 	})
 	switch {
 	case decideErr != nil:
@@ -198,10 +217,10 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	return c, nil
 }
 
-func insertEvents(ctx context.Context, tx pgx.Tx, caseID int64, events []store.Event, at time.Time) error {
+func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64, events []store.Event, at time.Time) error {
 	for _, e := range events {
 		if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, caseID, at, e.Actor, e.Kind, e.From, e.To, e.Note); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, caseID, at, e.Actor, e.Kind, e.From, e.To, k.Seal(e.Note)); err != nil {
 			return err
 		}
 	}
@@ -215,7 +234,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 	for {
 		escalated := false
 		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 				WHERE status = 'baru' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1
 				ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, filedBefore))
 			if errors.Is(err, store.ErrNotFound) {
@@ -227,11 +246,11 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
 				return err
 			}
-			if err := insertEvents(ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
+			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
 				return err
 			}
 			escalated = true
-			return enqueue(ctx, tx, notify(c), now)
+			return enqueue(d.keys, ctx, tx, notify(c), now)
 		})
 		if err != nil {
 			return n, fmt.Errorf("postgres: escalate: %w", err)
@@ -254,6 +273,9 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Event, error) {
 		var e store.Event
 		err := r.Scan(&e.ID, &e.CaseID, &e.At, &e.Actor, &e.Kind, &e.From, &e.To, &e.Note)
+		if err == nil {
+			e.Note, err = d.keys.Open(e.Note)
+		}
 		e.At = e.At.UTC()
 		return e, err
 	})
@@ -266,7 +288,12 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 // CountCasesByNIK implements store.Cases.
 func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
 	var n int
-	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE nik = $1 AND nik <> '' AND id <> $2`, nik, exceptID).Scan(&n); err != nil {
+	q := `SELECT count(*) FROM cases WHERE nik = $1 AND nik <> '' AND id <> $2`
+	if d.keys != nil {
+		// Sealed NIKs differ every time: the blind index finds equal ones.
+		q, nik = `SELECT count(*) FROM cases WHERE nik_index = $1 AND nik_index <> '' AND id <> $2`, d.keys.Index(nik)
+	}
+	if err := d.pool.QueryRow(ctx, q, nik, exceptID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: cases by nik: %w", err)
 	}
 	return n, nil

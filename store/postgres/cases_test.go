@@ -18,6 +18,8 @@ func open(t *testing.T) *postgres.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// Every suite runs with personal fields sealed, as the service runs.
+	db.SetKeyring(storetest.Keyring(t))
 	return db
 }
 
@@ -89,4 +91,8 @@ func TestAudit(t *testing.T) {
 		db := open(t)
 		return db, func(stmt string) error { return db.Exec(context.Background(), stmt) }
 	})
+}
+
+func TestSealed(t *testing.T) {
+	storetest.TestSealed(t, func(t *testing.T) storetest.SealedStore { return open(t) })
 }

@@ -8,3 +8,21 @@ func (d *DB) Exec(ctx context.Context, stmt string) error {
 	_, err := d.pool.Exec(ctx, stmt)
 	return err
 }
+
+// Dump is every stored personal field as the database holds it: what a dump or a
+// backup would show.
+func (d *DB) Dump(ctx context.Context) (string, error) {
+	var out string
+	for _, q := range []string{
+		`SELECT COALESCE(string_agg(name || '|' || nik || '|' || address || '|' || description || '|' || filer_name || '|' || last_reply, '|'), '') FROM cases`,
+		`SELECT COALESCE(string_agg(note, '|'), '') FROM case_events`,
+		`SELECT COALESCE(string_agg(body, '|'), '') FROM outbox`,
+	} {
+		var s string
+		if err := d.pool.QueryRow(ctx, q).Scan(&s); err != nil {
+			return "", err
+		}
+		out += s + "\n"
+	}
+	return out, nil
+}

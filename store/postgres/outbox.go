@@ -11,13 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 // outboxChannel is the LISTEN/NOTIFY channel that wakes the couriers when a message
 // is queued (the notification is delivered when the queuing transaction commits).
 const outboxChannel = "silakso_outbox"
 
-func enqueue(ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time.Time) error {
+func enqueue(k *seal.Keyring, ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time.Time) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -29,7 +30,7 @@ func enqueue(ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time
 		// Without a key of its own the column's default makes one.
 		if _, err := tx.Exec(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at, send_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, CASE WHEN $7 = '' THEN md5(random()::text || clock_timestamp()::text) ELSE $7 END)`,
-			m.Channel, m.To, m.Text, m.CaseID, next, at, m.Key); err != nil {
+			m.Channel, m.To, k.Seal(m.Text), m.CaseID, next, at, m.Key); err != nil {
 			return err
 		}
 	}
@@ -39,7 +40,7 @@ func enqueue(ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time
 
 // Enqueue implements store.Outbox.
 func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) error {
-	if err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return enqueue(ctx, tx, msgs, at) }); err != nil {
+	if err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return enqueue(d.keys, ctx, tx, msgs, at) }); err != nil {
 		return fmt.Errorf("postgres: outbox: %w", refused(err))
 	}
 	return nil
@@ -47,13 +48,17 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 
 const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
-func scanOutbox(row pgx.Row) (store.OutboxMessage, error) {
+func scanOutbox(k *seal.Keyring, row pgx.Row) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, store.ErrNotFound
 	}
 	m.NextAt = m.NextAt.UTC()
+	if err != nil {
+		return m, err
+	}
+	m.Text, err = k.Open(m.Text)
 	return m, err
 }
 
@@ -82,6 +87,9 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 		var m store.OutboxMessage
 		err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut)
 		m.NextAt = m.NextAt.UTC()
+		if err == nil {
+			m.Text, err = d.keys.Open(m.Text)
+		}
 		return m, err
 	})
 	if err != nil {
@@ -147,7 +155,7 @@ func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time
 
 // OutboxMessageByID implements store.Outbox.
 func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (store.OutboxMessage, error) {
-	return scanOutbox(d.pool.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id))
+	return scanOutbox(d.keys, d.pool.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id))
 }
 
 // ListenOutbox calls wake whenever a message is queued, until ctx is done. It keeps its

@@ -19,6 +19,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 //go:embed migrations/*.sql
@@ -27,7 +28,13 @@ var migrations embed.FS
 // DB is a PostgreSQL case store.
 type DB struct {
 	pool *pgxpool.Pool
+	// keys seal the personal fields (store/seal); nil stores them as given.
+	keys *seal.Keyring
 }
+
+// SetKeyring makes the store seal personal fields with k from now on (and open them
+// with it). Values stored without a key stay readable.
+func (d *DB) SetKeyring(k *seal.Keyring) { d.keys = k }
 
 // Open connects with the pool settings of the URL (pool_max_conns, connect_timeout and
 // the other pgx/libpq parameters), checks the server answers, and applies migrations.

@@ -95,14 +95,20 @@ func NewKey() ([]byte, error) {
 	return key, err
 }
 
-// Current is the id of the key values are sealed with.
-func (k *Keyring) Current() string { return k.current }
+// Current is the id of the key values are sealed with ("" for a nil keyring).
+func (k *Keyring) Current() string {
+	if k == nil {
+		return ""
+	}
+	return k.current
+}
 
 // Seal encrypts plain; the empty string stays empty (nothing to hide, and "is there a
-// NIK" stays a plain question).
+// NIK" stays a plain question). A nil keyring stores values as given (stores opened
+// without a key: tests of other packages).
 func (k *Keyring) Seal(plain string) string {
-	if plain == "" {
-		return ""
+	if plain == "" || k == nil {
+		return plain
 	}
 	aead := k.aeads[k.current]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
@@ -113,11 +119,17 @@ func (k *Keyring) Seal(plain string) string {
 	return prefix + k.current + "." + base64.RawURLEncoding.EncodeToString(sealed)
 }
 
-// Open decrypts a value Seal made with any key of the keyring; the empty string opens
-// to itself.
+// Open decrypts a value Seal made with any key of the keyring. A value that is not
+// sealed (the empty string, data stored before a key was configured) opens to itself,
+// so that a database is readable while it is being re-encrypted; a nil keyring opens
+// only those.
 func (k *Keyring) Open(sealed string) (string, error) {
-	if sealed == "" {
-		return "", nil
+	id, isSealed := IsSealed(sealed)
+	switch {
+	case !isSealed:
+		return sealed, nil
+	case k == nil:
+		return "", fmt.Errorf("%w (key %s; no key configured)", ErrUnknownKey, id)
 	}
 	rest, ok := strings.CutPrefix(sealed, prefix)
 	id, body, found := strings.Cut(rest, ".")
@@ -152,7 +164,7 @@ func IsSealed(s string) (keyID string, ok bool) {
 // Index is the blind index of a NIK: equal NIKs give equal indexes under one keyring,
 // and the index alone does not give the NIK back without the key. "" stays "".
 func (k *Keyring) Index(nik string) string {
-	if nik == "" {
+	if nik == "" || k == nil {
 		return ""
 	}
 	mac := hmac.New(sha256.New, k.index)

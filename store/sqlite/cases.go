@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
@@ -32,7 +33,7 @@ func toMillis(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func scanCase(row scanner) (store.Case, error) {
+func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
 	var c store.Case
 	var filed, updated, replied, escalated, noticed int64
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
@@ -44,10 +45,25 @@ func scanCase(row scanner) (store.Case, error) {
 	}
 	c.FiledAt, c.UpdatedAt = time.UnixMilli(filed).UTC(), time.UnixMilli(updated).UTC()
 	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = millis(replied), millis(escalated), millis(noticed)
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return c, openCase(k, &c)
 }
 
-func queryCases(ctx context.Context, q interface {
+// openCase opens a case's sealed fields in place.
+func openCase(k *seal.Keyring, c *store.Case) error {
+	for _, f := range []*string{&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply} {
+		v, err := k.Open(*f)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.Ticket, err)
+		}
+		*f = v
+	}
+	return nil
+}
+
+func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, query string, args ...any) ([]store.Case, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -57,7 +73,7 @@ func queryCases(ctx context.Context, q interface {
 	defer rows.Close()
 	var out []store.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := scanCase(k, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +90,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	}
 	defer tx.Rollback()
 
-	existing, err := scanCase(tx.QueryRowContext(ctx,
+	existing, err := scanCase(d.keys, tx.QueryRowContext(ctx,
 		`SELECT `+caseColumns+` FROM cases WHERE intake_id = ?`, f.IntakeID))
 	if err == nil {
 		return existing, false, nil
@@ -85,10 +101,11 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	at := f.FiledAt.UnixMilli()
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO cases (intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
-			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, f.Name, f.NIK, f.NoNIK,
-		f.DesaCode, f.Desa, f.Kecamatan, f.Address, f.Need, f.Description, f.Contact, at, at, f.FilerName, f.Notice, toMillis(f.NoticeAt))
+			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at, nik_index)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, d.keys.Seal(f.Name), d.keys.Seal(f.NIK), f.NoNIK,
+		f.DesaCode, f.Desa, f.Kecamatan, d.keys.Seal(f.Address), f.Need, d.keys.Seal(f.Description), f.Contact, at, at,
+		d.keys.Seal(f.FilerName), f.Notice, toMillis(f.NoticeAt), d.keys.Index(f.NIK))
 	if err != nil {
 		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
 	}
@@ -110,7 +127,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	c.NoticeAt = millis(toMillis(f.NoticeAt))
 	c.UpdatedAt = c.FiledAt
 	if notify != nil {
-		if err := enqueue(ctx, tx, notify(c), c.FiledAt); err != nil {
+		if err := enqueue(d.keys, ctx, tx, notify(c), c.FiledAt); err != nil {
 			return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
 		}
 	}
@@ -122,7 +139,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 
 // CaseByTicket implements store.Cases.
 func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
-	c, err := scanCase(d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
+	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("sqlite: case by ticket: %w", err)
 	}
@@ -131,7 +148,7 @@ func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error
 
 // CasesByFiler implements store.Cases.
 func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
-	cases, err := queryCases(ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
+	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: cases by filer: %w", err)
 	}
@@ -156,7 +173,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 	}
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
-	cases, err := queryCases(ctx, d.db, query, args...)
+	cases, err := queryCases(d.keys, ctx, d.db, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open cases: %w", err)
 	}
@@ -165,7 +182,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 
 // LatestRepliedCase implements store.Cases.
 func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
-	c, err := scanCase(d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
+	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= ? AND last_reply_at > 0
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since.UnixMilli()))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -182,7 +199,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	}
 	defer tx.Rollback()
 	// Transactions start IMMEDIATE (see Open), so the case cannot change under us.
-	c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
+	c, err := scanCase(d.keys, tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return c, err
@@ -196,13 +213,13 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	c = u.Apply(c, at.UTC().Truncate(time.Millisecond))
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
 		last_reply_at = ?, updated_at = ? WHERE id = ?`,
-		c.Status, c.AssignedTo, c.Agency, c.LastReply, toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(), c.ID); err != nil {
+		c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(), c.ID); err != nil {
 		return c, fmt.Errorf("sqlite: update case: %w", err)
 	}
-	if err := insertEvents(ctx, tx, c.ID, u.Events, at); err != nil {
+	if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
 		return c, fmt.Errorf("sqlite: update case: %w", err)
 	}
-	if err := enqueue(ctx, tx, u.Messages, at); err != nil {
+	if err := enqueue(d.keys, ctx, tx, u.Messages, at); err != nil {
 		return c, fmt.Errorf("sqlite: update case: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -211,10 +228,10 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	return c, nil
 }
 
-func insertEvents(ctx context.Context, tx *sql.Tx, caseID int64, events []store.Event, at time.Time) error {
+func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64, events []store.Event, at time.Time) error {
 	for _, e := range events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, at.UnixMilli(), e.Actor, e.Kind, e.From, e.To, e.Note); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, at.UnixMilli(), e.Actor, e.Kind, e.From, e.To, k.Seal(e.Note)); err != nil {
 			return err
 		}
 	}
@@ -223,7 +240,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, caseID int64, events []store.
 
 // EscalateUnassigned implements store.Cases.
 func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	stale, err := queryCases(ctx, d.db, `SELECT `+caseColumns+` FROM cases
+	stale, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases
 		WHERE status = 'baru' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ? ORDER BY id`, filedBefore.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: escalate: %w", err)
@@ -238,9 +255,9 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 			AND status = 'baru' AND assigned_to = ''`, now.UnixMilli(), c.ID)
 		if err == nil {
 			if rows, _ := res.RowsAffected(); rows == 1 {
-				err = insertEvents(ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now)
+				err = insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now)
 				if err == nil {
-					err = enqueue(ctx, tx, notify(c), now)
+					err = enqueue(d.keys, ctx, tx, notify(c), now)
 				}
 				n++
 			}
@@ -272,6 +289,10 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Note); err != nil {
 			return nil, fmt.Errorf("sqlite: events: %w", err)
 		}
+		var err error
+		if e.Note, err = d.keys.Open(e.Note); err != nil {
+			return nil, fmt.Errorf("sqlite: events: %w", err)
+		}
 		e.At = time.UnixMilli(at).UTC()
 		out = append(out, e)
 	}
@@ -281,7 +302,12 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 // CountCasesByNIK implements store.Cases.
 func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
 	var n int
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE nik = ? AND nik <> '' AND id <> ?`, nik, exceptID).Scan(&n); err != nil {
+	q := `SELECT count(*) FROM cases WHERE nik = ? AND nik <> '' AND id <> ?`
+	if d.keys != nil {
+		// Sealed NIKs differ every time: the blind index finds equal ones.
+		q, nik = `SELECT count(*) FROM cases WHERE nik_index = ? AND nik_index <> '' AND id <> ?`, d.keys.Index(nik)
+	}
+	if err := d.db.QueryRowContext(ctx, q, nik, exceptID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: cases by nik: %w", err)
 	}
 	return n, nil

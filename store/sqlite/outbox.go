@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
-func enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage, at time.Time) error {
+func enqueue(k *seal.Keyring, ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage, at time.Time) error {
 	for _, m := range msgs {
 		next := m.NextAt
 		if next.IsZero() {
@@ -21,7 +22,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage, at tim
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (channel, recipient, body, case_id, next_at, created_at, updated_at, send_key)
 			VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ?8 = '' THEN lower(hex(randomblob(16))) ELSE ?8 END)`,
-			m.Channel, m.To, m.Text, m.CaseID, next.UnixMilli(), at.UnixMilli(), at.UnixMilli(), m.Key); err != nil {
+			m.Channel, m.To, k.Seal(m.Text), m.CaseID, next.UnixMilli(), at.UnixMilli(), at.UnixMilli(), m.Key); err != nil {
 			return err
 		}
 	}
@@ -35,7 +36,7 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 		return fmt.Errorf("sqlite: outbox: %w", err)
 	}
 	defer tx.Rollback()
-	if err := enqueue(ctx, tx, msgs, at); err != nil {
+	if err := enqueue(d.keys, ctx, tx, msgs, at); err != nil {
 		return fmt.Errorf("sqlite: outbox: %w", err)
 	}
 	return tx.Commit()
@@ -43,7 +44,7 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 
 const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
-func scanOutbox(row scanner) (store.OutboxMessage, error) {
+func scanOutbox(k *seal.Keyring, row scanner) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	var next int64
 	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key)
@@ -51,6 +52,10 @@ func scanOutbox(row scanner) (store.OutboxMessage, error) {
 		return m, store.ErrNotFound
 	}
 	m.NextAt = time.UnixMilli(next).UTC()
+	if err != nil {
+		return m, err
+	}
+	m.Text, err = k.Open(m.Text)
 	return m, err
 }
 
@@ -83,6 +88,11 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}
 		m.NextAt = time.UnixMilli(next).UTC()
+		var err error
+		if m.Text, err = d.keys.Open(m.Text); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: claim: %w", err)
+		}
 		out = append(out, m)
 	}
 	rows.Close()
@@ -170,5 +180,5 @@ func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time
 
 // OutboxMessageByID implements store.Outbox.
 func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (store.OutboxMessage, error) {
-	return scanOutbox(d.db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	return scanOutbox(d.keys, d.db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
 }

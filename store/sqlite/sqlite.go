@@ -13,6 +13,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 //go:embed migrations/*.sql
@@ -21,7 +23,13 @@ var migrations embed.FS
 // DB is a SQLite case store.
 type DB struct {
 	db *sql.DB
+	// keys seal the personal fields (store/seal); nil stores them as given.
+	keys *seal.Keyring
 }
+
+// SetKeyring makes the store seal personal fields with k from now on (and open them
+// with it). Values stored without a key stay readable.
+func (d *DB) SetKeyring(k *seal.Keyring) { d.keys = k }
 
 // Open opens (creating if needed) the database file at path and applies pending
 // migrations.

@@ -1,0 +1,83 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
+)
+
+// Keyring is a fixed test keyring.
+func Keyring(t testing.TB) *seal.Keyring {
+	t.Helper()
+	k, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// SealedStore is a case store whose raw personal fields a test can read.
+type SealedStore interface {
+	store.Cases
+	store.Outbox
+	Dump(ctx context.Context) (string, error)
+}
+
+// TestSealed checks that what the database holds reveals no NIK, name, address,
+// description, note, resident's message, officer's reply or message body, while the
+// store reads them back whole.
+func TestSealed(t *testing.T, open func(t *testing.T) SealedStore) {
+	ctx := context.Background()
+	s := open(t)
+	f := Filing("sealed")
+	f.Name, f.NIK, f.Address, f.Description, f.FilerName = "Siti Aminah Sealed", "1904014507850009", "Dusun Rahasia RT 09",
+		"Suami sakit jantung, anak disabilitas", "Budi Pengirim"
+	c, _, err := s.FileCase(ctx, f, func(store.Case) []store.OutboxMessage {
+		return []store.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Tiket untuk Siti Aminah Sealed"}}
+	})
+	must(t, err)
+	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(store.Case) (store.CaseUpdate, error) {
+		return store.CaseUpdate{Reply: "Kami datang Senin ke Dusun Rahasia",
+			Events:   []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "penyakit jantung kambuh"}},
+			Messages: []store.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Kami datang Senin ke Dusun Rahasia"}}}, nil
+	})
+	must(t, err)
+	raw, err := s.Dump(ctx)
+	must(t, err)
+	for _, secret := range []string{"Siti Aminah", "1904014507850009", "Dusun Rahasia", "jantung", "Budi Pengirim", "Kami datang"} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("%q is stored in clear:\n%s", secret, raw)
+		}
+	}
+	got, err := s.CaseByTicket(ctx, c.Ticket)
+	must(t, err)
+	if got.Name != f.Name || got.NIK != f.NIK || got.Address != f.Address || got.Description != f.Description ||
+		got.FilerName != f.FilerName || got.LastReply != "Kami datang Senin ke Dusun Rahasia" {
+		t.Fatalf("read back %+v", got.Filing)
+	}
+	events, err := s.Events(ctx, c.ID)
+	must(t, err)
+	if events[len(events)-1].Note != "penyakit jantung kambuh" {
+		t.Fatalf("events %+v", events)
+	}
+	msgs, err := s.Claim(ctx, "w", 10, time.Minute, f.FiledAt.Add(time.Hour))
+	must(t, err)
+	if len(msgs) != 1 || msgs[0].Text != "Tiket untuk Siti Aminah Sealed" {
+		t.Fatalf("claimed %+v", msgs)
+	}
+	// Cases of one NIK are still counted, through the blind index.
+	_, _, err = s.FileCase(ctx, Filing("sealed-2"), nil)
+	must(t, err)
+	again := Filing("sealed-3")
+	again.NIK = f.NIK
+	_, _, err = s.FileCase(ctx, again, nil)
+	must(t, err)
+	if n, err := s.CountCasesByNIK(ctx, f.NIK, c.ID); err != nil || n != 1 {
+		t.Fatalf("cases sharing the sealed NIK: %d, %v", n, err)
+	}
+}
