@@ -65,6 +65,10 @@ type config struct {
 	InternalAddr, DebugAddr string
 	// Countries are the calling codes replies and pushes may go to.
 	Countries []string
+	// DataKey seals residents' personal data in the case database; OldDataKeys open
+	// what older keys sealed. Nil: the embedded mode's own key (dataKeyring).
+	DataKey     []byte
+	OldDataKeys [][]byte
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -85,8 +89,12 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		c.HTTPAddr = ":8080"
 	}
 	c.PublicURL = strings.TrimSuffix(env("SILAKSO_PUBLIC_URL"), "/")
+	var err error
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !loopbackURL(c.PublicURL) {
 		return c, fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use https:// (webhooks carry residents' NIKs and names; plain http only to 127.0.0.1 or localhost, for tests)", c.PublicURL)
+	}
+	if c.DataKey, c.OldDataKeys, err = readDataKeys(env); err != nil {
+		return c, err
 	}
 	c.InternalAddr = env("SILAKSO_INTERNAL_ADDR")
 	if c.DebugAddr = env("SILAKSO_DEBUG_ADDR"); c.DebugAddr != "" && !loopbackAddr(c.DebugAddr) {
@@ -103,7 +111,6 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 			c.Countries = append(c.Countries, cc)
 		}
 	}
-	var err error
 	if c.SendConcurrency, err = intEnv(env, "SILAKSO_SEND_CONCURRENCY", 64); err != nil || c.SendConcurrency < 1 {
 		return c, fmt.Errorf("SILAKSO_SEND_CONCURRENCY=%q: use how many messages may be sent at once, e.g. 64", env("SILAKSO_SEND_CONCURRENCY"))
 	}

@@ -86,7 +86,7 @@ func TestGammuIntakeEndToEnd(t *testing.T) {
 	_, prefix := storetest.Redis(t)
 	pgURL := storetest.PostgresDatabase(t)
 	gammuIntake(t, g, map[string]string{
-		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_KEY": testDataKey,
 		"SILAKSO_DATA_DIR": t.TempDir(),
 	}, func() (*sql.DB, error) { return sql.Open("pgx", pgURL) })
 }
@@ -196,7 +196,7 @@ func TestGammuKilledMidTurns(t *testing.T) {
 	g := gammutest.Start(t)
 	_, prefix := storetest.Redis(t)
 	env := map[string]string{
-		"SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t), "SILAKSO_REDIS_URL": storetest.RedisURL(),
+		"SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t), "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_DATA_KEY": testDataKey,
 		"SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_LOG_LEVEL": "warn",
 		"SILAKSO_GAMMU_DATABASE_URL": g.URL, "SILAKSO_GAMMU_SEND_RATE": "6000",
 	}

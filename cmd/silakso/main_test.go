@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -73,6 +76,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown command", nil, []string{"fly"}, 2, `unknown command "fly"`},
 		{"bad sender", nil, []string{"chat", "--from", "12"}, 2, "not an Indonesian phone number"},
 		{"bad database url", map[string]string{"SILAKSO_DATABASE_URL": "mysql://x"}, []string{"chat"}, 1, "use postgres://USER:PASSWORD@HOST:5432/DB or sqlite:PATH"},
+		{"data key not a key", map[string]string{"SILAKSO_DATA_KEY": "secret"}, []string{"migrate"}, 1, "SILAKSO_DATA_KEY: not a data key (32 random bytes in base64"},
+		{"data key twice", map[string]string{"SILAKSO_DATA_KEY": "x", "SILAKSO_DATA_KEY_FILE": "/x"}, []string{"migrate"}, 1, "set SILAKSO_DATA_KEY or SILAKSO_DATA_KEY_FILE, not both"},
+		{"old key not a key", map[string]string{"SILAKSO_DATA_OLD_KEYS": "abc"}, []string{"migrate"}, 1, "SILAKSO_DATA_OLD_KEYS: not a data key"},
 		{"password not printed", map[string]string{"SILAKSO_DATABASE_URL": "mysql://u:secret@x"}, []string{"migrate"}, 1, "xxxxx"},
 		{"malformed postgres url", map[string]string{"SILAKSO_DATABASE_URL": "postgres://u:secret@127.0.0.1:notaport/db"}, []string{"migrate"}, 1, "SILAKSO_DATABASE_URL: "},
 		{"postgres down", map[string]string{"SILAKSO_DATABASE_URL": "postgres://postgres@127.0.0.1:1/postgres"}, []string{"migrate"}, 1, "SILAKSO_DATABASE_URL: postgres: cannot reach 127.0.0.1:1 as postgres"},
@@ -152,7 +158,7 @@ func TestChatOnPostgresAndRedis(t *testing.T) {
 	pgURL := storetest.PostgresDatabase(t)
 	production := map[string]string{
 		"SILAKSO_DATA_DIR":     t.TempDir(),
-		"SILAKSO_DATABASE_URL": pgURL,
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_DATA_KEY": testDataKey,
 		"SILAKSO_REDIS_URL":    storetest.RedisURL(),
 		"SILAKSO_REDIS_PREFIX": prefix,
 	}
@@ -325,7 +331,7 @@ func TestChatOfficeContact(t *testing.T) {
 // Against a PostgreSQL case database, chat does not act as a registered officer (anyone
 // at the terminal could work real cases) unless told it is a development database.
 func TestChatRefusesOfficersOnPostgres(t *testing.T) {
-	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t)}
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t), "SILAKSO_DATA_KEY": testDataKey}
 	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas",
 		"--kecamatan", "Koba", "--channel", "console", "--pin", "2468"); code != 0 {
 		t.Fatal(errOut)
@@ -381,5 +387,41 @@ func TestAuditCommand(t *testing.T) {
 	// A kind mistyped would print an empty trail, read as "nothing happened".
 	if code, _, errOut := runCmd(t, env, "", "audit", "--kind", "login_fail"); code != 2 || !strings.Contains(errOut, "use one of login, login_failed") {
 		t.Errorf("unknown kind: exit %d %s", code, errOut)
+	}
+}
+
+// The embedded mode seals residents' data with a key it makes on first start, readable
+// by the owner only, and uses it again next time; PostgreSQL refuses to run without a
+// configured key.
+func TestDataKey(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SILAKSO_DATA_DIR": dir}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}, "\n") + "\n"
+	if code, out, errOut := runCmd(t, env, script, "chat"); code != 0 || !strings.Contains(out, "CEK "+firstTicket) {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	info, err := os.Stat(filepath.Join(dir, "data.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("data.key: %v, %v", info, err)
+	}
+	for _, name := range []string{"silakso.db", "silakso.db-wal"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"Siti Aminah", "1904014507850001", "Dusun 2 RT 03", "beras habis"} {
+			if bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s holds %q in clear", name, secret)
+			}
+		}
+	}
+	// The next run opens what the first sealed: the resident's own status has the case.
+	if code, out, _ := runCmd(t, env, "CEK "+firstTicket+"\n", "chat"); code != 0 || !strings.Contains(out, "Tiket "+firstTicket+": baru diterima") {
+		t.Fatalf("second run: exit %d\n%s", code, out)
+	}
+	pg := map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_DATABASE_URL": storetest.PostgresDatabase(t)}
+	if code, _, errOut := runCmd(t, pg, "halo\n", "chat"); code != 1 || !strings.Contains(errOut, "SILAKSO_DATA_KEY is not set") {
+		t.Fatalf("PostgreSQL without a key: exit %d %s", code, errOut)
 	}
 }

@@ -223,6 +223,7 @@ func (s *site) route(env map[string]string, pg, redis *storetest.Proxy) {
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
 	env["SILAKSO_DATABASE_URL"] = u.String()
+	env["SILAKSO_DATA_KEY"] = testDataKey
 	env["SILAKSO_REDIS_URL"] = "redis://" + redis.Addr() + "/0"
 }
 

@@ -23,6 +23,8 @@ const (
 	testSID   = "ACf00dfeedf00dfeedf00dfeedf00dfeed"
 	testToken = "0123456789abcdef0123456789abcdef"
 	testURL   = "https://silakso.example.go.id"
+	// testDataKey seals the test databases on PostgreSQL (32 bytes of 7, in base64).
+	testDataKey = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="
 )
 
 // startServe runs `silakso serve` on a free port with env and returns its base URL.
@@ -64,7 +66,7 @@ func TestServeConversationOverHTTP(t *testing.T) {
 	_, prefix := storetest.Redis(t)
 	pgURL := storetest.PostgresDatabase(t)
 	env := map[string]string{
-		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_KEY": testDataKey,
 		"SILAKSO_PUBLIC_URL": testURL, "TWILIO_ACCOUNT_SID": testSID, "TWILIO_AUTH_TOKEN": testToken,
 		"TWILIO_FROM": "+6281100001111", "TWILIO_WHATSAPP_FROM": "+6281100002222", "TWILIO_API_BASE_URL": fake.URL,
 	}

@@ -31,7 +31,7 @@ func TestSMSGateIntakeEndToEnd(t *testing.T) {
 	_, prefix := storetest.Redis(t)
 	pgURL := storetest.PostgresDatabase(t)
 	smsgateIntake(t, map[string]string{
-		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix,
+		"SILAKSO_DATABASE_URL": pgURL, "SILAKSO_REDIS_URL": storetest.RedisURL(), "SILAKSO_REDIS_PREFIX": prefix, "SILAKSO_DATA_KEY": testDataKey,
 		"SILAKSO_DATA_DIR": t.TempDir(),
 	}, func() (*sql.DB, error) { return sql.Open("pgx", pgURL) })
 }

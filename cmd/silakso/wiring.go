@@ -45,6 +45,12 @@ func openCases(ctx context.Context, c config) (database, error) {
 		if err != nil {
 			return nil, fmt.Errorf("SILAKSO_DATABASE_URL: %v", oneLine(err))
 		}
+		keys, err := dataKeyring(c)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		db.SetKeyring(keys)
 		return db, nil
 	}
 	if dir := filepath.Dir(path); dir != "" {
@@ -56,6 +62,12 @@ func openCases(ctx context.Context, c config) (database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case database %s: %v", path, oneLine(err))
 	}
+	keys, err := dataKeyring(c)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.SetKeyring(keys)
 	return db, nil
 }
 
