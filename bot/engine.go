@@ -19,6 +19,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
 // Config tunes the engine; zero values take the defaults.
@@ -117,6 +118,7 @@ type Engine struct {
 	optOuts  OptOuts
 	outbox   store.Outbox
 	auditor  store.Auditor
+	keys     *seal.Keyring
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
@@ -169,6 +171,9 @@ type Deps struct {
 	// Auditor keeps the audit trail of logins, listings and status checks by others;
 	// optional.
 	Auditor store.Auditor
+	// Keys seal conversations and parked filings (unfinished answers, a NIK among
+	// them) before they leave the engine; nil keeps them as they are.
+	Keys *seal.Keyring
 }
 
 // New builds an engine.
@@ -187,7 +192,7 @@ func New(d Deps, cfg Config) *Engine {
 	e := &Engine{
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
-		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor,
+		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor, keys: d.Keys,
 	}
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
@@ -292,7 +297,11 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 	var s session
 	isNew := turn.Session() == nil
 	if !isNew {
-		if err := json.Unmarshal(turn.Session(), &s); err != nil {
+		blob, err := openSession(e.keys, turn.Session())
+		if err == nil {
+			err = json.Unmarshal(blob, &s)
+		}
+		if err != nil {
 			// A session we cannot read is treated as a new conversation rather than a
 			// resident who can never get through again.
 			log.Error("unreadable session, starting over", "err", err)
@@ -313,7 +322,7 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 
 	saved, err := json.Marshal(s)
 	if err == nil {
-		err = turn.Commit(ctx, saved, e.cfg.SessionTTL)
+		err = turn.Commit(ctx, sealSession(e.keys, saved), e.cfg.SessionTTL)
 	}
 	if err != nil {
 		log.Error("session not saved", "err", err)
@@ -602,7 +611,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 			// again later: not parked, and not reported as saved.
 			return e.intake.FileRetry(st).Replies
 		}
-		if err := e.parking.Park(ctx, f); err != nil {
+		if err := e.parking.Park(ctx, sealFiling(e.keys, f)); err != nil {
 			e.log.Error("filing not parked either; the session keeps the answers for YA again", "err", err)
 			return e.intake.FileRetry(st).Replies
 		}

@@ -35,7 +35,13 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 		return 0
 	}
 	filed := 0
-	for _, f := range parked {
+	for _, sealed := range parked {
+		f, err := openFiling(e.keys, sealed)
+		if err != nil {
+			// Sealed with a key this instance does not hold: left for one that does.
+			e.log.Error("parked filing cannot be opened", "from", channels.MaskPhone(sealed.Filer), "err", err)
+			continue
+		}
 		notices := e.newCaseNotices(ctx)
 		c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))

@@ -27,6 +27,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
+	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
 var unrendered = regexp.MustCompile(`^[a-z_]+(\.[a-z_]+)+$`)
@@ -168,6 +169,7 @@ func newHarness(t testing.TB) *harness {
 		OptOuts:  db,
 		Outbox:   db,
 		Auditor:  db,
+		Keys:     storetest.Keyring(t),
 	}, bot.Config{})
 	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, Owner: "transcript", Now: h.now, Log: quiet})
 	return h

@@ -119,9 +119,13 @@ func newEngineAt(cfg config, sessions store.Sessions, parking store.Parking, db 
 	if err != nil {
 		return nil, err
 	}
+	keys, err := dataKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
-		Officers: db, OptOuts: db, Outbox: db, Auditor: db, Now: now,
+		Officers: db, OptOuts: db, Outbox: db, Auditor: db, Keys: keys, Now: now,
 	}, bot.Config{Office: cfg.Office, OfficerSession: cfg.OfficerSession, LockFor: cfg.OfficerLock}), nil
 }
 
