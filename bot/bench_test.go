@@ -79,6 +79,13 @@ func BenchmarkTurn(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		benchTurns(b, newEngine(b, memory.NewSessions(opts, time.Now), db))
 	})
+	// memory-sealed: the same with conversations sealed (bot.Deps.Keys), as serve runs:
+	// the difference is what sealing costs a turn.
+	b.Run("memory-sealed", func(b *testing.B) {
+		d := engineDeps(b, memory.NewSessions(opts, time.Now), db)
+		d.Keys = storetest.Keyring(b)
+		benchTurns(b, bot.New(d, bot.Config{}))
+	})
 	// redis: two turns at a time (one per core); redis-64: 64 at a time, as under load,
 	// where the auto-pipeliner carries several turns' scripts in one round trip.
 	for name, parallelism := range map[string]int{"redis": 1, "redis-64": 32} {

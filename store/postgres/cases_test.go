@@ -8,6 +8,7 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
+	"github.com/dinsospmd-bateng/silakso/store/seal"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -46,13 +47,20 @@ func TestConcurrentStartups(t *testing.T) {
 	wg.Wait()
 }
 
+// BenchmarkFileCase files cases sealed, as the service does, and in clear: the
+// difference is what sealing costs a filing.
 func BenchmarkFileCase(b *testing.B) {
-	db, err := postgres.Open(context.Background(), storetest.PostgresDatabase(b))
-	if err != nil {
-		b.Fatal(err)
+	for name, keys := range map[string]*seal.Keyring{"sealed": storetest.Keyring(b), "clear": nil} {
+		b.Run(name, func(b *testing.B) {
+			db, err := postgres.Open(context.Background(), storetest.PostgresDatabase(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			db.SetKeyring(keys)
+			storetest.BenchmarkFileCase(b, db)
+		})
 	}
-	defer db.Close()
-	storetest.BenchmarkFileCase(b, db)
 }
 
 func TestMessageLog(t *testing.T) {
