@@ -26,20 +26,12 @@ func openSession(k *seal.Keyring, blob []byte) ([]byte, error) {
 
 // sealFiling seals a parked filing's personal fields.
 func sealFiling(k *seal.Keyring, f store.Filing) store.Filing {
-	for _, p := range []*string{&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName} {
-		*p = k.Seal(*p)
-	}
+	k.SealAll(&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName)
 	return f
 }
 
 // openFiling opens what sealFiling sealed.
 func openFiling(k *seal.Keyring, f store.Filing) (store.Filing, error) {
-	for _, p := range []*string{&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName} {
-		v, err := k.Open(*p)
-		if err != nil {
-			return f, err
-		}
-		*p = v
-	}
-	return f, nil
+	err := k.OpenAll(&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName)
+	return f, err
 }

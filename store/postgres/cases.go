@@ -44,12 +44,8 @@ func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 
 // openCase opens a case's sealed fields in place.
 func openCase(k *seal.Keyring, c *store.Case) error {
-	for _, f := range []*string{&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply} {
-		v, err := k.Open(*f)
-		if err != nil {
-			return fmt.Errorf("case %s: %w", c.Ticket, err)
-		}
-		*f = v
+	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply); err != nil {
+		return fmt.Errorf("case %s: %w", c.Ticket, err)
 	}
 	return nil
 }

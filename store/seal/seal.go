@@ -171,3 +171,22 @@ func (k *Keyring) Index(nik string) string {
 	mac.Write([]byte(nik))
 	return hex.EncodeToString(mac.Sum(nil))
 }
+
+// SealAll seals each of fields in place.
+func (k *Keyring) SealAll(fields ...*string) {
+	for _, f := range fields {
+		*f = k.Seal(*f)
+	}
+}
+
+// OpenAll opens each of fields in place, stopping at the first that cannot be opened.
+func (k *Keyring) OpenAll(fields ...*string) error {
+	for _, f := range fields {
+		v, err := k.Open(*f)
+		if err != nil {
+			return err
+		}
+		*f = v
+	}
+	return nil
+}
