@@ -38,7 +38,7 @@ const (
 
 // AuditKinds are every kind, for those who filter by one.
 var AuditKinds = []string{AuditLogin, AuditLoginFailed, AuditLockout, AuditLogout, AuditList, AuditStatusByOther,
-	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff}
+	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff, AuditRekey}
 
 // AuditFilter selects audit entries; zero fields select everything.
 type AuditFilter struct {
@@ -54,4 +54,21 @@ type Auditor interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	// AuditTrail lists entries matching f, oldest first.
 	AuditTrail(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// AuditRekey marks a re-sealing of the stored personal data (silakso data rekey).
+const AuditRekey = "data_rekey"
+
+// ResealCount says what a re-sealing rewrote.
+type ResealCount struct {
+	Cases, Events, Outbox int
+}
+
+// Resealer re-seals stored personal data under the store's current key: values sealed
+// with an older key, and values stored before sealing, are rewritten, and NIKs get
+// their blind index; values already under the current key are left alone, so a second
+// run rewrites nothing. The event trail's notes are rewritten in a transaction the
+// append-only rule lets through for that alone.
+type Resealer interface {
+	Reseal(ctx context.Context) (ResealCount, error)
 }

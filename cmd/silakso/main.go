@@ -20,6 +20,7 @@ Usage:
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
   silakso audit [--from D] [--to D] [--actor P] [--kind K]   the audit trail
+  silakso data rekey              seal stored personal data under SILAKSO_DATA_KEY (after a change of key)
   silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
   silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
@@ -43,6 +44,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"chat":     runChat,
 	"migrate":  runMigrate,
 	"audit":    runAudit,
+	"data":     runData,
 	"serve":    runServe,
 	"officer":  runOfficer,
 	"whatsapp": runWhatsApp,

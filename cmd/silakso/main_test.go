@@ -425,3 +425,39 @@ func TestDataKey(t *testing.T) {
 		t.Fatalf("PostgreSQL without a key: exit %d %s", code, errOut)
 	}
 }
+
+// A change of key: the old key goes to SILAKSO_DATA_OLD_KEYS, silakso data rekey seals
+// everything under the new one, and the new key alone then reads every case.
+func TestDataRekey(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SILAKSO_DATA_DIR": dir}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}, "\n") + "\n"
+	if code, _, errOut := runCmd(t, env, script, "chat"); code != 0 {
+		t.Fatal(errOut)
+	}
+	oldKey, err := os.ReadFile(filepath.Join(dir, "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["SILAKSO_DATA_KEY"] = testDataKey
+	// Without the old key the case cannot be read: the change of key needs it.
+	if code, out, _ := runCmd(t, env, "CEK "+firstTicket+"\n", "chat"); code != 0 || strings.Contains(out, "baru diterima") {
+		t.Fatalf("read without the old key: exit %d\n%s", code, out)
+	}
+	env["SILAKSO_DATA_OLD_KEYS"] = strings.TrimSpace(string(oldKey))
+	code, out, errOut := runCmd(t, env, "", "data", "rekey")
+	if code != 0 || !strings.Contains(out, ": 1 cases,") {
+		t.Fatalf("rekey: exit %d\n%s%s", code, out, errOut)
+	}
+	delete(env, "SILAKSO_DATA_OLD_KEYS")
+	if code, out, _ := runCmd(t, env, "CEK "+firstTicket+"\n", "chat"); code != 0 || !strings.Contains(out, "Tiket "+firstTicket+": baru diterima") {
+		t.Fatalf("read with the new key alone: exit %d\n%s", code, out)
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--kind", "data_rekey"); !strings.Contains(out, "operator") {
+		t.Fatalf("rekey not on the audit trail:\n%s", out)
+	}
+	if code, _, errOut := runCmd(t, env, "", "data", "wipe"); code != 2 || !strings.Contains(errOut, "silakso data rekey") {
+		t.Fatalf("unknown data command: exit %d %s", code, errOut)
+	}
+}

@@ -32,6 +32,7 @@ type database interface {
 	store.Officers
 	store.Outbox
 	store.Auditor
+	store.Resealer
 	Ping(ctx context.Context) error
 }
 

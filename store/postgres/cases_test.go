@@ -104,3 +104,7 @@ func TestAudit(t *testing.T) {
 func TestSealed(t *testing.T) {
 	storetest.TestSealed(t, func(t *testing.T) storetest.SealedStore { return open(t) })
 }
+
+func TestReseal(t *testing.T) {
+	storetest.TestReseal(t, func(t *testing.T) storetest.ResealStore { return open(t) })
+}

@@ -190,3 +190,27 @@ func (k *Keyring) OpenAll(fields ...*string) error {
 	}
 	return nil
 }
+
+// Stale reports whether any of values is not sealed under the current key (stored in
+// clear, or under an older key); empty values never are.
+func (k *Keyring) Stale(values ...string) bool {
+	for _, v := range values {
+		if id, ok := IsSealed(v); v != "" && (!ok || id != k.Current()) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reseal opens values and seals them again under the current key, returning the
+// sealed values and the opened ones.
+func (k *Keyring) Reseal(values []string) (sealed, plain []string, err error) {
+	for _, v := range values {
+		p, err := k.Open(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		plain, sealed = append(plain, p), append(sealed, k.Seal(p))
+	}
+	return sealed, plain, nil
+}

@@ -20,13 +20,28 @@ BEGIN
 END;
 $$;
 -- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Re-sealing under a new key (silakso data rekey) may rewrite a note's ciphertext,
+    -- and nothing else, in a transaction that says so; the command writes an audit line.
+    IF TG_OP = 'UPDATE' AND current_setting('silakso.reseal', true) = 'on'
+       AND NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+       AND NEW.kind = OLD.kind AND NEW.from_status = OLD.from_status AND NEW.to_status = OLD.to_status THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit rows are append-only';
+END;
+$$;
+-- +goose StatementEnd
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events
-    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+    FOR EACH ROW EXECUTE FUNCTION case_events_append_only();
 
 -- +goose Down
 DROP TRIGGER case_events_append_only ON case_events;
 DROP TRIGGER audit_append_only ON audit;
+DROP FUNCTION case_events_append_only();
 DROP FUNCTION audit_append_only();
 DROP TABLE audit;
