@@ -69,6 +69,8 @@ type config struct {
 	// what older keys sealed. Nil: the embedded mode's own key (dataKeyring).
 	DataKey     []byte
 	OldDataKeys [][]byte
+	// Retention is how long each kind of data is kept (silakso purge).
+	Retention retention
 }
 
 // loadConfig reads and checks the environment. Errors say which variable is wrong and
@@ -94,6 +96,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		return c, fmt.Errorf("SILAKSO_PUBLIC_URL=%q: use https:// (webhooks carry residents' NIKs and names; plain http only to 127.0.0.1 or localhost, for tests)", c.PublicURL)
 	}
 	if c.DataKey, c.OldDataKeys, err = readDataKeys(env); err != nil {
+		return c, err
+	}
+	if c.Retention, err = readRetention(env); err != nil {
 		return c, err
 	}
 	c.InternalAddr = env("SILAKSO_INTERNAL_ADDR")

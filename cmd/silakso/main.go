@@ -21,6 +21,7 @@ Usage:
   silakso migrate                 apply database migrations and exit
   silakso audit [--from D] [--to D] [--actor P] [--kind K]   the audit trail
   silakso data rekey              seal stored personal data under SILAKSO_DATA_KEY (after a change of key)
+  silakso purge                   apply the retention periods now (serve does it daily)
   silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number
   silakso gammu check             the SMS modem through Gammu SMSD: tables, last contact
@@ -45,6 +46,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"migrate":  runMigrate,
 	"audit":    runAudit,
 	"data":     runData,
+	"purge":    runPurge,
 	"serve":    runServe,
 	"officer":  runOfficer,
 	"whatsapp": runWhatsApp,

@@ -461,3 +461,21 @@ func TestDataRekey(t *testing.T) {
 		t.Fatalf("unknown data command: exit %d %s", code, errOut)
 	}
 }
+
+// silakso purge applies the retention periods and leaves a line on the audit trail.
+func TestPurgeCommand(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	code, out, errOut := runCmd(t, env, "", "purge")
+	if code != 0 || !strings.Contains(out, "purged: 0 message records, 0 forwarded texts, 0 closed cases anonymised") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--kind", "purge"); !strings.Contains(out, "operator") {
+		t.Fatalf("purge not on the audit trail:\n%s", out)
+	}
+	for _, bad := range []map[string]string{{"SILAKSO_RETAIN_MESSAGES": "forever"}, {"SILAKSO_ARCHIVE_AFTER": "0d"}} {
+		bad["SILAKSO_DATA_DIR"] = t.TempDir()
+		if code, _, errOut := runCmd(t, bad, "", "purge"); code != 1 || !strings.Contains(errOut, "use days such as 90d, or off") {
+			t.Errorf("%v: exit %d %s", bad, code, errOut)
+		}
+	}
+}

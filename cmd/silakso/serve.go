@@ -301,8 +301,9 @@ func runServe(ctx context.Context, env func(string) string, args []string, _ io.
 		background.Add(1)
 		go func() { defer background.Done(); courier.Run(bg) }()
 	}
-	background.Add(2)
+	background.Add(3)
 	go func() { defer background.Done(); escalateEvery(bg, engine, cfg.EscalateAfter, log) }()
+	go func() { defer background.Done(); purgeEvery(bg, db, cfg.Retention, log) }()
 	go func() { defer background.Done(); engine.RetryFilingsEvery(bg, retryFilingsEvery) }()
 	if gammuTrack != nil {
 		background.Add(1)

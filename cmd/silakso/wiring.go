@@ -33,6 +33,7 @@ type database interface {
 	store.Outbox
 	store.Auditor
 	store.Resealer
+	store.Purger
 	Ping(ctx context.Context) error
 }
 

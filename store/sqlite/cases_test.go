@@ -71,3 +71,7 @@ func TestSealed(t *testing.T) {
 func TestReseal(t *testing.T) {
 	storetest.TestReseal(t, func(t *testing.T) storetest.ResealStore { return open(t) })
 }
+
+func TestPurge(t *testing.T) {
+	storetest.TestPurge(t, func(t *testing.T) storetest.PurgeStore { return open(t) })
+}

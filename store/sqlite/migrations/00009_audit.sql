@@ -25,12 +25,14 @@ BEGIN
 END;
 -- +goose StatementEnd
 -- Re-sealing under a new key (silakso data rekey) may rewrite a note's ciphertext, and
--- nothing else, while its transaction holds a row in maintenance (removed before it
--- commits, so no other writer ever sees it); the command writes an audit line.
+-- the retention purge may blank it, and nothing else, while its transaction holds a row
+-- in maintenance (removed before it commits, so no other writer ever sees it); both
+-- commands write an audit line.
 CREATE TABLE maintenance (what TEXT PRIMARY KEY);
 -- +goose StatementBegin
 CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
-WHEN NOT (EXISTS (SELECT 1 FROM maintenance WHERE what = 'reseal')
+WHEN NOT ((EXISTS (SELECT 1 FROM maintenance WHERE what = 'reseal')
+        OR (EXISTS (SELECT 1 FROM maintenance WHERE what = 'purge') AND NEW.note = ''))
     AND NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
     AND NEW.kind = OLD.kind AND NEW.from_status = OLD.from_status AND NEW.to_status = OLD.to_status)
 BEGIN

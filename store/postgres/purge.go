@@ -1,0 +1,57 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Purge implements store.Purger, in one transaction.
+func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, error) {
+	var n store.PurgeCount
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		exec := func(count *int, q string, args ...any) error {
+			tag, err := tx.Exec(ctx, q, args...)
+			if count != nil {
+				*count += int(tag.RowsAffected())
+			}
+			return err
+		}
+		// The one change the event trail lets through besides a re-seal: a note blanked.
+		if err := exec(nil, `SET LOCAL silakso.purge = 'on'`); err != nil {
+			return err
+		}
+		if !p.Messages.IsZero() {
+			if err := exec(&n.Messages, `DELETE FROM messages WHERE updated_at < $1`, p.Messages); err != nil {
+				return err
+			}
+			if err := exec(&n.Messages, `DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_at < $1`, p.Messages); err != nil {
+				return err
+			}
+		}
+		if !p.Forwarded.IsZero() {
+			if err := exec(&n.Forwarded, `UPDATE case_events SET note = '' WHERE kind = 'resident_message' AND note <> '' AND at < $1`, p.Forwarded); err != nil {
+				return err
+			}
+		}
+		if !p.Closed.IsZero() {
+			closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < $1
+				AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '')`
+			if err := exec(nil, `UPDATE case_events SET note = '' WHERE note <> '' AND case_id IN (`+closed+`)`, p.Closed); err != nil {
+				return err
+			}
+			if err := exec(&n.Cases, `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+				filer_name = '', filer = '', contact = '', last_reply = '' WHERE id IN (`+closed+`)`, p.Closed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.PurgeCount{}, fmt.Errorf("postgres: purge: %w", err)
+	}
+	return n, nil
+}

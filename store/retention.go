@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuditPurge marks a run of the retention purge.
+const AuditPurge = "purge"
+
+// PurgePolicy says what is kept how long: everything older than a cutoff goes (a zero
+// cutoff keeps that kind of data).
+type PurgePolicy struct {
+	// Messages: message records and delivery receipts, and the records of messages sent
+	// or failed (their text is gone already), last changed before it, are deleted.
+	Messages time.Time
+	// Forwarded: residents' words added to a case after filing (resident_message
+	// events) before it are blanked; the event stays.
+	Forwarded time.Time
+	// Closed: cases closed (selesai or ditolak) and last changed before it are
+	// anonymised: name, NIK, address, description, the filer's name and number, the
+	// contact, the last reply and every note of theirs are blanked; the case row, its
+	// ticket, desa, kind of help, statuses and history stay, for the office's figures.
+	Closed time.Time
+}
+
+// PurgeCount says what a purge removed.
+type PurgeCount struct {
+	Messages, Forwarded, Cases int
+}
+
+// Purger carries out the retention policy. Opt-outs are kept: a resident who asked for
+// no messages must not get them again because time passed.
+type Purger interface {
+	Purge(ctx context.Context, p PurgePolicy) (PurgeCount, error)
+}

@@ -1,0 +1,56 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// Purge implements store.Purger, in one transaction.
+func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, error) {
+	var n store.PurgeCount
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return n, fmt.Errorf("sqlite: purge: %w", err)
+	}
+	defer tx.Rollback()
+	exec := func(count *int, q string, args ...any) error {
+		if err != nil {
+			return err
+		}
+		res, e := tx.ExecContext(ctx, q, args...)
+		if e != nil {
+			err = fmt.Errorf("sqlite: purge: %w", e)
+			return err
+		}
+		if count != nil {
+			rows, _ := res.RowsAffected()
+			*count += int(rows)
+		}
+		return nil
+	}
+	_ = exec(nil, `INSERT INTO maintenance (what) VALUES ('purge')`)
+	if !p.Messages.IsZero() {
+		_ = exec(&n.Messages, `DELETE FROM messages WHERE updated_at < ?`, p.Messages.UnixMilli())
+		_ = exec(&n.Messages, `DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_at < ?`, p.Messages.UnixMilli())
+	}
+	if !p.Forwarded.IsZero() {
+		_ = exec(&n.Forwarded, `UPDATE case_events SET note = '' WHERE kind = 'resident_message' AND note <> '' AND at < ?`, p.Forwarded.UnixMilli())
+	}
+	if !p.Closed.IsZero() {
+		closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < ?
+			AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '')`
+		_ = exec(nil, `UPDATE case_events SET note = '' WHERE note <> '' AND case_id IN (`+closed+`)`, p.Closed.UnixMilli())
+		_ = exec(&n.Cases, `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+			filer_name = '', filer = '', contact = '', last_reply = '' WHERE id IN (`+closed+`)`, p.Closed.UnixMilli())
+	}
+	_ = exec(nil, `DELETE FROM maintenance WHERE what = 'purge'`)
+	if err != nil {
+		return store.PurgeCount{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return store.PurgeCount{}, fmt.Errorf("sqlite: purge: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// PurgeStore is a case store with the message log, that purges.
+type PurgeStore interface {
+	store.Cases
+	store.Outbox
+	store.MessageLog
+	store.Purger
+}
+
+// TestPurge runs the retention purge with a fixed clock: what is older than each
+// cutoff goes, what is younger stays, opt-outs stay, and a second run finds nothing.
+func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
+	ctx := context.Background()
+	s := open(t)
+	old := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	cutoff := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+	file := func(id string, at time.Time) store.Case {
+		f := Filing(id)
+		f.FiledAt = at
+		c, _, err := s.FileCase(ctx, f, nil)
+		must(t, err)
+		return c
+	}
+	change := func(c store.Case, at time.Time, u store.CaseUpdate) {
+		_, err := s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return u, nil })
+		must(t, err)
+	}
+	closedOld := file("closed-old", old)
+	change(closedOld, old.Add(time.Minute), store.CaseUpdate{Events: []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "tolong pak"}}})
+	change(closedOld, old.Add(2*time.Minute), store.CaseUpdate{Status: store.StatusInProcess, Reply: "Kami datang Senin",
+		Events: []store.Event{{Actor: "+628999", Kind: "note", Note: "rumah disurvei"}}})
+	change(closedOld, old.Add(3*time.Minute), store.CaseUpdate{Status: store.StatusDone})
+	openOld := file("open-old", old)
+	change(openOld, old.Add(time.Minute), store.CaseUpdate{Events: []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "kapan pak"}}})
+	closedRecent := file("closed-recent", recent)
+	change(closedRecent, recent.Add(time.Minute), store.CaseUpdate{Status: store.StatusRejected,
+		Events: []store.Event{{Actor: "+628999", Kind: "note", Note: "sudah dapat PKH"}}})
+
+	must(t, s.RecordMessages(ctx, []store.MessageRecord{
+		{Channel: "sms", Direction: "in", ProviderID: "old", Peer: "+628111", Status: "received", At: old},
+		{Channel: "sms", Direction: "in", ProviderID: "new", Peer: "+628111", Status: "received", At: recent},
+	}))
+	must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628111", Text: "lama"}}, old))
+	claimed, err := s.Claim(ctx, "w", 10, time.Minute, old)
+	must(t, err)
+	for _, m := range claimed {
+		must(t, s.Sent(ctx, m.ID, "w", "p-"+m.Text, old))
+	}
+	must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628222", Text: "baru"}}, recent))
+	must(t, s.SetOptOut(ctx, "+628333", true, old))
+
+	n, err := s.Purge(ctx, store.PurgePolicy{Messages: cutoff, Forwarded: cutoff, Closed: cutoff})
+	must(t, err)
+	if n.Cases != 1 || n.Forwarded != 2 || n.Messages != 2 {
+		t.Fatalf("purged %+v, want 1 case, 2 forwarded texts, 2 message records", n)
+	}
+	got, err := s.CaseByTicket(ctx, closedOld.Ticket)
+	must(t, err)
+	if got.Name != "" || got.NIK != "" || got.Address != "" || got.Description != "" || got.Filer != "" || got.Contact != "" ||
+		got.LastReply != "" || got.FilerName != "" || got.Status != store.StatusDone || got.Desa == "" || got.Need == "" {
+		t.Fatalf("closed old case after the purge: %+v", got)
+	}
+	events, err := s.Events(ctx, closedOld.ID)
+	must(t, err)
+	for _, e := range events {
+		if e.Note != "" {
+			t.Errorf("a note of the anonymised case stays: %+v", e)
+		}
+	}
+	if len(events) != 3 || events[0].Kind != "filed" {
+		t.Errorf("the anonymised case lost its history: %+v", events)
+	}
+	for _, tc := range []struct {
+		c    store.Case
+		note string
+	}{{openOld, ""}, {closedRecent, "sudah dapat PKH"}} {
+		got, err := s.CaseByTicket(ctx, tc.c.Ticket)
+		must(t, err)
+		if got.Name == "" || got.NIK == "" {
+			t.Errorf("case %s lost its data: %+v", tc.c.Ticket, got)
+		}
+		events, err := s.Events(ctx, tc.c.ID)
+		must(t, err)
+		if last := events[len(events)-1]; last.Note != tc.note {
+			t.Errorf("case %s: last note %q, want %q", tc.c.Ticket, last.Note, tc.note)
+		}
+	}
+	if _, err := s.Message(ctx, "in", "old"); err == nil {
+		t.Error("an old message record stays")
+	}
+	if _, err := s.Message(ctx, "in", "new"); err != nil {
+		t.Errorf("a recent message record went: %v", err)
+	}
+	if stopped, err := s.OptedOut(ctx, "+628333"); err != nil || !stopped {
+		t.Errorf("an opt-out went: %v, %v", stopped, err)
+	}
+	if again, err := s.Purge(ctx, store.PurgePolicy{Messages: cutoff, Forwarded: cutoff, Closed: cutoff}); err != nil || again != (store.PurgeCount{}) {
+		t.Errorf("a second purge: %+v, %v", again, err)
+	}
+}
