@@ -38,7 +38,7 @@ const (
 
 // AuditKinds are every kind, for those who filter by one.
 var AuditKinds = []string{AuditLogin, AuditLoginFailed, AuditLockout, AuditLogout, AuditList, AuditStatusByOther,
-	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff, AuditRekey, AuditPurge}
+	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff, AuditRekey, AuditPurge, AuditExport, AuditErase}
 
 // AuditFilter selects audit entries; zero fields select everything.
 type AuditFilter struct {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -33,4 +34,23 @@ type PurgeCount struct {
 // no messages must not get them again because time passed.
 type Purger interface {
 	Purge(ctx context.Context, p PurgePolicy) (PurgeCount, error)
+}
+
+// Audit kinds of the operators' commands on one resident's data.
+const (
+	AuditExport = "data_export"
+	AuditErase  = "data_erase"
+)
+
+// ErrCaseOpen: a case officers still work on cannot be erased; it is closed first.
+var ErrCaseOpen = errors.New("store: the case is still open")
+
+// Subjects finds a resident's data for the operators' commands.
+type Subjects interface {
+	// CasesByNIK lists the cases of a NIK, newest first (by its blind index when the
+	// store seals).
+	CasesByNIK(ctx context.Context, nik string, limit int) ([]Case, error)
+	// EraseCase anonymises one closed case now, as the archive purge would (ErrCaseOpen
+	// if it is open, ErrNotFound if there is no such ticket).
+	EraseCase(ctx context.Context, ticket string) error
 }

@@ -22,7 +22,7 @@ func runAudit(ctx context.Context, env func(string) string, args []string, _ io.
 	from := fs.String("from", "", "first day, YYYY-MM-DD (local time, WIB)")
 	to := fs.String("to", "", "last day, YYYY-MM-DD (included)")
 	actor := fs.String("actor", "", "who: an officer's number, or operator")
-	kind := fs.String("kind", "", "what: login, login_failed, lockout, logout, list, status_by_other, officer_added, officer_pin, officer_enabled, officer_disabled")
+	kind := fs.String("kind", "", "what: "+strings.Join(store.AuditKinds, ", "))
 	limit := fs.Int("limit", 1000, "at most this many entries")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}

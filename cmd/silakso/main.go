@@ -20,7 +20,7 @@ Usage:
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
   silakso audit [--from D] [--to D] [--actor P] [--kind K]   the audit trail
-  silakso data rekey              seal stored personal data under SILAKSO_DATA_KEY (after a change of key)
+  silakso data export|erase|rekey  one resident's data; sealing under a new key (silakso data for details)
   silakso purge                   apply the retention periods now (serve does it daily)
   silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
   silakso whatsapp link|status|unlink       the office's linked WhatsApp number

@@ -479,3 +479,48 @@ func TestPurgeCommand(t *testing.T) {
 		}
 	}
 }
+
+// An operator hands a resident everything held about them (by number or NIK, NIK in
+// full, audited with the NIK masked), and erases a case once an officer has closed it.
+func TestDataExportErase(t *testing.T) {
+	env := map[string]string{"SILAKSO_DATA_DIR": t.TempDir()}
+	if code, _, errOut := runCmd(t, env, "", "officer", "add", "--phone", "081100000001", "--name", "Rudi", "--role", "petugas",
+		"--kecamatan", "Koba", "--channel", "console", "--pin", "2468"); code != 0 {
+		t.Fatal(errOut)
+	}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}, "\n") + "\n"
+	if code, _, errOut := runCmd(t, env, script, "chat", "--from", "081234567890"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, args := range [][]string{{"--phone", "081234567890"}, {"--nik", "1904014507850001"}} {
+		code, out, errOut := runCmd(t, env, "", append([]string{"data", "export"}, args...)...)
+		if code != 0 || !strings.Contains(out, `"NIK": "1904014507850001"`) || !strings.Contains(out, `"Name": "Siti Aminah"`) ||
+			!strings.Contains(out, `"Kind": "filed"`) || !strings.Contains(errOut, "1 cases exported") {
+			t.Fatalf("export %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--kind", "data_export"); strings.Count(out, "data_export") != 2 ||
+		!strings.Contains(out, "NIK 1904**********01") || strings.Contains(out, "1904014507850001") {
+		t.Fatalf("exports on the audit trail:\n%s", out)
+	}
+	if code, _, errOut := runCmd(t, env, "", "data", "erase", "--ticket", firstTicket); code != 1 || !strings.Contains(errOut, "still open") {
+		t.Fatalf("erasing an open case: exit %d %s", code, errOut)
+	}
+	officer := strings.Join([]string{"MASUK 2468", "AMBIL " + firstTicket, "UBAH " + firstTicket + " selesai"}, "\n") + "\n"
+	if code, _, errOut := runCmd(t, env, officer, "chat", "--from", "081100000001"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, errOut := runCmd(t, env, "", "data", "erase", "--ticket", firstTicket); code != 0 || !strings.Contains(out, "anonymised") {
+		t.Fatalf("erase: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, env, "", "data", "export", "--nik", "1904014507850001"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("export after the erasure: exit %d\n%s", code, out)
+	}
+	if _, out, _ := runCmd(t, env, "", "audit", "--kind", "data_erase"); !strings.Contains(out, firstTicket) {
+		t.Fatalf("erasure not on the audit trail:\n%s", out)
+	}
+	if code, _, errOut := runCmd(t, env, "", "data", "export"); code != 2 || !strings.Contains(errOut, "give --phone or --nik") {
+		t.Fatalf("export without a subject: exit %d %s", code, errOut)
+	}
+}

@@ -34,6 +34,7 @@ type database interface {
 	store.Auditor
 	store.Resealer
 	store.Purger
+	store.Subjects
 	Ping(ctx context.Context) error
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -54,4 +55,52 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		return store.PurgeCount{}, fmt.Errorf("postgres: purge: %w", err)
 	}
 	return n, nil
+}
+
+// CasesByNIK implements store.Subjects.
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
+	q := `SELECT ` + caseColumns + ` FROM cases WHERE nik = $1 AND nik <> '' ORDER BY id DESC LIMIT $2`
+	if d.keys != nil {
+		q, nik = `SELECT `+caseColumns+` FROM cases WHERE nik_index = $1 AND nik_index <> '' ORDER BY id DESC LIMIT $2`, d.keys.Index(nik)
+	}
+	rows, err := d.pool.Query(ctx, q, nik, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: cases by nik: %w", err)
+	}
+	cases, err := collectCases(d.keys, rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: cases by nik: %w", err)
+	}
+	return cases, nil
+}
+
+// EraseCase implements store.Subjects.
+func (d *DB) EraseCase(ctx context.Context, ticket string) error {
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
+		if err != nil {
+			return err
+		}
+		if c.Open() {
+			return store.ErrCaseOpen
+		}
+		for _, st := range []struct {
+			q    string
+			args []any
+		}{
+			{`SET LOCAL silakso.purge = 'on'`, nil},
+			{`UPDATE case_events SET note = '' WHERE note <> '' AND case_id = $1`, []any{c.ID}},
+			{`UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+				filer_name = '', filer = '', contact = '', last_reply = '' WHERE id = $1`, []any{c.ID}},
+		} {
+			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrCaseOpen) {
+		return fmt.Errorf("postgres: erase: %w", err)
+	}
+	return err
 }

@@ -75,3 +75,7 @@ func TestReseal(t *testing.T) {
 func TestPurge(t *testing.T) {
 	storetest.TestPurge(t, func(t *testing.T) storetest.PurgeStore { return open(t) })
 }
+
+func TestSubjects(t *testing.T) {
+	storetest.TestSubjects(t, func(t *testing.T) storetest.SubjectStore { return open(t) })
+}

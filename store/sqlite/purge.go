@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -53,4 +54,51 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		return store.PurgeCount{}, fmt.Errorf("sqlite: purge: %w", err)
 	}
 	return n, nil
+}
+
+// CasesByNIK implements store.Subjects.
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
+	q := `SELECT ` + caseColumns + ` FROM cases WHERE nik = ? AND nik <> '' ORDER BY id DESC LIMIT ?`
+	if d.keys != nil {
+		q, nik = `SELECT `+caseColumns+` FROM cases WHERE nik_index = ? AND nik_index <> '' ORDER BY id DESC LIMIT ?`, d.keys.Index(nik)
+	}
+	cases, err := queryCases(d.keys, ctx, d.db, q, nik, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: cases by nik: %w", err)
+	}
+	return cases, nil
+}
+
+// EraseCase implements store.Subjects.
+func (d *DB) EraseCase(ctx context.Context, ticket string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: erase: %w", err)
+	}
+	defer tx.Rollback()
+	c, err := scanCase(d.keys, tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return fmt.Errorf("sqlite: erase: %w", err)
+	}
+	if c.Open() {
+		return store.ErrCaseOpen
+	}
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO maintenance (what) VALUES ('purge')`, nil},
+		{`UPDATE case_events SET note = '' WHERE note <> '' AND case_id = ?`, []any{c.ID}},
+		{`UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+			filer_name = '', filer = '', contact = '', last_reply = '' WHERE id = ?`, []any{c.ID}},
+		{`DELETE FROM maintenance WHERE what = 'purge'`, nil},
+	} {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("sqlite: erase: %w", err)
+		}
+	}
+	return tx.Commit()
 }

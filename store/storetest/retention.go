@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -107,5 +108,51 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 	}
 	if again, err := s.Purge(ctx, store.PurgePolicy{Messages: cutoff, Forwarded: cutoff, Closed: cutoff}); err != nil || again != (store.PurgeCount{}) {
 		t.Errorf("a second purge: %+v, %v", again, err)
+	}
+}
+
+// SubjectStore is a sealed case store with the operators' per-resident commands.
+type SubjectStore interface {
+	store.Cases
+	store.Subjects
+}
+
+// TestSubjects checks the operators' commands on one resident's data: cases found by
+// NIK (sealed, through the blind index), and a closed case erased now while an open
+// one is refused.
+func TestSubjects(t *testing.T, open func(t *testing.T) SubjectStore) {
+	ctx := context.Background()
+	s := open(t)
+	a, _, err := s.FileCase(ctx, Filing("s1"), nil)
+	must(t, err)
+	b, _, err := s.FileCase(ctx, Filing("s2"), nil)
+	must(t, err)
+	other := Filing("s3")
+	other.NIK = "1904015001900002"
+	_, _, err = s.FileCase(ctx, other, nil)
+	must(t, err)
+	found, err := s.CasesByNIK(ctx, a.NIK, 10)
+	must(t, err)
+	if len(found) != 2 || found[0].Ticket != b.Ticket || found[1].NIK != a.NIK {
+		t.Fatalf("cases by NIK: %+v", found)
+	}
+	if err := s.EraseCase(ctx, a.Ticket); !errors.Is(err, store.ErrCaseOpen) {
+		t.Fatalf("erasing an open case: %v", err)
+	}
+	_, err = s.UpdateCase(ctx, a.Ticket, a.FiledAt.Add(time.Hour), func(store.Case) (store.CaseUpdate, error) {
+		return store.CaseUpdate{Status: store.StatusRejected, Events: []store.Event{{Actor: "+628999", Kind: "status", Note: "data ganda"}}}, nil
+	})
+	must(t, err)
+	must(t, s.EraseCase(ctx, a.Ticket))
+	got, err := s.CaseByTicket(ctx, a.Ticket)
+	must(t, err)
+	if got.Name != "" || got.NIK != "" || got.Filer != "" || got.Status != store.StatusRejected {
+		t.Fatalf("after erasing: %+v", got)
+	}
+	if found, _ := s.CasesByNIK(ctx, a.NIK, 10); len(found) != 1 || found[0].Ticket != b.Ticket {
+		t.Fatalf("the erased case is still found by its NIK: %+v", found)
+	}
+	if err := s.EraseCase(ctx, "2600999"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("erasing an unknown ticket: %v", err)
 	}
 }
