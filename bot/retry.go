@@ -36,6 +36,16 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 	}
 	filed := 0
 	for _, sealed := range parked {
+		if e.now().Sub(sealed.FiledAt) > e.cfg.SessionTTL {
+			// Kept no longer than a conversation (30 days): a database down that long is
+			// a disaster the office handles by hand, and the answers are not kept for ever.
+			e.log.Error("parked filing dropped after the session lifetime; the resident was never given a ticket",
+				"from", channels.MaskPhone(sealed.Filer), "parked_at", sealed.FiledAt)
+			if err := e.parking.Unpark(ctx, sealed.IntakeID); err != nil {
+				e.log.Error("old parked filing not dropped", "err", err)
+			}
+			continue
+		}
 		f, err := openFiling(e.keys, sealed)
 		if err != nil {
 			// Sealed with a key this instance does not hold: left for one that does.

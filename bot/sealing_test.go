@@ -91,3 +91,17 @@ func TestNothingInClearInRedis(t *testing.T) {
 		t.Fatalf("continuing: %v, %v", out, err)
 	}
 }
+
+// A filing parked longer than a conversation lives (the case database down for 30 days)
+// is dropped, not kept for ever.
+func TestParkedFilingExpires(t *testing.T) {
+	h := newHarnessForScript(t, strings.Join([]string{"/cases down", "> halo", "> 1", "> 1", "> Siti Aminah", "> 0", "> 1", "> 6",
+		"> Dusun 2 RT 03", "> 1", "> Suami sakit, beras habis.", "> YA", "/wait 31d", "/cases up", "/retry"}, "\n"))
+	parked, err := h.parking.Parked(context.Background(), 10)
+	if err != nil || len(parked) != 0 {
+		t.Fatalf("still parked after 31 days: %+v, %v", parked, err)
+	}
+	if cases, _ := h.db.CasesByFiler(context.Background(), "+6281234567890", 1); len(cases) != 0 {
+		t.Fatalf("filed after 31 days: %+v", cases)
+	}
+}
