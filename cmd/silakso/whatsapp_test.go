@@ -44,7 +44,7 @@ func TestWhatsAppWholeLoop(t *testing.T) {
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sessions := memory.NewSessions(store.SessionOptions{}, time.Now)
-	engine, err := newEngine(config{}, sessions, sessions, db, log, nil)
+	engine, err := newEngine(cfg, sessions, sessions, db, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
