@@ -76,7 +76,7 @@ func runData(ctx context.Context, env func(string) string, args []string, _ io.R
 	}
 	fmt.Fprintf(stdout, "re-sealed under key %s: %d cases, %d event notes, %d messages waiting to be sent\n", id, n.Cases, n.Events, n.Outbox)
 	if len(cfg.OldDataKeys) > 0 {
-		fmt.Fprintln(stdout, "nothing is sealed under the old keys any more: SILAKSO_DATA_OLD_KEYS can go once every instance runs with the new key")
+		fmt.Fprintln(stdout, "the case database holds nothing under the old keys any more; keep SILAKSO_DATA_OLD_KEYS for 30 days more: conversations in progress and parked filings are re-sealed as they are used, and expire by then")
 	}
 	return operatorAudit(ctx, db, store.AuditRekey, "", fmt.Sprintf("key %s: %d cases, %d notes, %d messages", id, n.Cases, n.Events, n.Outbox))
 }

@@ -29,6 +29,9 @@ func readDataKeys(env func(string) string) (current []byte, old [][]byte, err er
 			return nil, nil, fmt.Errorf("SILAKSO_DATA_KEY_FILE: %v", err)
 		}
 		text, name = string(b), "SILAKSO_DATA_KEY_FILE "+path
+		if strings.TrimSpace(text) == "" {
+			return nil, nil, fmt.Errorf("SILAKSO_DATA_KEY_FILE %s is empty: it must hold the data key in base64", path)
+		}
 	}
 	if text != "" {
 		if current, err = decodeKey(name, text); err != nil {

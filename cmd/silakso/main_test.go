@@ -474,7 +474,7 @@ func TestPurgeCommand(t *testing.T) {
 	}
 	for _, bad := range []map[string]string{{"SILAKSO_RETAIN_MESSAGES": "forever"}, {"SILAKSO_ARCHIVE_AFTER": "0d"}} {
 		bad["SILAKSO_DATA_DIR"] = t.TempDir()
-		if code, _, errOut := runCmd(t, bad, "", "purge"); code != 1 || !strings.Contains(errOut, "use days such as 90d, or off") {
+		if code, _, errOut := runCmd(t, bad, "", "purge"); code != 1 || !strings.Contains(errOut, "use days such as 90d") {
 			t.Errorf("%v: exit %d %s", bad, code, errOut)
 		}
 	}
@@ -522,5 +522,37 @@ func TestDataExportErase(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, env, "", "data", "export"); code != 2 || !strings.Contains(errOut, "give --phone or --nik") {
 		t.Fatalf("export without a subject: exit %d %s", code, errOut)
+	}
+}
+
+// A data folder whose key went missing is not given a new one: that would make what
+// was sealed unreadable for good.
+func TestMissingDataKeyStops(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SILAKSO_DATA_DIR": dir}
+	script := strings.Join([]string{"halo", "1", "1", "Siti Aminah", "1904014507850001", "1", "6", "Dusun 2 RT 03", "1",
+		"Suami sakit, tidak bisa bekerja dan beras habis.", "YA"}, "\n") + "\n"
+	if code, _, errOut := runCmd(t, env, script, "chat"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if err := os.Remove(filepath.Join(dir, "data.key")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCmd(t, env, "halo\n", "chat"); code != 1 || !strings.Contains(errOut, "data.key is missing: put the data key back") {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data.key")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a new key was made: %v", err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.key")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["SILAKSO_DATA_KEY_FILE"] = empty
+	if code, _, errOut := runCmd(t, env, "halo\n", "chat"); code != 1 || !strings.Contains(errOut, "is empty") {
+		t.Fatalf("empty key file: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, map[string]string{"SILAKSO_DATA_DIR": t.TempDir(), "SILAKSO_ARCHIVE_AFTER": "227452207108200d"}, "", "purge"); code != 1 || !strings.Contains(errOut, "at most 36500d") {
+		t.Fatalf("huge retention: exit %d %s", code, errOut)
 	}
 }

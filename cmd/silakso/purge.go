@@ -38,13 +38,13 @@ func readRetention(env func(string) string) (retention, error) {
 			*d.to = 0
 		case strings.HasSuffix(v, "d"):
 			n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-			if err != nil || n < 1 {
-				return r, fmt.Errorf("%s=%q: use days such as 90d, or off", d.name, v)
+			if err != nil || n < 1 || n > 36500 {
+				return r, fmt.Errorf("%s=%q: use days such as 90d (at most 36500d), or off", d.name, v)
 			}
 			*d.to = time.Duration(n) * 24 * time.Hour
 		default:
 			t, err := time.ParseDuration(v)
-			if err != nil || t < time.Hour {
+			if err != nil || t < time.Hour || t > 36500*24*time.Hour {
 				return r, fmt.Errorf("%s=%q: use days such as 90d, or off", d.name, v)
 			}
 			*d.to = t

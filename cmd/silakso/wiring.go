@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -61,9 +62,23 @@ func openCases(ctx context.Context, c config) (database, error) {
 			return nil, fmt.Errorf("create the data folder: %w (set SILAKSO_DATA_DIR to a writable folder)", err)
 		}
 	}
+	keyMissing := false
+	if c.DataKey == nil {
+		_, err := os.Stat(filepath.Join(filepath.Dir(path), keyFileName))
+		keyMissing = errors.Is(err, os.ErrNotExist)
+	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("case database %s: %v", path, oneLine(err))
+	}
+	if keyMissing {
+		// A new key would make the sealed data unreadable for good, and everything
+		// sealed from now on unreadable with the old one: stop instead.
+		if sealed, err := db.HasSealed(ctx); err != nil || sealed {
+			db.Close()
+			return nil, fmt.Errorf("%s holds sealed data but %s is missing: put the data key back (or set SILAKSO_DATA_KEY); without it that data cannot be read",
+				path, filepath.Join(filepath.Dir(path), keyFileName))
+		}
 	}
 	keys, err := dataKeyring(c)
 	if err != nil {

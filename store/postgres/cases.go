@@ -284,16 +284,18 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 // CountCasesByNIK implements store.Cases.
 func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
 	var n int
-	q := `SELECT count(*) FROM cases WHERE nik = $1 AND nik <> '' AND id <> $2`
-	if d.keys != nil {
-		// Sealed NIKs differ every time: the blind index finds equal ones.
-		q, nik = `SELECT count(*) FROM cases WHERE nik_index = $1 AND nik_index <> '' AND id <> $2`, d.keys.Index(nik)
-	}
-	if err := d.pool.QueryRow(ctx, q, nik, exceptID).Scan(&n); err != nil {
+	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE `+nikWhere+` AND id <> $3`,
+		nik, d.keys.Indexes(nik), exceptID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: cases by nik: %w", err)
 	}
 	return n, nil
 }
+
+// nikWhere selects the cases of the NIK $1 with blind indexes $2: sealed NIKs differ
+// every time they are stored, so they are found by their index under every key held
+// (cases not yet re-sealed after a change of key too); a NIK stored before sealing, by
+// itself.
+const nikWhere = `($1 <> '' AND (nik = $1 OR nik_index = ANY($2::text[])))`
 
 // nullTime stores the zero time as NULL ("never").
 func nullTime(t time.Time) *time.Time {

@@ -41,11 +41,13 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		if !p.Closed.IsZero() {
 			closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < $1
 				AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '')`
-			if err := exec(nil, `UPDATE case_events SET note = '' WHERE note <> '' AND case_id IN (`+closed+`)`, p.Closed); err != nil {
+			if err := exec(nil, anonymiseEvents+` WHERE case_id IN (`+closed+`)`, p.Closed); err != nil {
 				return err
 			}
-			if err := exec(&n.Cases, `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-				filer_name = '', filer = '', contact = '', last_reply = '' WHERE id IN (`+closed+`)`, p.Closed); err != nil {
+			if err := exec(nil, `DELETE FROM outbox WHERE state IN ('sent', 'failed') AND case_id IN (`+closed+`)`, p.Closed); err != nil {
+				return err
+			}
+			if err := exec(&n.Cases, anonymiseCases+` WHERE id IN (`+closed+`)`, p.Closed); err != nil {
 				return err
 			}
 		}
@@ -59,11 +61,8 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 
 // CasesByNIK implements store.Subjects.
 func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
-	q := `SELECT ` + caseColumns + ` FROM cases WHERE nik = $1 AND nik <> '' ORDER BY id DESC LIMIT $2`
-	if d.keys != nil {
-		q, nik = `SELECT `+caseColumns+` FROM cases WHERE nik_index = $1 AND nik_index <> '' ORDER BY id DESC LIMIT $2`, d.keys.Index(nik)
-	}
-	rows, err := d.pool.Query(ctx, q, nik, limit)
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+nikWhere+` ORDER BY id DESC LIMIT $3`,
+		nik, d.keys.Indexes(nik), limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases by nik: %w", err)
 	}
@@ -89,9 +88,9 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 			args []any
 		}{
 			{`SET LOCAL silakso.purge = 'on'`, nil},
-			{`UPDATE case_events SET note = '' WHERE note <> '' AND case_id = $1`, []any{c.ID}},
-			{`UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-				filer_name = '', filer = '', contact = '', last_reply = '' WHERE id = $1`, []any{c.ID}},
+			{anonymiseEvents + ` WHERE case_id = $1`, []any{c.ID}},
+			{`DELETE FROM outbox WHERE state IN ('sent', 'failed') AND case_id = $1`, []any{c.ID}},
+			{anonymiseCases + ` WHERE id = $1`, []any{c.ID}},
 		} {
 			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 				return err
@@ -104,3 +103,13 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 	}
 	return err
 }
+
+// anonymiseEvents blanks a case's notes and the resident's number where it is the
+// actor (officers' numbers stay: who did what is the office's to account for); it runs
+// before anonymiseCases, which blanks the number it compares with.
+const anonymiseEvents = `UPDATE case_events SET note = '',
+	actor = CASE WHEN actor = (SELECT filer FROM cases WHERE cases.id = case_events.case_id) THEN '' ELSE actor END`
+
+// anonymiseCases blanks a case's personal fields and the number in its intake id.
+const anonymiseCases = `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+	filer_name = '', filer = '', contact = '', last_reply = '', intake_id = 'erased/' || id`

@@ -46,6 +46,8 @@ type Keyring struct {
 	current string
 	aeads   map[string]cipherAEAD
 	index   []byte
+	// indexKeys are the old keys' index keys, for Indexes.
+	indexKeys [][]byte
 }
 
 // cipherAEAD is the part of cipher.AEAD used here.
@@ -75,11 +77,24 @@ func New(current []byte, old ...[]byte) (*Keyring, error) {
 	}
 	// The index key is derived from the current key, apart from the sealing keys: the
 	// same NIK always gives the same index under one key.
-	k.index = make([]byte, 32)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, current, nil, []byte("silakso nik index")), k.index); err != nil {
+	var err error
+	if k.index, err = indexKey(current); err != nil {
 		return nil, err
 	}
+	for _, key := range old {
+		ik, err := indexKey(key)
+		if err != nil {
+			return nil, err
+		}
+		k.indexKeys = append(k.indexKeys, ik)
+	}
 	return k, nil
+}
+
+func indexKey(key []byte) ([]byte, error) {
+	ik := make([]byte, 32)
+	_, err := io.ReadFull(hkdf.New(sha256.New, key, nil, []byte("silakso nik index")), ik)
+	return ik, err
 }
 
 // KeyID names a key without revealing it: the first 8 hex digits of its SHA-256.
@@ -151,14 +166,33 @@ func (k *Keyring) Open(sealed string) (string, error) {
 	return string(plain), nil
 }
 
-// IsSealed reports whether s is a sealed value (and which key sealed it).
+// IsSealed reports whether s is a sealed value (and which key sealed it): the prefix,
+// eight hex digits and a dot, so that a resident's "s1.5 kg beras. habis" is text.
 func IsSealed(s string) (keyID string, ok bool) {
 	rest, ok := strings.CutPrefix(s, prefix)
 	if !ok {
 		return "", false
 	}
 	id, _, found := strings.Cut(rest, ".")
-	return id, found
+	if !found || len(id) != 8 || strings.Trim(id, "0123456789abcdef") != "" {
+		return "", false
+	}
+	return id, true
+}
+
+// Indexes are a NIK's blind index under every key of the keyring, the current key's
+// first: after a change of key, cases not yet re-sealed are still found.
+func (k *Keyring) Indexes(nik string) []string {
+	if nik == "" || k == nil {
+		return nil
+	}
+	out := []string{k.Index(nik)}
+	for _, key := range k.indexKeys {
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(nik))
+		out = append(out, hex.EncodeToString(mac.Sum(nil)))
+	}
+	return out
 }
 
 // Index is the blind index of a NIK: equal NIKs give equal indexes under one keyring,

@@ -298,13 +298,23 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 // CountCasesByNIK implements store.Cases.
 func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
 	var n int
-	q := `SELECT count(*) FROM cases WHERE nik = ? AND nik <> '' AND id <> ?`
-	if d.keys != nil {
-		// Sealed NIKs differ every time: the blind index finds equal ones.
-		q, nik = `SELECT count(*) FROM cases WHERE nik_index = ? AND nik_index <> '' AND id <> ?`, d.keys.Index(nik)
-	}
-	if err := d.db.QueryRowContext(ctx, q, nik, exceptID).Scan(&n); err != nil {
+	where, args := d.nikWhere(nik)
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE `+where+` AND id <> ?`, append(args, exceptID)...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: cases by nik: %w", err)
 	}
 	return n, nil
+}
+
+// nikWhere selects the cases of a NIK: sealed NIKs differ every time they are stored,
+// so they are found by their blind index under every key held (cases not yet re-sealed
+// after a change of key too); a NIK stored before sealing, by itself.
+func (d *DB) nikWhere(nik string) (string, []any) {
+	if nik == "" {
+		return "0", nil
+	}
+	where, args := "nik = ?", []any{nik}
+	for _, ix := range d.keys.Indexes(nik) {
+		where, args = where+" OR nik_index = ?", append(args, ix)
+	}
+	return "(" + where + ")", args
 }

@@ -42,9 +42,9 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 	if !p.Closed.IsZero() {
 		closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < ?
 			AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '')`
-		_ = exec(nil, `UPDATE case_events SET note = '' WHERE note <> '' AND case_id IN (`+closed+`)`, p.Closed.UnixMilli())
-		_ = exec(&n.Cases, `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-			filer_name = '', filer = '', contact = '', last_reply = '' WHERE id IN (`+closed+`)`, p.Closed.UnixMilli())
+		_ = exec(nil, anonymiseEvents+` WHERE case_id IN (`+closed+`)`, p.Closed.UnixMilli())
+		_ = exec(nil, `DELETE FROM outbox WHERE state IN ('sent', 'failed') AND case_id IN (`+closed+`)`, p.Closed.UnixMilli())
+		_ = exec(&n.Cases, anonymiseCases+` WHERE id IN (`+closed+`)`, p.Closed.UnixMilli())
 	}
 	_ = exec(nil, `DELETE FROM maintenance WHERE what = 'purge'`)
 	if err != nil {
@@ -58,11 +58,8 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 
 // CasesByNIK implements store.Subjects.
 func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
-	q := `SELECT ` + caseColumns + ` FROM cases WHERE nik = ? AND nik <> '' ORDER BY id DESC LIMIT ?`
-	if d.keys != nil {
-		q, nik = `SELECT `+caseColumns+` FROM cases WHERE nik_index = ? AND nik_index <> '' ORDER BY id DESC LIMIT ?`, d.keys.Index(nik)
-	}
-	cases, err := queryCases(d.keys, ctx, d.db, q, nik, limit)
+	where, args := d.nikWhere(nik)
+	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: cases by nik: %w", err)
 	}
@@ -91,9 +88,9 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 		args []any
 	}{
 		{`INSERT INTO maintenance (what) VALUES ('purge')`, nil},
-		{`UPDATE case_events SET note = '' WHERE note <> '' AND case_id = ?`, []any{c.ID}},
-		{`UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-			filer_name = '', filer = '', contact = '', last_reply = '' WHERE id = ?`, []any{c.ID}},
+		{anonymiseEvents + ` WHERE case_id = ?`, []any{c.ID}},
+		{`DELETE FROM outbox WHERE state IN ('sent', 'failed') AND case_id = ?`, []any{c.ID}},
+		{anonymiseCases + ` WHERE id = ?`, []any{c.ID}},
 		{`DELETE FROM maintenance WHERE what = 'purge'`, nil},
 	} {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
@@ -102,3 +99,13 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 	}
 	return tx.Commit()
 }
+
+// anonymiseEvents blanks a case's notes and the resident's number where it is the
+// actor (officers' numbers stay: who did what is the office's to account for); it runs
+// before anonymiseCases, which blanks the number it compares with.
+const anonymiseEvents = `UPDATE case_events SET note = '',
+	actor = CASE WHEN actor = (SELECT filer FROM cases WHERE cases.id = case_events.case_id) THEN '' ELSE actor END`
+
+// anonymiseCases blanks a case's personal fields and the number in its intake id.
+const anonymiseCases = `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
+	filer_name = '', filer = '', contact = '', last_reply = '', intake_id = 'erased/' || id`

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,9 +76,12 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 	events, err := s.Events(ctx, closedOld.ID)
 	must(t, err)
 	for _, e := range events {
-		if e.Note != "" {
-			t.Errorf("a note of the anonymised case stays: %+v", e)
+		if e.Note != "" || e.Actor == closedOld.Filer {
+			t.Errorf("a note or the resident's number stays on the anonymised case: %+v", e)
 		}
+	}
+	if strings.Contains(got.IntakeID, closedOld.Filer) {
+		t.Errorf("the intake id keeps the resident's number: %q", got.IntakeID)
 	}
 	if len(events) != 3 || events[0].Kind != "filed" {
 		t.Errorf("the anonymised case lost its history: %+v", events)

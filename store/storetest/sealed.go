@@ -118,6 +118,12 @@ func TestReseal(t *testing.T, open func(t *testing.T) ResealStore) {
 
 	rotated, _ := seal.New(newKey, oldKey)
 	s.SetKeyring(rotated)
+	// Before the re-seal, a NIK is found whichever key, or none, sealed it.
+	for _, nik := range []string{f.NIK, clear.NIK} {
+		if n, err := s.CountCasesByNIK(ctx, nik, 0); err != nil || n != 1 {
+			t.Errorf("NIK %s before the re-seal: %d cases, %v", nik, n, err)
+		}
+	}
 	n, err := s.Reseal(ctx)
 	must(t, err)
 	if n.Cases != 2 || n.Events < 1 || n.Outbox != 1 {

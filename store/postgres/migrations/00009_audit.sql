@@ -24,12 +24,12 @@ $$;
 CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- Re-sealing under a new key (silakso data rekey) may rewrite a note's ciphertext,
-    -- and the retention purge may blank it, and nothing else, in a transaction that
-    -- says so; both commands write an audit line.
+    -- and the retention purge (or an erasure) may blank it and the resident's number as
+    -- actor, and nothing else, in a transaction that says so; each writes an audit line.
     IF TG_OP = 'UPDATE'
-       AND (current_setting('silakso.reseal', true) = 'on'
-            OR (current_setting('silakso.purge', true) = 'on' AND NEW.note = ''))
-       AND NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+       AND ((current_setting('silakso.reseal', true) = 'on' AND NEW.actor = OLD.actor)
+            OR (current_setting('silakso.purge', true) = 'on' AND NEW.note = '' AND (NEW.actor = OLD.actor OR NEW.actor = '')))
+       AND NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.at = OLD.at
        AND NEW.kind = OLD.kind AND NEW.from_status = OLD.from_status AND NEW.to_status = OLD.to_status THEN
         RETURN NEW;
     END IF;
