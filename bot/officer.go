@@ -505,7 +505,10 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
-		if !c.NoNIK {
+		switch {
+		case !c.NoNIK && c.NIK == "":
+			nik = locales.M("officer.nik_erased") // anonymised (erasure, or the archive period)
+		case !c.NoNIK:
 			valid := locales.M("officer.nik_valid")
 			if _, err := dialogs.ParseNIK(c.NIK, nil); err != nil {
 				valid = locales.M("officer.nik_invalid")
