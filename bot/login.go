@@ -63,7 +63,7 @@ func (e *Engine) loggedIn(s *session, channel string, o store.Officer) bool {
 // notLoggedIn is the answer to a command before MASUK, or after the session ended.
 func (e *Engine) notLoggedIn(s *session) locales.Msg {
 	if !s.Officer.Until.IsZero() {
-		s.Officer.Until, s.Officer.Channel = time.Time{}, ""
+		s.Officer.endLogin()
 		return locales.M("officer.session_ended")
 	}
 	return locales.M("officer.login_needed")
@@ -115,7 +115,7 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 		if now.Before(after.LockedUntil) {
 			// Whoever is guessing may be holding a phone that is logged in: the lockout
 			// ends that login too (other instances see it in the registry).
-			s.Officer.Since, s.Officer.Until, s.Officer.Channel = time.Time{}, time.Time{}, ""
+			s.Officer.endLogin()
 			e.log.Warn("officer locked out after wrong PINs", "officer", channels.MaskPhone(o.Phone))
 			until := e.date(locales.Default, "format.date", after.LockedUntil)
 			e.audit(ctx, o.Phone, store.AuditLockout, "", "until "+until)
@@ -137,7 +137,8 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 // logout ends the officer's session (KELUAR).
 func (e *Engine) logout(ctx context.Context, s *session, o store.Officer) []locales.Msg {
 	e.audit(ctx, o.Phone, store.AuditLogout, "", "")
-	s.Officer.Since, s.Officer.Until, s.Officer.Channel, s.Officer.Cursor = time.Time{}, time.Time{}, "", 0
+	s.Officer.endLogin()
+	s.Officer.Cursor = 0
 	return []locales.Msg{locales.M("officer.logged_out")}
 }
 

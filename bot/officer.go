@@ -34,6 +34,11 @@ type officerState struct {
 	ViewsAlerted bool      `json:"views_alerted,omitempty"`
 }
 
+// endLogin closes the officer's login (KELUAR, a lockout, a session that ran out).
+func (st *officerState) endLogin() {
+	st.Since, st.Until, st.Channel = time.Time{}, time.Time{}, ""
+}
+
 const listEnded = -1
 
 // officerCommand is what an officer's message asks for.
@@ -534,7 +539,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		if c.LastReply != "" {
 			reply = locales.M("officer.view_reply", "Text", dialogs.MaskNIKs(c.LastReply))
 		}
-		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
+		if !forHelp(c) {
 			view := locales.M("officer.view_question", "Kind", locales.M("need."+c.Need), "Ticket", c.Ticket, "Status", string(c.Status),
 				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)

@@ -15,6 +15,11 @@ import (
 // question.
 const NeedDataRequest = "data_request"
 
+// forHelp reports whether a case is a request for help, rather than something a
+// resident asked of the office (a question, a data request), which has no desa, NIK or
+// kind of help of its own.
+func forHelp(c store.Case) bool { return c.Need != NeedQuestion && c.Need != NeedDataRequest }
+
 // dataCases is how many of a number's cases DATA and HAPUS look at.
 const dataCases = 5
 
@@ -29,7 +34,7 @@ func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.
 	}
 	var lines locales.List
 	for _, c := range cases {
-		if c.Need == NeedQuestion || c.Need == NeedDataRequest {
+		if !forHelp(c) {
 			lines = append(lines, locales.M("privacy.data_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need),
 				"Status", locales.M("status.label."+string(c.Status))))
 			continue

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -59,11 +58,7 @@ func runAudit(ctx context.Context, env func(string) string, args []string, _ io.
 			f.Actor = p
 		}
 	}
-	cfg, err := loadConfig(env, slog.LevelWarn)
-	if err != nil {
-		return err
-	}
-	db, err := openCases(ctx, cfg)
+	_, db, err := openOperatorDB(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -38,11 +37,7 @@ func runData(ctx context.Context, env func(string) string, args []string, _ io.R
 	if verb != "rekey" && verb != "export" && verb != "erase" {
 		return usageError{fmt.Errorf("unknown data command %q\n%s", verb, dataUsage)}
 	}
-	cfg, err := loadConfig(env, slog.LevelWarn)
-	if err != nil {
-		return err
-	}
-	db, err := openCases(ctx, cfg)
+	cfg, db, err := openOperatorDB(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,11 +56,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 		}
 		pinHash = h
 	}
-	cfg, err := loadConfig(env, slog.LevelWarn)
-	if err != nil {
-		return err
-	}
-	db, err := openCases(ctx, cfg)
+	_, db, err := openOperatorDB(ctx, env)
 	if err != nil {
 		return err
 	}

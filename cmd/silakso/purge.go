@@ -82,11 +82,7 @@ func purge(ctx context.Context, db database, r retention, actor string) (store.P
 
 // runPurge applies the retention policy now (silakso serve does it every day).
 func runPurge(ctx context.Context, env func(string) string, _ []string, _ io.Reader, stdout, _ io.Writer) error {
-	cfg, err := loadConfig(env, slog.LevelWarn)
-	if err != nil {
-		return err
-	}
-	db, err := openCases(ctx, cfg)
+	cfg, db, err := openOperatorDB(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,17 @@ type database interface {
 	Ping(ctx context.Context) error
 }
 
+// openOperatorDB reads the configuration (logging only warnings: the terminal is the
+// operator's) and opens the case database, for the operators' commands.
+func openOperatorDB(ctx context.Context, env func(string) string) (config, database, error) {
+	cfg, err := loadConfig(env, slog.LevelWarn)
+	if err != nil {
+		return cfg, nil, err
+	}
+	db, err := openCases(ctx, cfg)
+	return cfg, db, err
+}
+
 // openCases opens the case database named by the configuration, applying migrations.
 func openCases(ctx context.Context, c config) (database, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
