@@ -20,11 +20,18 @@ type CaseUpdate struct {
 	Events []Event
 	// Messages are queued for delivery in the same transaction.
 	Messages []OutboxMessage
+	// AskSurvey records that the satisfaction question goes out with this change;
+	// SurveyScore (1-4) and SurveyComment record the resident's answer to an open
+	// survey (a second score, or a second comment, is ignored).
+	AskSurvey     bool
+	SurveyScore   int
+	SurveyComment string
 }
 
 // Apply returns c with the update made at at (already at the engine's time precision).
 // Events and messages are written apart. Views and internal notes are audit events,
-// not news for the resident: the "last update" they see moves only when the case does.
+// not news for the resident: the "last update" they see moves only when the case does;
+// nor is a survey answer.
 func (u CaseUpdate) Apply(c Case, at time.Time) Case {
 	if u.Status != "" {
 		c.Status = u.Status
@@ -41,6 +48,8 @@ func (u CaseUpdate) Apply(c Case, at time.Time) Case {
 	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
 		c.UpdatedAt = at
 	}
+	c.Service = c.Service.mark(u, at)
+	c.Survey = c.Survey.mark(u, at)
 	return c
 }
 

@@ -16,12 +16,14 @@ type PurgePolicy struct {
 	// or failed (their text is gone already), last changed before it, are deleted.
 	Messages time.Time
 	// Forwarded: residents' words added to a case after filing (resident_message
-	// events) before it are blanked; the event stays.
+	// events, survey comments) before it are blanked; the event and the score stay.
 	Forwarded time.Time
 	// Closed: cases closed (selesai or ditolak) and last changed before it are
 	// anonymised: name, NIK, address, description, the filer's name and number, the
-	// contact, the last reply and every note of theirs are blanked; the case row, its
-	// ticket, desa, kind of help, statuses and history stay, for the office's figures.
+	// contact, the last reply, the survey comment and every note of theirs are blanked;
+	// the case row, its
+	// ticket, desa, kind of help, statuses, service times, score and history stay, for
+	// the office's figures.
 	Closed time.Time
 }
 

@@ -170,12 +170,16 @@ type Case struct {
 	LastReplyAt time.Time
 	// EscalatedAt is when an untaken case was escalated to supervisors (zero if not).
 	EscalatedAt time.Time
+	// Service holds the service-time marks, Survey the resident's satisfaction answer.
+	Service Service
+	Survey  Survey
 }
 
 // Open reports whether officers still work on the case.
-func (c Case) Open() bool {
-	return c.Status == StatusNew || c.Status == StatusInProcess || c.Status == StatusReferred
-}
+func (c Case) Open() bool { return c.Status.Open() }
+
+// Open reports whether officers still work on a case with status s.
+func (s Status) Open() bool { return s == StatusNew || s == StatusInProcess || s == StatusReferred }
 
 // Event is one line of a case's audit trail.
 type Event struct {

@@ -14,28 +14,24 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at,
+	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment`
 
 func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 	var c store.Case
-	var replied, escalated, noticed *time.Time
+	var replied, escalated, noticed, acted, responded, closed, asked, reminded, answered *time.Time
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed,
+		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
 	c.FiledAt, c.UpdatedAt = c.FiledAt.UTC(), c.UpdatedAt.UTC()
-	if replied != nil {
-		c.LastReplyAt = replied.UTC()
-	}
-	if escalated != nil {
-		c.EscalatedAt = escalated.UTC()
-	}
-	if noticed != nil {
-		c.NoticeAt = noticed.UTC()
-	}
+	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = utc(replied), utc(escalated), utc(noticed)
+	c.Service = store.Service{ActedAt: utc(acted), RespondedAt: utc(responded), ClosedAt: utc(closed)}
+	c.Survey.AskedAt, c.Survey.RemindedAt, c.Survey.AnsweredAt = utc(asked), utc(reminded), utc(answered)
 	if err != nil {
 		return c, err
 	}
@@ -44,7 +40,7 @@ func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 
 // openCase opens a case's sealed fields in place.
 func openCase(k *seal.Keyring, c *store.Case) error {
-	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply); err != nil {
+	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply, &c.Survey.Comment); err != nil {
 		return fmt.Errorf("case %s: %w", c.Ticket, err)
 	}
 	return nil
@@ -188,13 +184,13 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 			return err
 		}
 		c = u.Apply(c, at.UTC().Truncate(time.Microsecond))
-		var replied *time.Time
-		if !c.LastReplyAt.IsZero() {
-			replied = &c.LastReplyAt
-		}
+		sv, sr := c.Service, c.Survey
 		if _, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
-			last_reply_at = $5, updated_at = $6 WHERE id = $7`,
-			c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), replied, c.UpdatedAt, c.ID); err != nil {
+			last_reply_at = $5, updated_at = $6, acted_at = $7, responded_at = $8, closed_at = $9,
+			survey_asked_at = $10, survey_score = $11, survey_answered_at = $12, survey_comment = $13 WHERE id = $14`,
+			c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), nullTime(c.LastReplyAt), c.UpdatedAt,
+			nullTime(sv.ActedAt), nullTime(sv.RespondedAt), nullTime(sv.ClosedAt),
+			nullTime(sr.AskedAt), sr.Score, nullTime(sr.AnsweredAt), d.keys.Seal(sr.Comment), c.ID); err != nil {
 			return err
 		}
 		if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
@@ -296,6 +292,14 @@ func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (i
 // (cases not yet re-sealed after a change of key too); a NIK stored before sealing, by
 // itself.
 const nikWhere = `($1 <> '' AND (nik = $1 OR nik_index = ANY($2::text[])))`
+
+// utc reads a nullable time column (NULL: the zero time).
+func utc(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
 
 // nullTime stores the zero time as NULL ("never").
 func nullTime(t time.Time) *time.Time {

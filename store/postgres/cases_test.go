@@ -116,3 +116,7 @@ func TestPurge(t *testing.T) {
 func TestSubjects(t *testing.T) {
 	storetest.TestSubjects(t, func(t *testing.T) storetest.SubjectStore { return open(t) })
 }
+
+func TestReports(t *testing.T) {
+	storetest.TestReports(t, func(t *testing.T) storetest.ReportDB { return open(t) })
+}

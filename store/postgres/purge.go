@@ -37,6 +37,9 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 			if err := exec(&n.Forwarded, `UPDATE case_events SET note = '' WHERE kind = 'resident_message' AND note <> '' AND at < $1`, p.Forwarded); err != nil {
 				return err
 			}
+			if err := exec(&n.Forwarded, `UPDATE cases SET survey_comment = '' WHERE survey_comment <> '' AND survey_answered_at < $1`, p.Forwarded); err != nil {
+				return err
+			}
 		}
 		if !p.Closed.IsZero() {
 			closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < $1
@@ -112,4 +115,4 @@ const anonymiseEvents = `UPDATE case_events SET note = '',
 
 // anonymiseCases blanks a case's personal fields and the number in its intake id.
 const anonymiseCases = `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-	filer_name = '', filer = '', contact = '', last_reply = '', intake_id = 'erased/' || id`
+	filer_name = '', filer = '', contact = '', last_reply = '', survey_comment = '', intake_id = 'erased/' || id`

@@ -14,7 +14,8 @@ import (
 
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
-	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at`
+	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at,
+	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -35,16 +36,19 @@ func toMillis(t time.Time) int64 {
 
 func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
 	var c store.Case
-	var filed, updated, replied, escalated, noticed int64
+	var filed, updated, replied, escalated, noticed, acted, responded, closed, asked, reminded, answered int64
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &filed, &updated,
-		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed)
+		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed,
+		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
 	c.FiledAt, c.UpdatedAt = time.UnixMilli(filed).UTC(), time.UnixMilli(updated).UTC()
 	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = millis(replied), millis(escalated), millis(noticed)
+	c.Service = store.Service{ActedAt: millis(acted), RespondedAt: millis(responded), ClosedAt: millis(closed)}
+	c.Survey.AskedAt, c.Survey.RemindedAt, c.Survey.AnsweredAt = millis(asked), millis(reminded), millis(answered)
 	if err != nil {
 		return c, err
 	}
@@ -53,7 +57,7 @@ func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
 
 // openCase opens a case's sealed fields in place.
 func openCase(k *seal.Keyring, c *store.Case) error {
-	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply); err != nil {
+	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply, &c.Survey.Comment); err != nil {
 		return fmt.Errorf("case %s: %w", c.Ticket, err)
 	}
 	return nil
@@ -207,9 +211,13 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 		return c, err
 	}
 	c = u.Apply(c, at.UTC().Truncate(time.Millisecond))
+	sv, sr := c.Service, c.Survey
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
-		last_reply_at = ?, updated_at = ? WHERE id = ?`,
-		c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(), c.ID); err != nil {
+		last_reply_at = ?, updated_at = ?, acted_at = ?, responded_at = ?, closed_at = ?,
+		survey_asked_at = ?, survey_score = ?, survey_answered_at = ?, survey_comment = ? WHERE id = ?`,
+		c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(),
+		toMillis(sv.ActedAt), toMillis(sv.RespondedAt), toMillis(sv.ClosedAt),
+		toMillis(sr.AskedAt), sr.Score, toMillis(sr.AnsweredAt), d.keys.Seal(sr.Comment), c.ID); err != nil {
 		return c, fmt.Errorf("sqlite: update case: %w", err)
 	}
 	if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {

@@ -22,8 +22,8 @@ func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO maintenance (what) VALUES ('reseal')`); err != nil {
 		return n, fmt.Errorf("sqlite: reseal: %w", err)
 	}
-	if n.Cases, err = d.resealRows(ctx, tx, `SELECT id, name, nik, address, description, filer_name, last_reply FROM cases`,
-		`UPDATE cases SET name = ?, nik = ?, address = ?, description = ?, filer_name = ?, last_reply = ?, nik_index = ? WHERE id = ?`, true); err != nil {
+	if n.Cases, err = d.resealRows(ctx, tx, `SELECT id, name, nik, address, description, filer_name, last_reply, survey_comment FROM cases`,
+		`UPDATE cases SET name = ?, nik = ?, address = ?, description = ?, filer_name = ?, last_reply = ?, survey_comment = ?, nik_index = ? WHERE id = ?`, true); err != nil {
 		return n, err
 	}
 	if n.Events, err = d.resealRows(ctx, tx, `SELECT id, note FROM case_events WHERE note <> ''`,

@@ -320,7 +320,7 @@ func begin(t *testing.T, s store.Sessions, sender, id string) store.Turn {
 	return turn
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// The report's selection: $1 from, $2 to; forHelp or its opposite is added.
+var (
+	inPeriod   = `filed_at >= $1 AND filed_at < $2`
+	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
+	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
+	openStatus = `status IN (` + store.SQLList(store.OpenStatuses) + `)`
+)
+
+// lateSQL: the first response came more than $4 seconds after filing, or has not come
+// by $3 (now).
+const lateSQL = `EXTRACT(EPOCH FROM COALESCE(responded_at, $3) - filed_at) > $4`
+
+// tallyKeys are the grouping expressions of each breakdown: key, name, group. $5 is
+// the zone's offset in seconds.
+var tallyKeys = map[store.Breakdown]string{
+	store.ByMonth:     `to_char(filed_at AT TIME ZONE 'UTC' + make_interval(secs => $5), 'YYYY-MM'), '', ''`,
+	store.ByKecamatan: `kecamatan, '', ''`,
+	store.ByDesa:      `desa_code, desa, kecamatan`,
+	store.ByNeed:      `need, '', ''`,
+	store.ByChannel:   `channel, '', ''`,
+	store.ByRelation:  `relation, '', ''`,
+	store.ByStatus:    `status, '', ''`,
+	store.ByOfficer:   `assigned_to, '', ''`,
+	store.ByOther:     `need, '', ''`,
+}
+
+// Tally implements store.Reports.
+func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) ([]store.Tally, error) {
+	keys, ok := tallyKeys[by]
+	if !ok {
+		return nil, fmt.Errorf("postgres: tally: unknown breakdown %q", by)
+	}
+	scope, order, args := forHelp, `4 DESC, 1`, reportArgs(q)
+	switch by {
+	case store.ByOther:
+		scope = notForHelp
+	case store.ByMonth:
+		order = `1`
+	}
+	if by != store.ByMonth {
+		args = args[:4] // the zone's offset only groups months
+	}
+	rows, err := d.pool.Query(ctx, `SELECT `+keys+`, count(*),
+		count(*) FILTER (WHERE `+openStatus+`),
+		count(*) FILTER (WHERE status = '`+string(store.StatusDone)+`'),
+		count(*) FILTER (WHERE status = '`+string(store.StatusRejected)+`'),
+		count(*) FILTER (WHERE `+lateSQL+`)
+		FROM cases WHERE `+inPeriod+` AND `+scope+`
+		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tally: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Tally, error) {
+		var t store.Tally
+		err := r.Scan(&t.Key, &t.Name, &t.Group, &t.Cases, &t.Open, &t.Done, &t.Rejected, &t.Late)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tally: %w", err)
+	}
+	return out, nil
+}
+
+// reportArgs are $1 to $5 of every report query.
+func reportArgs(q store.ReportQuery) []any {
+	zone := q.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	_, offset := q.From.In(zone).Zone()
+	return []any{q.From, q.To, q.Now, q.LateAfter.Seconds(), offset}
+}
+
+// spreadSQL computes count, median and 90th percentile (nearest rank: the value at
+// rank ceil(n·p)) of a duration in seconds over the period's requests for help that
+// have it. The same definition is written for SQLite, which has no percentile
+// function.
+func spreadSQL(end string) string {
+	return `WITH x AS (
+		SELECT EXTRACT(EPOCH FROM ` + end + ` - filed_at)::float8 AS d FROM cases
+		WHERE ` + inPeriod + ` AND ` + forHelp + ` AND ` + end + ` IS NOT NULL
+	), r AS (
+		SELECT d, row_number() OVER (ORDER BY d) AS rn, count(*) OVER () AS n FROM x
+	)
+	SELECT COALESCE(max(n), 0),
+		COALESCE(min(d) FILTER (WHERE rn = (n * 50 + 99) / 100), 0),
+		COALESCE(min(d) FILTER (WHERE rn = (n * 90 + 99) / 100), 0)
+	FROM r`
+}
+
+// ServiceTimes implements store.Reports.
+func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.ServiceTimes, error) {
+	var st store.ServiceTimes
+	for _, m := range []struct {
+		col string
+		out *store.Spread
+	}{{"acted_at", &st.ToAction}, {"responded_at", &st.ToResponse}, {"closed_at", &st.ToClosure}} {
+		var median, p90 float64
+		if err := d.pool.QueryRow(ctx, spreadSQL(m.col), q.From, q.To).Scan(&m.out.N, &median, &p90); err != nil {
+			return store.ServiceTimes{}, fmt.Errorf("postgres: service times: %w", err)
+		}
+		m.out.Median, m.out.P90 = seconds(median), seconds(p90)
+	}
+	return st, nil
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Millisecond) }
+
+// SurveyTally implements store.Reports.
+func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error) {
+	var t store.SurveyTally
+	err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE survey_score > 0),
+		count(*) FILTER (WHERE survey_score = 1), count(*) FILTER (WHERE survey_score = 2),
+		count(*) FILTER (WHERE survey_score = 3), count(*) FILTER (WHERE survey_score = 4)
+		FROM cases WHERE survey_asked_at >= $1 AND survey_asked_at < $2`, q.From, q.To).
+		Scan(&t.Asked, &t.Answered, &t.Scores[0], &t.Scores[1], &t.Scores[2], &t.Scores[3])
+	if err != nil {
+		return t, fmt.Errorf("postgres: survey tally: %w", err)
+	}
+	return t, nil
+}
+
+// EachCase implements store.Reports.
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) error {
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`, q.From, q.To)
+	if err != nil {
+		return fmt.Errorf("postgres: report cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCase(d.keys, rows)
+		if err != nil {
+			return fmt.Errorf("postgres: report cases: %w", err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: report cases: %w", err)
+	}
+	return nil
+}
+
+// LateCases implements store.Reports.
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+	if kecamatan != nil && len(kecamatan) == 0 {
+		return nil, 0, nil
+	}
+	where := `WHERE ` + openStatus + ` AND responded_at IS NULL AND filed_at < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))`
+	var n int
+	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases `+where, filedBefore, kecamatan).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+	}
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases `+where+` ORDER BY filed_at, id LIMIT $3`, filedBefore, kecamatan, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+	}
+	cases, err := collectCases(d.keys, rows)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+	}
+	return cases, n, nil
+}
+
+// SurveyToAnswer implements store.Reports.
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE filer = $1 AND survey_score = 0 AND survey_asked_at IS NOT NULL
+			AND GREATEST(survey_asked_at, survey_reminded_at) > $2
+		ORDER BY id DESC LIMIT 1`, filer, since))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("postgres: survey to answer: %w", err)
+	}
+	return c, err
+}
+
+// RemindSurveys implements store.Reports. Instances may run it at the same time: SKIP
+// LOCKED and the reminded mark make each reminder go once.
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+	n := 0
+	for {
+		reminded := false
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
+				WHERE survey_score = 0 AND survey_reminded_at IS NULL AND survey_asked_at < $1 AND survey_asked_at >= $2
+				ORDER BY survey_asked_at LIMIT 1 FOR UPDATE SKIP LOCKED`, askedBefore, notBefore))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE cases SET survey_reminded_at = $1 WHERE id = $2`, now, c.ID); err != nil {
+				return err
+			}
+			reminded = true
+			return enqueue(d.keys, ctx, tx, notify(c), now)
+		})
+		if err != nil {
+			return n, fmt.Errorf("postgres: remind surveys: %w", err)
+		}
+		if !reminded {
+			return n, nil
+		}
+		n++
+	}
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// ReportQuery says which cases a report covers: requests for help filed in
+// [From, To), months counted in Zone, and late meaning a first response after
+// LateAfter (or none yet at Now).
+type ReportQuery struct {
+	From, To  time.Time
+	Zone      *time.Location
+	LateAfter time.Duration
+	Now       time.Time
+}
+
+// Breakdown names what a Tally groups cases by.
+type Breakdown string
+
+// Breakdowns. All but ByOther count requests for help only; ByOther counts the cases
+// that are not (questions, data requests) by kind.
+const (
+	ByMonth     Breakdown = "month"     // Key "2026-10", in the query's zone
+	ByKecamatan Breakdown = "kecamatan" // Key the kecamatan
+	ByDesa      Breakdown = "desa"      // Key the Kemendagri code, Name the desa, Group its kecamatan
+	ByNeed      Breakdown = "need"      // Key the kind of help (catalog key need.<Key>)
+	ByChannel   Breakdown = "channel"
+	ByRelation  Breakdown = "relation" // who the help is for (catalog key relation.<Key>)
+	ByStatus    Breakdown = "status"
+	ByOfficer   Breakdown = "officer" // Key the officer's number, "" for cases nobody took
+	ByOther     Breakdown = "other"
+)
+
+// Breakdowns lists every breakdown a Reports store answers, in report order.
+var Breakdowns = []Breakdown{ByMonth, ByKecamatan, ByDesa, ByNeed, ByChannel, ByRelation, ByStatus, ByOfficer, ByOther}
+
+// Tally is one line of a breakdown.
+type Tally struct {
+	Key   string
+	Name  string
+	Group string
+	// Cases is how many; Open, Done and Rejected split them by status now; Late counts
+	// those whose first response came after LateAfter (or has not come).
+	Cases, Open, Done, Rejected, Late int
+}
+
+// Spread is a service time over cases: how many have it, its median and its 90th
+// percentile (nearest rank: the value below which at least half, or 90 %, lie).
+type Spread struct {
+	N           int
+	Median, P90 time.Duration
+}
+
+// ServiceTimes are the spreads of the time from filing to the first officer action,
+// to the first response to the resident, and to closure.
+type ServiceTimes struct {
+	ToAction, ToResponse, ToClosure Spread
+}
+
+// SurveyTally counts the satisfaction surveys asked in the period (whenever the case
+// was filed): how many were asked, how many answered, and how many gave each score
+// (Scores[0] is score 1).
+type SurveyTally struct {
+	Asked, Answered int
+	Scores          [ScoreMax]int
+}
+
+// Reports answers the office's figures with queries over the case table, never by
+// loading every case.
+type Reports interface {
+	Tally(ctx context.Context, q ReportQuery, by Breakdown) ([]Tally, error)
+	ServiceTimes(ctx context.Context, q ReportQuery) (ServiceTimes, error)
+	SurveyTally(ctx context.Context, q ReportQuery) (SurveyTally, error)
+	// EachCase calls fn with every request for help of the period, oldest first,
+	// streamed (a report's sheet of cases).
+	EachCase(ctx context.Context, q ReportQuery, fn func(Case) error) error
+	// LateCases lists open cases nobody has answered yet that were filed before
+	// filedBefore, oldest first, in the given kecamatan (nil: all), with their number.
+	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]Case, int, error)
+	// SurveyToAnswer is the filer's latest case whose survey is open and was last
+	// asked after since; ErrNotFound if none.
+	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (Case, error)
+	// RemindSurveys marks, once, every open survey asked before askedBefore and not
+	// before notBefore (older ones have lapsed), and queues the messages notify returns for each
+	// case. It returns how many were reminded.
+	RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(Case) []OutboxMessage) (int, error)
+}

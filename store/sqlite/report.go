@@ -1,0 +1,243 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dinsospmd-bateng/silakso/store"
+)
+
+// The report's selection: ? from, ? to (unix milliseconds); forHelp or its opposite is
+// added.
+var (
+	inPeriod   = `filed_at >= ? AND filed_at < ?`
+	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
+	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
+	openStatus = `status IN (` + store.SQLList(store.OpenStatuses) + `)`
+)
+
+// lateSQL: the first response came more than ? ms after filing, or has not come by ?
+// (now); its arguments are now, then the limit.
+const lateSQL = `(CASE WHEN responded_at = 0 THEN ? ELSE responded_at END) - filed_at > ?`
+
+// tallyKeys are the grouping expressions of each breakdown: key, name, group. The
+// month's takes the zone's offset in seconds.
+var tallyKeys = map[store.Breakdown]string{
+	store.ByMonth:     `strftime('%Y-%m', filed_at / 1000 + ?, 'unixepoch'), '', ''`,
+	store.ByKecamatan: `kecamatan, '', ''`,
+	store.ByDesa:      `desa_code, desa, kecamatan`,
+	store.ByNeed:      `need, '', ''`,
+	store.ByChannel:   `channel, '', ''`,
+	store.ByRelation:  `relation, '', ''`,
+	store.ByStatus:    `status, '', ''`,
+	store.ByOfficer:   `assigned_to, '', ''`,
+	store.ByOther:     `need, '', ''`,
+}
+
+func count(cond string) string { return `sum(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END)` }
+
+// Tally implements store.Reports.
+func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) ([]store.Tally, error) {
+	keys, ok := tallyKeys[by]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: tally: unknown breakdown %q", by)
+	}
+	scope, order := forHelp, `4 DESC, 1`
+	var args []any
+	switch by {
+	case store.ByOther:
+		scope = notForHelp
+	case store.ByMonth:
+		order = `1`
+		zone := q.Zone
+		if zone == nil {
+			zone = time.UTC
+		}
+		_, offset := q.From.In(zone).Zone()
+		args = append(args, offset)
+	}
+	args = append(args, q.Now.UnixMilli(), q.LateAfter.Milliseconds(), q.From.UnixMilli(), q.To.UnixMilli())
+	rows, err := d.db.QueryContext(ctx, `SELECT `+keys+`, count(*),
+		`+count(openStatus)+`,
+		`+count(`status = '`+string(store.StatusDone)+`'`)+`,
+		`+count(`status = '`+string(store.StatusRejected)+`'`)+`,
+		`+count(lateSQL)+`
+		FROM cases WHERE `+inPeriod+` AND `+scope+`
+		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tally: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Tally
+	for rows.Next() {
+		var t store.Tally
+		if err := rows.Scan(&t.Key, &t.Name, &t.Group, &t.Cases, &t.Open, &t.Done, &t.Rejected, &t.Late); err != nil {
+			return nil, fmt.Errorf("sqlite: tally: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: tally: %w", err)
+	}
+	return out, nil
+}
+
+// spreadSQL computes count, median and 90th percentile (nearest rank: the value at
+// rank ceil(n·p)) of a duration in milliseconds over the period's requests for help
+// that have it, as store/postgres does with the same definition.
+func spreadSQL(end string) string {
+	return `WITH x AS (
+		SELECT ` + end + ` - filed_at AS d FROM cases
+		WHERE ` + inPeriod + ` AND ` + forHelp + ` AND ` + end + ` > 0
+	), r AS (
+		SELECT d, row_number() OVER (ORDER BY d) AS rn, count(*) OVER () AS n FROM x
+	)
+	SELECT COALESCE(max(n), 0),
+		COALESCE(min(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END), 0),
+		COALESCE(min(CASE WHEN rn = (n * 90 + 99) / 100 THEN d END), 0)
+	FROM r`
+}
+
+// ServiceTimes implements store.Reports.
+func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.ServiceTimes, error) {
+	var st store.ServiceTimes
+	for _, m := range []struct {
+		col string
+		out *store.Spread
+	}{{"acted_at", &st.ToAction}, {"responded_at", &st.ToResponse}, {"closed_at", &st.ToClosure}} {
+		var median, p90 int64
+		if err := d.db.QueryRowContext(ctx, spreadSQL(m.col), q.From.UnixMilli(), q.To.UnixMilli()).Scan(&m.out.N, &median, &p90); err != nil {
+			return store.ServiceTimes{}, fmt.Errorf("sqlite: service times: %w", err)
+		}
+		m.out.Median, m.out.P90 = time.Duration(median)*time.Millisecond, time.Duration(p90)*time.Millisecond
+	}
+	return st, nil
+}
+
+// SurveyTally implements store.Reports.
+func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error) {
+	var t store.SurveyTally
+	cols := []string{`count(*)`, count(`survey_score > 0`)}
+	for s := store.ScoreMin; s <= store.ScoreMax; s++ {
+		cols = append(cols, count(fmt.Sprintf(`survey_score = %d`, s)))
+	}
+	var asked, answered, s1, s2, s3, s4 *int
+	err := d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
+		FROM cases WHERE survey_asked_at >= ? AND survey_asked_at < ? AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
+		Scan(&asked, &answered, &s1, &s2, &s3, &s4)
+	if err != nil {
+		return t, fmt.Errorf("sqlite: survey tally: %w", err)
+	}
+	for i, v := range []*int{asked, answered, s1, s2, s3, s4} {
+		if v == nil {
+			continue // sum() over no rows is NULL
+		}
+		switch i {
+		case 0:
+			t.Asked = *v
+		case 1:
+			t.Answered = *v
+		default:
+			t.Scores[i-2] = *v
+		}
+	}
+	return t, nil
+}
+
+// EachCase implements store.Reports. fn must not use the database: SQLite's one
+// connection is reading the cases.
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`,
+		q.From.UnixMilli(), q.To.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: report cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCase(d.keys, rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: report cases: %w", err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: report cases: %w", err)
+	}
+	return nil
+}
+
+// LateCases implements store.Reports.
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+	if kecamatan != nil && len(kecamatan) == 0 {
+		return nil, 0, nil
+	}
+	where := `WHERE ` + openStatus + ` AND responded_at = 0 AND filed_at < ?`
+	args := []any{filedBefore.UnixMilli()}
+	if kecamatan != nil {
+		where += ` AND kecamatan IN (?` + strings.Repeat(`, ?`, len(kecamatan)-1) + `)`
+		for _, k := range kecamatan {
+			args = append(args, k)
+		}
+	}
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases `+where, args...).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: late cases: %w", err)
+	}
+	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases `+where+` ORDER BY filed_at, id LIMIT ?`,
+		append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: late cases: %w", err)
+	}
+	return cases, n, nil
+}
+
+// SurveyToAnswer implements store.Reports.
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE filer = ? AND survey_score = 0 AND survey_asked_at > 0
+			AND max(survey_asked_at, survey_reminded_at) > ?
+		ORDER BY id DESC LIMIT 1`, filer, since.UnixMilli()))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("sqlite: survey to answer: %w", err)
+	}
+	return c, err
+}
+
+// RemindSurveys implements store.Reports.
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases
+		WHERE survey_score = 0 AND survey_reminded_at = 0 AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?
+		ORDER BY survey_asked_at`, askedBefore.UnixMilli(), notBefore.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: remind surveys: %w", err)
+	}
+	n := 0
+	for _, c := range due {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return n, fmt.Errorf("sqlite: remind surveys: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0
+			AND survey_score = 0`, now.UnixMilli(), c.ID)
+		if err == nil {
+			if rows, _ := res.RowsAffected(); rows == 1 {
+				if err = enqueue(d.keys, ctx, tx, notify(c), now); err == nil {
+					n++
+				}
+			}
+		}
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			tx.Rollback()
+			return n, fmt.Errorf("sqlite: remind surveys: %w", err)
+		}
+	}
+	return n, nil
+}
