@@ -117,7 +117,9 @@ func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.Servi
 	return st, nil
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Millisecond) }
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
+}
 
 // SurveyTally implements store.Reports.
 func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error) {
