@@ -37,6 +37,9 @@ type config struct {
 	SendRate float64
 	// EscalateAfter is how long a new case may wait untaken before supervisors hear.
 	EscalateAfter time.Duration
+	// LateAfter is how long a resident may wait for the first response before the
+	// case counts as late (TELAT, silakso report).
+	LateAfter time.Duration
 	// OfficerSession is how long an officer's MASUK lasts; OfficerLock how long five
 	// wrong PINs lock them out.
 	OfficerSession, OfficerLock time.Duration
@@ -131,6 +134,12 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		}
 	} else {
 		c.EscalateAfter = 24 * time.Hour
+	}
+	c.LateAfter = 72 * time.Hour // first response within 3 days, as public complaint channels promise
+	if v := env("SILAKSO_LATE_AFTER"); v != "" {
+		if c.LateAfter, err = parseDays(v); err != nil || c.LateAfter <= 0 {
+			return c, fmt.Errorf("SILAKSO_LATE_AFTER=%q: use a duration such as 3d or 72h", v)
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -354,4 +363,16 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// parseDays reads a duration in days ("90d") or as Go writes one ("36h").
+func parseDays(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 36500 {
+			return 0, fmt.Errorf("%q: not a number of days", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }

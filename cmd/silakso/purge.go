@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,16 +35,10 @@ func readRetention(env func(string) string) (retention, error) {
 		case v == "":
 		case v == "off":
 			*d.to = 0
-		case strings.HasSuffix(v, "d"):
-			n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-			if err != nil || n < 1 || n > 36500 {
-				return r, fmt.Errorf("%s=%q: use days such as 90d (at most 36500d), or off", d.name, v)
-			}
-			*d.to = time.Duration(n) * 24 * time.Hour
 		default:
-			t, err := time.ParseDuration(v)
+			t, err := parseDays(v)
 			if err != nil || t < time.Hour || t > 36500*24*time.Hour {
-				return r, fmt.Errorf("%s=%q: use days such as 90d, or off", d.name, v)
+				return r, fmt.Errorf("%s=%q: use days such as 90d (at most 36500d), or off", d.name, v)
 			}
 			*d.to = t
 		}

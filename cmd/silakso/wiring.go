@@ -36,6 +36,7 @@ type database interface {
 	store.Resealer
 	store.Purger
 	store.Subjects
+	store.Reports
 	Ping(ctx context.Context) error
 }
 
