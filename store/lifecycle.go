@@ -94,6 +94,9 @@ type Officer struct {
 	// SessionsAfter: logins made before it have ended (a new PIN, a lockout, a
 	// disable), so that a taken-over phone loses access at once.
 	SessionsAfter time.Time
+	// MonthlySummary: the officer (a supervisor or admin) asked for the month's figures
+	// on their channel on the first of each month.
+	MonthlySummary bool
 }
 
 // Oversees reports whether the officer sees every kecamatan and may move cases between
@@ -137,6 +140,8 @@ type Officers interface {
 	PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (Officer, error)
 	// PINPassed clears the count of tries and of lockouts.
 	PINPassed(ctx context.Context, phone string) error
+	// SetMonthlySummary switches the monthly summary on or off; ErrNotFound if unknown.
+	SetMonthlySummary(ctx context.Context, phone string, on bool) error
 }
 
 // Outbox message states.

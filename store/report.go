@@ -82,7 +82,12 @@ type Reports interface {
 	// asked after since; ErrNotFound if none.
 	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (Case, error)
 	// RemindSurveys marks, once, every open survey asked before askedBefore and not
-	// before notBefore (older ones have lapsed), and queues the messages notify returns for each
+	// before notBefore (older ones have lapsed), of a resident who did not opt out and
+	// was not erased, and queues the messages notify returns for each
 	// case. It returns how many were reminded.
 	RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(Case) []OutboxMessage) (int, error)
+	// EnqueueOnce queues msgs unless a job of that name ran before, in one transaction
+	// with the mark that it ran, so that of instances running it together one sends
+	// and the others learn it was done (false).
+	EnqueueOnce(ctx context.Context, job string, msgs []OutboxMessage, at time.Time) (bool, error)
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts, monthly_summary`
 
 func scanOfficer(row pgx.Row) (store.Officer, error) {
 	var o store.Officer
 	var kec string
 	var locked, after *time.Time
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts)
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts, &o.MonthlySummary)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -37,9 +37,9 @@ func scanOfficer(row pgx.Row) (store.Officer, error) {
 
 // AddOfficer implements store.Officers.
 func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
-	tag, err := d.pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone) DO NOTHING`,
-		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt, o.PINHash)
+	tag, err := d.pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash, monthly_summary)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (phone) DO NOTHING`,
+		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt, o.PINHash, o.MonthlySummary)
 	if err != nil {
 		return fmt.Errorf("postgres: add officer: %w", err)
 	}
@@ -129,6 +129,18 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 func (d *DB) PINPassed(ctx context.Context, phone string) error {
 	if _, err := d.pool.Exec(ctx, `UPDATE officers SET failed_pins = 0, lockouts = 0 WHERE phone = $1 AND (failed_pins <> 0 OR lockouts <> 0)`, phone); err != nil {
 		return fmt.Errorf("postgres: officer pin: %w", err)
+	}
+	return nil
+}
+
+// SetMonthlySummary implements store.Officers.
+func (d *DB) SetMonthlySummary(ctx context.Context, phone string, on bool) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE officers SET monthly_summary = $1 WHERE phone = $2`, on, phone)
+	if err != nil {
+		return fmt.Errorf("postgres: officer: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }

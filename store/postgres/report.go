@@ -198,7 +198,7 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 		reminded := false
 		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
-				WHERE survey_score = 0 AND survey_reminded_at IS NULL AND survey_asked_at < $1 AND survey_asked_at >= $2
+				WHERE survey_score = 0 AND survey_reminded_at IS NULL AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
 				ORDER BY survey_asked_at LIMIT 1 FOR UPDATE SKIP LOCKED`, askedBefore, notBefore))
 			if errors.Is(err, store.ErrNotFound) {
 				return nil
@@ -220,4 +220,21 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 		}
 		n++
 	}
+}
+
+// EnqueueOnce implements store.Reports.
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (bool, error) {
+	done := false
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO jobs_done (name, at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, job, at)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		done = true
+		return enqueue(d.keys, ctx, tx, msgs, at)
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgres: enqueue once: %w", refused(err))
+	}
+	return done, nil
 }

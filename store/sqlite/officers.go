@@ -13,9 +13,9 @@ import (
 
 // AddOfficer implements store.Officers.
 func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
-	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
-		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli(), o.PINHash)
+	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash, monthly_summary)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
+		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli(), o.PINHash, o.MonthlySummary)
 	if err != nil {
 		return fmt.Errorf("sqlite: add officer: %w", err)
 	}
@@ -29,7 +29,7 @@ func scanOfficer(row scanner) (store.Officer, error) {
 	var o store.Officer
 	var kec string
 	var created, locked, after int64
-	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts)
+	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts, &o.MonthlySummary)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, store.ErrNotFound
 	}
@@ -40,7 +40,7 @@ func scanOfficer(row scanner) (store.Officer, error) {
 	return o, err
 }
 
-const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts`
+const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts, monthly_summary`
 
 // Officer implements store.Officers.
 func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
@@ -127,6 +127,18 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 func (d *DB) PINPassed(ctx context.Context, phone string) error {
 	if _, err := d.db.ExecContext(ctx, `UPDATE officers SET failed_pins = 0, lockouts = 0 WHERE phone = ? AND (failed_pins <> 0 OR lockouts <> 0)`, phone); err != nil {
 		return fmt.Errorf("sqlite: officer pin: %w", err)
+	}
+	return nil
+}
+
+// SetMonthlySummary implements store.Officers.
+func (d *DB) SetMonthlySummary(ctx context.Context, phone string, on bool) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE officers SET monthly_summary = ? WHERE phone = ?`, on, phone)
+	if err != nil {
+		return fmt.Errorf("sqlite: officer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }

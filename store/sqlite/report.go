@@ -211,7 +211,7 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 // RemindSurveys implements store.Reports.
 func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
 	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases
-		WHERE survey_score = 0 AND survey_reminded_at = 0 AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?
+		WHERE survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?
 		ORDER BY survey_asked_at`, askedBefore.UnixMilli(), notBefore.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: remind surveys: %w", err)
@@ -240,4 +240,27 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 		}
 	}
 	return n, nil
+}
+
+// EnqueueOnce implements store.Reports.
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (bool, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO jobs_done (name, at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, job, at.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if err := enqueue(d.keys, ctx, tx, msgs, at); err != nil {
+		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+	}
+	return true, nil
 }

@@ -15,6 +15,8 @@ type ReportDB interface {
 	store.Cases
 	store.Reports
 	store.Outbox
+	store.Officers
+	store.MessageLog
 }
 
 // wib is the office's zone, where months begin.
@@ -217,6 +219,58 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		// A survey answer is not news of the case: its last update stays the closing.
 		if !c1.UpdatedAt.Equal(filed.Add(72 * h)) {
 			t.Errorf("updated at %v", c1.UpdatedAt)
+		}
+	})
+
+	t.Run("no reminder to a resident who opted out", func(t *testing.T) {
+		s := open(t)
+		cases := ReportSeed(t, s)
+		c7 := cases["c7"]
+		asked := c7.FiledAt.Add(240 * h)
+		must(t, s.SetOptOut(ctx, c7.Filer, true, asked))
+		n, err := s.RemindSurveys(ctx, asked.Add(time.Hour), asked.Add(-time.Hour), asked.Add(48*h), func(c store.Case) []store.OutboxMessage {
+			return []store.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat", CaseID: c.ID}}
+		})
+		if err != nil || n != 0 {
+			t.Fatalf("reminded %d, %v", n, err)
+		}
+	})
+
+	t.Run("a job's messages are queued once", func(t *testing.T) {
+		s := open(t)
+		at := ReportQuery().Now
+		msgs := []store.OutboxMessage{{Channel: "console", To: "+628111000009", Text: "ringkasan"}}
+		for i, want := range []bool{true, false} {
+			done, err := s.EnqueueOnce(ctx, "summary/2026-10", msgs, at.Add(time.Duration(i)*time.Minute))
+			must(t, err)
+			if done != want {
+				t.Fatalf("try %d: done %v", i, done)
+			}
+		}
+		if got := pending(t, s, at.Add(time.Hour)); len(got) != 1 {
+			t.Fatalf("outbox %+v", got)
+		}
+		if done, err := s.EnqueueOnce(ctx, "summary/2026-11", msgs, at); err != nil || !done {
+			t.Fatalf("next month: %v %v", done, err)
+		}
+	})
+
+	t.Run("officers opt in to the monthly summary", func(t *testing.T) {
+		s := open(t)
+		o := store.Officer{Phone: "+628111000009", Name: "Sri", Role: store.RoleSupervisor, Channel: "sms", Active: true, CreatedAt: ReportQuery().Now}
+		must(t, s.AddOfficer(ctx, o))
+		must(t, s.SetMonthlySummary(ctx, o.Phone, true))
+		got, err := s.Officer(ctx, o.Phone)
+		must(t, err)
+		if !got.MonthlySummary {
+			t.Fatal("summary not switched on")
+		}
+		must(t, s.SetMonthlySummary(ctx, o.Phone, false))
+		if got, _ := s.Officer(ctx, o.Phone); got.MonthlySummary {
+			t.Fatal("summary not switched off")
+		}
+		if err := s.SetMonthlySummary(ctx, "+628000", true); err != store.ErrNotFound {
+			t.Fatalf("unknown officer: %v", err)
 		}
 	})
 

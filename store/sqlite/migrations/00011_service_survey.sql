@@ -26,7 +26,18 @@ UPDATE cases SET
 CREATE INDEX cases_filed ON cases (filed_at);
 CREATE INDEX cases_survey_open ON cases (survey_asked_at) WHERE survey_score = 0 AND survey_reminded_at = 0;
 
+-- Supervisors who asked for the monthly summary; and jobs that run once across every
+-- instance (the summary of a month), claimed in the transaction that queues their
+-- messages.
+ALTER TABLE officers ADD COLUMN monthly_summary INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE jobs_done (
+    name TEXT PRIMARY KEY,
+    at   INTEGER NOT NULL
+);
+
 -- +goose Down
+DROP TABLE jobs_done;
+ALTER TABLE officers DROP COLUMN monthly_summary;
 DROP INDEX cases_survey_open;
 DROP INDEX cases_filed;
 ALTER TABLE cases DROP COLUMN survey_comment;
