@@ -56,6 +56,17 @@ type Config struct {
 	// ViewsPerHour is how many LIHAT an officer may send in an hour before the admins
 	// are alerted (default 30; negative: never).
 	ViewsPerHour int
+	// SurveyOn are the statuses whose push asks the resident the satisfaction
+	// question (default: selesai; ditolak may be added). Questions and data requests
+	// are never surveyed.
+	SurveyOn []store.Status
+	// SurveyRemindAfter is when an unanswered survey is asked once more (default 2
+	// days); SurveyLapse when an answer is no longer taken (default 7 days after the
+	// last asking).
+	SurveyRemindAfter, SurveyLapse time.Duration
+	// LateAfter is how long a resident may wait for the first response before the case
+	// is late (TELAT; default 3 days).
+	LateAfter time.Duration
 }
 
 // Office is the office's own contact, from the configuration.
@@ -99,6 +110,18 @@ func (c Config) withDefaults() Config {
 	if c.Zone == nil {
 		c.Zone = time.FixedZone("WIB", 7*3600)
 	}
+	if c.SurveyOn == nil {
+		c.SurveyOn = []store.Status{store.StatusDone}
+	}
+	if c.SurveyRemindAfter == 0 {
+		c.SurveyRemindAfter = 48 * time.Hour
+	}
+	if c.SurveyLapse == 0 {
+		c.SurveyLapse = 7 * 24 * time.Hour
+	}
+	if c.LateAfter == 0 {
+		c.LateAfter = 72 * time.Hour
+	}
 	return c
 }
 
@@ -119,6 +142,7 @@ type Engine struct {
 	outbox   store.Outbox
 	auditor  store.Auditor
 	keys     *seal.Keyring
+	reports  store.Reports
 
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
@@ -174,6 +198,9 @@ type Deps struct {
 	// Keys seal conversations and parked filings (unfinished answers, a NIK among
 	// them) before they leave the engine; nil keeps them as they are.
 	Keys *seal.Keyring
+	// Reports answers the survey, late cases and the monthly summary; without it no
+	// survey is asked and TELAT is not offered.
+	Reports store.Reports
 }
 
 // New builds an engine.
@@ -193,6 +220,7 @@ func New(d Deps, cfg Config) *Engine {
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
 		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor, keys: d.Keys,
+		reports: d.Reports,
 	}
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
@@ -219,6 +247,13 @@ type session struct {
 	NoticeAt time.Time `json:"notice_at,omitzero"`
 	// ConfirmErase is set while HAPUS waits for a yes.
 	ConfirmErase bool `json:"confirm_erase,omitempty"`
+	// MenuAt is when the resident was last shown a numbered menu: a digit answers the
+	// survey only if they were asked it since.
+	MenuAt time.Time `json:"menu_at,omitzero"`
+	// Comment is the ticket whose survey takes a comment in the next message, until
+	// CommentUntil.
+	Comment      string    `json:"comment,omitempty"`
+	CommentUntil time.Time `json:"comment_until,omitzero"`
 }
 
 // NoticeVersion names the privacy notice residents are shown (privacy.* and the
@@ -380,7 +415,9 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 	if isOfficer {
 		return e.officerTurn(ctx, s, in.Channel, text, officer), nil
 	}
-	return e.withNotice(s, e.residentTurn(ctx, s, in, text, isNew)), nil
+	msgs := e.residentTurn(ctx, s, in, text, isNew)
+	e.noteMenu(s, msgs)
+	return e.withNotice(s, msgs), nil
 }
 
 // residentTurn answers a resident.
@@ -397,6 +434,7 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	if isNew {
 		st.Step = dialogs.StepMenu
 	}
+	comment := e.takeComment(s)
 	if s.ConfirmErase {
 		// The answer to "erase everything?": yes erases; anything else is read as it
 		// comes, and nothing is erased.
@@ -437,6 +475,9 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 			st.AskCmd, st.AskText = int(kw.Cmd), text
 			return []locales.Msg{locales.M("intake.did_you_mean", "Word", kw.Arg)}
 		}
+	}
+	if msgs, ok := e.survey(ctx, s, in, text, comment, isNew); ok {
+		return msgs
 	}
 	// A bare ticket (or a NIK) at the menu, or from someone new, is a status question:
 	// people send the number they were given without CEK.

@@ -434,6 +434,7 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
+		e.askSurvey(c, to, &u)
 		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
 			// The closing word or the reason reaches the resident with the push, and CEK
 			// shows it afterwards.

@@ -51,6 +51,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 //	/pin <phone> <pin>   an operator sets an officer's PIN (silakso officer pin)
 //	/intake <kec#> <desa#>   file a complete intake silently, printing the ticket
 //	/escalate       run the escalation of untaken cases
+//	/remind         remind residents of unanswered surveys
 //	/retry          file the intakes whose filing failed
 //	# ...           a comment
 //
@@ -170,6 +171,7 @@ func newHarness(t testing.TB) *harness {
 		Outbox:   db,
 		Auditor:  db,
 		Keys:     storetest.Keyring(t),
+		Reports:  db,
 	}, bot.Config{})
 	h.worker = delivery.New(delivery.Config{}, delivery.Deps{Outbox: db, Fallback: h, Owner: "transcript", Now: h.now, Log: quiet})
 	return h
@@ -380,6 +382,15 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 					t.Fatal(err)
 				}
 				fmt.Fprintf(&out, "= escalated %d\n", n)
+				for _, p := range h.deliver(t) {
+					writeMessage(&out, "<"+p.To+"> ", p.Text)
+				}
+			case "/remind":
+				n, err := h.engine.RemindSurveys(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&out, "= reminded %d\n", n)
 				for _, p := range h.deliver(t) {
 					writeMessage(&out, "<"+p.To+"> ", p.Text)
 				}

@@ -151,6 +151,8 @@ func TestSMSBudgets(t *testing.T) {
 				return l
 			}(),
 			"Valid": locales.M("officer.nik_invalid"),
+			// The survey's score and its words.
+			"Score": 4, "Label": longest("survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"),
 			// CEK shows the officer's last message cut to 100 characters (bot/status.go).
 			"AgencyNote": locales.M("status.more.agency", "Agency", agency),
 			"ReplyNote":  locales.M("status.more.reply", "Text", strings.Repeat("T", 100)),

@@ -4,7 +4,9 @@
 //
 // Each catalog entry declares its SMS budget in its description: "sms N" means the
 // rendered text must be GSM-7 and fit N SMS segments; "words" marks keyword lists that
-// are matched, never sent; "format" marks layout strings such as the date format.
+// are matched, never sent; "format" marks layout strings such as the date format;
+// "report" marks the headings and labels of the office's reports (silakso report),
+// which are read on a screen or in a spreadsheet, never sent as SMS.
 package locales
 
 import (
@@ -62,7 +64,7 @@ type NumberedFrom struct {
 // Entry is one catalog entry as declared in a file.
 type Entry struct {
 	Key string
-	// Kind is "sms", "words" or "format".
+	// Kind is "sms", "words", "format" or "report".
 	Kind string
 	// Segments is the SMS budget for Kind "sms".
 	Segments int
@@ -131,10 +133,10 @@ func parseEntry(m *i18n.Message) (Entry, error) {
 			return e, fmt.Errorf("%s: description must start with \"sms N\", got %q", m.ID, m.Description)
 		}
 		e.Kind, e.Segments = kind, seg
-	case "words", "format":
+	case "words", "format", "report":
 		e.Kind = kind
 	default:
-		return e, fmt.Errorf("%s: description must start with \"sms N\", \"words\" or \"format\", got %q", m.ID, m.Description)
+		return e, fmt.Errorf("%s: description must start with \"sms N\", \"words\", \"format\" or \"report\", got %q", m.ID, m.Description)
 	}
 	return e, nil
 }
