@@ -56,6 +56,7 @@ const (
 	cmdAssign
 	cmdLogin
 	cmdLogout
+	cmdLate
 )
 
 // officerWords maps command words (from the catalogs) to commands.
@@ -66,7 +67,7 @@ func (e *Engine) officerWords() map[string]officerCommand {
 			"word.officer.menu": cmdMenu, "word.officer.list": cmdList, "word.officer.more": cmdMore,
 			"word.officer.view": cmdView, "word.officer.take": cmdTake, "word.officer.reply": cmdReply,
 			"word.officer.status": cmdStatus, "word.officer.note": cmdNote, "word.officer.assign": cmdAssign,
-			"word.officer.login": cmdLogin, "word.officer.logout": cmdLogout,
+			"word.officer.login": cmdLogin, "word.officer.logout": cmdLogout, "word.officer.late": cmdLate,
 		} {
 			for _, w := range e.catalog.Words(key) {
 				e.officerWordMap[w] = cmd
@@ -92,8 +93,11 @@ func (e *Engine) statusWord(w string) (store.Status, bool) {
 }
 
 // menuUsage is what each numbered menu entry explains; the last (ALIH) is on the
-// supervisors' and admins' menu only.
-var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note", "officer.usage_assign"}
+// supervisors' and admins' menu only. Entries 1 (KASUS) and 7 (TELAT) need nothing
+// more and run at once.
+var menuUsage = []string{"officer.usage_list", "officer.usage_view", "officer.usage_take", "officer.usage_reply", "officer.usage_status", "officer.usage_note", "officer.usage_late", "officer.usage_assign"}
+
+const menuLate = 7
 
 // officerTurn answers a registered officer. Officers never go through the intake, and
 // their commands work only once they are logged in on their own channel.
@@ -138,6 +142,8 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 		switch {
 		case n == 1:
 			return e.listCases(ctx, s, o, 0)
+		case n == menuLate:
+			return e.lateCases(ctx, o)
 		case n >= 2 && n <= entries:
 			return []locales.Msg{locales.M(menuUsage[n-1])}
 		}
@@ -161,6 +167,8 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 		return e.listCases(ctx, s, o, s.Officer.Cursor)
 	case cmdMenu:
 		return []locales.Msg{e.officerMenu(o)}
+	case cmdLate:
+		return e.lateCases(ctx, o)
 	}
 
 	// The other commands name a ticket, and some take text after it.

@@ -111,6 +111,10 @@ func TestSMSBudgets(t *testing.T) {
 			officerLines = append(officerLines, locales.M("officer.list_line", "Ticket", "26123455", "Status", "diproses",
 				"Desa", desa, "Need", longest(needs...), "Date", "26-11-26", "Mine", locales.M("officer.list_mine")))
 		}
+		lateLines := locales.List{}
+		for range 5 {
+			lateLines = append(lateLines, locales.M("officer.late_line", "Ticket", "26123455", "Where", desa, "Days", 1000))
+		}
 		samples := map[string]any{
 			"Max": 500, "Got": 5000, "Min": 10, "Minutes": 100000, // a modem silent for weeks
 			"Names": "1 Kurau (Timur), 11 Kurau Barat",
@@ -151,6 +155,8 @@ func TestSMSBudgets(t *testing.T) {
 				return l
 			}(),
 			"Valid": locales.M("officer.nik_invalid"),
+			// TELAT: the late rule (hours, the longer form) and days waited.
+			"N": 1000, "Days": 1000, "Limit": locales.M("officer.late_hours", "N", 1000),
 			// The survey's score and its words.
 			"Score": 4, "Label": longest("survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"),
 			// CEK shows the officer's last message cut to 100 characters (bot/status.go).
@@ -160,6 +166,8 @@ func TestSMSBudgets(t *testing.T) {
 		perKey := map[string]map[string]any{
 			"officer.list":      {"Lines": officerLines},
 			"officer.list_more": {"Lines": officerLines},
+			"officer.late":      {"Lines": lateLines},
+			"officer.late_line": {"Where": desa},
 			// Details are for officers: the description is shown in full.
 			"status.more.reply": {"Text": strings.Repeat("T", 100)},
 			"officer.view": {"Description": strings.Repeat("D", 500), "Name": strings.Repeat("N", 60), "Address": strings.Repeat("A", 100),

@@ -71,7 +71,7 @@ func TestNoIndonesianInGo(t *testing.T) {
 
 var catalogSections = map[string]bool{
 	"menu": true, "intake": true, "relation": true, "need": true, "error": true, "help": true,
-	"stop": true, "lang": true, "status": true, "format": true, "word": true,
+	"stop": true, "lang": true, "status": true, "format": true, "word": true, "report": true,
 }
 
 var keyLiteral = regexp.MustCompile(`^[a-z_]+(\.[a-z_]+)+\.?$`)
