@@ -57,8 +57,8 @@ type Config struct {
 	// are alerted (default 30; negative: never).
 	ViewsPerHour int
 	// SurveyOn are the statuses whose push asks the resident the satisfaction
-	// question (default: selesai; ditolak may be added). Questions and data requests
-	// are never surveyed.
+	// question (nil: selesai; ditolak may be added; empty: never). Questions and data
+	// requests are never surveyed.
 	SurveyOn []store.Status
 	// SurveyRemindAfter is when an unanswered survey is asked once more (default 2
 	// days); SurveyLapse when an answer is no longer taken (default 7 days after the

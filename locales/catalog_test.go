@@ -157,6 +157,10 @@ func TestSMSBudgets(t *testing.T) {
 			"Valid": locales.M("officer.nik_invalid"),
 			// TELAT: the late rule (hours, the longer form) and days waited.
 			"N": 1000, "Days": 1000, "Limit": locales.M("officer.late_hours", "N", 1000),
+			// The monthly summary: counts of a busy month, the IKM's longest form.
+			"Month": "11/2026", "Requests": 10000, "Done": 10000, "Rejected": 10000, "Open": 10000, "Late": 10000, "Other": 10000,
+			"Response": locales.M("officer.late_hours", "N", 1000), "Index": "100,00", "Grade": "A", "Answers": 10000,
+			"IKM": locales.M("officer.summary_ikm", "Index", "100,00", "Grade", "A", "Answers", 10000),
 			// The survey's score and its words.
 			"Score": 4, "Label": longest("survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"),
 			// CEK shows the officer's last message cut to 100 characters (bot/status.go).

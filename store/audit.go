@@ -34,11 +34,13 @@ const (
 	AuditOfficerPIN     = "officer_pin"
 	AuditOfficerEnabled = "officer_enabled"
 	AuditOfficerOff     = "officer_disabled"
+	AuditOfficerSummary = "officer_summary"
+	AuditReport         = "report"
 )
 
 // AuditKinds are every kind, for those who filter by one.
 var AuditKinds = []string{AuditLogin, AuditLoginFailed, AuditLockout, AuditLogout, AuditList, AuditStatusByOther,
-	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff, AuditRekey, AuditPurge, AuditExport, AuditErase}
+	AuditOfficerAdded, AuditOfficerPIN, AuditOfficerEnabled, AuditOfficerOff, AuditOfficerSummary, AuditReport, AuditRekey, AuditPurge, AuditExport, AuditErase}
 
 // AuditFilter selects audit entries; zero fields select everything.
 type AuditFilter struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // config is everything read from the environment, once, at start-up.
@@ -40,6 +41,8 @@ type config struct {
 	// LateAfter is how long a resident may wait for the first response before the
 	// case counts as late (TELAT, silakso report).
 	LateAfter time.Duration
+	// SurveyOn are the closing statuses that ask the satisfaction survey (empty: none).
+	SurveyOn []store.Status
 	// OfficerSession is how long an officer's MASUK lasts; OfficerLock how long five
 	// wrong PINs lock them out.
 	OfficerSession, OfficerLock time.Duration
@@ -136,6 +139,9 @@ func loadConfig(env func(string) string, defaultLevel slog.Level) (config, error
 		c.EscalateAfter = 24 * time.Hour
 	}
 	c.LateAfter = 72 * time.Hour // first response within 3 days, as public complaint channels promise
+	if c.SurveyOn, err = readSurvey(env("SILAKSO_SURVEY")); err != nil {
+		return c, err
+	}
 	if v := env("SILAKSO_LATE_AFTER"); v != "" {
 		if c.LateAfter, err = parseDays(v); err != nil || c.LateAfter <= 0 {
 			return c, fmt.Errorf("SILAKSO_LATE_AFTER=%q: use a duration such as 3d or 72h", v)
@@ -375,4 +381,24 @@ func parseDays(v string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(v)
+}
+
+// readSurvey reads SILAKSO_SURVEY: the closing statuses after which residents are
+// asked the satisfaction question ("selesai", the default, "selesai,ditolak"), or off.
+func readSurvey(v string) ([]store.Status, error) {
+	switch v = strings.TrimSpace(v); v {
+	case "":
+		return []store.Status{store.StatusDone}, nil
+	case "off":
+		return []store.Status{}, nil
+	}
+	var out []store.Status
+	for _, w := range strings.Split(v, ",") {
+		st := store.Status(strings.ToLower(strings.TrimSpace(w)))
+		if !st.Closed() {
+			return nil, fmt.Errorf("SILAKSO_SURVEY=%q: use %s, %s,%s, or off", v, store.StatusDone, store.StatusDone, store.StatusRejected)
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }

@@ -26,7 +26,8 @@ const officerUsage = `usage:
   silakso officer pin --phone <phone> --pin <4-8 digits>|-
   silakso officer list
   silakso officer disable --phone <phone>
-  silakso officer enable --phone <phone>`
+  silakso officer enable --phone <phone>
+  silakso officer summary --phone <phone> on|off   the month's figures on the 1st (supervisors, admins)`
 
 // runOfficer manages the officer registry. Officers take effect in running instances
 // within 30 seconds (the engine caches the registry). A PIN is given with --pin, or
@@ -83,13 +84,13 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "PHONE\tNAME\tROLE\tKECAMATAN\tCHANNEL\tACTIVE")
+		fmt.Fprintln(w, "PHONE\tNAME\tROLE\tKECAMATAN\tCHANNEL\tACTIVE\tSUMMARY")
 		for _, o := range list {
 			kec := strings.Join(o.Kecamatan, ",")
 			if o.Oversees() {
 				kec = "(all)"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", o.Phone, o.Name, o.Role, kec, o.Channel, o.Active)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\t%v\n", o.Phone, o.Name, o.Role, kec, o.Channel, o.Active, o.MonthlySummary)
 		}
 		return w.Flush()
 	case "pin":
@@ -122,6 +123,30 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 			kind = store.AuditOfficerEnabled
 		}
 		return operatorAudit(ctx, db, kind, p, "")
+	case "summary":
+		p, err := dialogs.ParsePhone(*phone)
+		if err != nil {
+			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
+		}
+		on := fs.Arg(0) == "on"
+		if fs.NArg() != 1 || !on && fs.Arg(0) != "off" {
+			return usageError{errors.New("say on or off after the phone: silakso officer summary --phone 081234567890 on")}
+		}
+		o, err := db.Officer(ctx, p)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("%s is not a registered officer (see: silakso officer list)", p)
+		case err != nil:
+			return err
+		case on && !o.Oversees():
+			// The summary counts every kecamatan: for those who see them all.
+			return fmt.Errorf("%s is a %s; the monthly summary is for supervisors and admins", p, o.Role)
+		}
+		if err := db.SetMonthlySummary(ctx, p, on); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "monthly summary %s for %s, sent on the 1st of each month from 08.00 WIB via %s\n", fs.Arg(0), p, o.Channel)
+		return operatorAudit(ctx, db, store.AuditOfficerSummary, p, fs.Arg(0))
 	default:
 		return usageError{fmt.Errorf("unknown officer command %q\n%s", verb, officerUsage)}
 	}

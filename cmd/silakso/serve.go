@@ -514,8 +514,10 @@ func (f asSMS) Send(ctx context.Context, out channels.Outbound) (channels.Receip
 	return f.sms.Send(ctx, out)
 }
 
-// escalateEvery sends cases nobody took within after to the supervisors, checking
-// every minute. Several instances may do it at once; each case escalates once.
+// escalateEvery sends cases nobody took within after to the supervisors, reminds
+// residents of an unanswered survey, and sends the monthly summary when it is due,
+// checking every minute. Several instances may do it at once; each case escalates
+// once, each reminder and each month's summary goes once.
 func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -524,6 +526,16 @@ func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log 
 			log.Error("escalation", "err", err)
 		} else if n > 0 {
 			log.Info("cases escalated to supervisors", "cases", n)
+		}
+		if n, err := e.RemindSurveys(ctx); err != nil && ctx.Err() == nil {
+			log.Error("survey reminders", "err", err)
+		} else if n > 0 {
+			log.Info("residents reminded of the survey", "cases", n)
+		}
+		if sent, err := e.MonthlySummary(ctx); err != nil && ctx.Err() == nil {
+			log.Error("monthly summary", "err", err)
+		} else if sent {
+			log.Info("monthly summary queued for supervisors")
 		}
 		select {
 		case <-ctx.Done():

@@ -155,8 +155,9 @@ func newEngineAt(cfg config, sessions store.Sessions, parking store.Parking, db 
 	}
 	return bot.New(bot.Deps{
 		Sessions: sessions, Parking: parking, Cases: db, Catalog: catalog, Regions: regions, Log: log, Metrics: m,
-		Officers: db, OptOuts: db, Outbox: db, Auditor: db, Keys: keys, Now: now,
-	}, bot.Config{Office: cfg.Office, OfficerSession: cfg.OfficerSession, LockFor: cfg.OfficerLock}), nil
+		Officers: db, OptOuts: db, Outbox: db, Auditor: db, Keys: keys, Now: now, Reports: db,
+	}, bot.Config{Office: cfg.Office, OfficerSession: cfg.OfficerSession, LockFor: cfg.OfficerLock,
+		LateAfter: cfg.LateAfter, SurveyOn: cfg.SurveyOn}), nil
 }
 
 // redisLogger puts go-redis's internal messages into slog at debug level: the errors that
