@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -61,5 +62,67 @@ func TestMigrationClosesRoles(t *testing.T) {
 	}
 	if _, err := pool.Exec(ctx, `UPDATE officers SET role = 'boss' WHERE phone = '+628111'`); err == nil {
 		t.Error("a role outside the set was stored")
+	}
+}
+
+// Migration 11 gives cases filed before it their service times from the audit trail:
+// the first officer action (not a look), the first response (a status or a reply),
+// the closing.
+func TestMigrationBackfillsServiceTimes(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	filed := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
+	if _, err := pool.Exec(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
+		VALUES (1, '2600017', 'i1', 'selesai', 'sms', '+628111', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628111', $1, $1),
+		       (2, '2600025', 'i2', 'baru', 'sms', '+628222', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628222', $1, $1)`,
+		filed); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct {
+		after    time.Duration
+		kind, to string
+	}{{10 * time.Minute, "view", ""}, {20 * time.Minute, "note", ""}, {30 * time.Minute, "assign", ""}, {40 * time.Minute, "reply", ""},
+		{50 * time.Minute, "status", "diproses"}, {60 * time.Minute, "status", "selesai"}} {
+		if _, err := pool.Exec(ctx, `INSERT INTO case_events (case_id, at, actor, kind, to_status) VALUES (1, $1, '+628999', $2, $3)`,
+			filed.Add(e.after), e.kind, e.to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	d := &DB{pool: pool}
+	c, err := d.CaseByTicket(ctx, "2600017")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Service{ActedAt: filed.Add(20 * time.Minute), RespondedAt: filed.Add(40 * time.Minute), ClosedAt: filed.Add(time.Hour)}
+	if c.Service != want {
+		t.Errorf("service times %+v, want %+v", c.Service, want)
+	}
+	untouched, err := d.CaseByTicket(ctx, "2600025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if untouched.Service != (store.Service{}) {
+		t.Errorf("an untouched case got %+v", untouched.Service)
 	}
 }

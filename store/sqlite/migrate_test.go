@@ -60,3 +60,62 @@ func TestMigrationClosesRoles(t *testing.T) {
 		t.Error("a role outside the set was stored")
 	}
 }
+
+// Migration 11 gives cases filed before it their service times from the audit trail:
+// the first officer action (not a look), the first response (a status or a reply),
+// the closing.
+func TestMigrationBackfillsServiceTimes(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	const filed = 1_000_000
+	if _, err := db.ExecContext(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
+		VALUES (1, '2600017', 'i1', 'selesai', 'sms', '+628111', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628111', ?, ?),
+		       (2, '2600025', 'i2', 'baru', 'sms', '+628222', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628222', ?, ?)`,
+		filed, filed, filed, filed); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct {
+		at       int64
+		kind, to string
+	}{{filed + 10, "view", ""}, {filed + 20, "note", ""}, {filed + 30, "assign", ""}, {filed + 40, "reply", ""},
+		{filed + 50, "status", "diproses"}, {filed + 60, "status", "selesai"}} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, kind, to_status) VALUES (1, ?, '+628999', ?, ?)`,
+			e.at, e.kind, e.to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	d := &DB{db: db}
+	c, err := d.CaseByTicket(ctx, "2600017")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []int64{c.Service.ActedAt.UnixMilli(), c.Service.RespondedAt.UnixMilli(), c.Service.ClosedAt.UnixMilli()}; got[0] != filed+20 || got[1] != filed+40 || got[2] != filed+60 {
+		t.Errorf("service times %v, want acted +20, responded +40, closed +60", got)
+	}
+	untouched, err := d.CaseByTicket(ctx, "2600025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if untouched.Service != (store.Service{}) {
+		t.Errorf("an untouched case got %+v", untouched.Service)
+	}
+}
