@@ -82,7 +82,7 @@ func (e *Engine) takeComment(s *session) string {
 }
 
 // surveyScore reads a score: a digit 1-4, or the words for one ("baik", "sangat
-// puas"). number reports a bare number that is not a score.
+// puas"). number reports a number of one or two digits that is not a score.
 func (e *Engine) surveyScore(text string) (score int, number bool) {
 	t := strings.TrimRight(strings.ToUpper(strings.Join(strings.Fields(text), " ")), ".!?,")
 	if dialogs.IsNumber(t) {
@@ -90,7 +90,9 @@ func (e *Engine) surveyScore(text string) (score int, number bool) {
 		if err == nil && n >= store.ScoreMin && n <= store.ScoreMax {
 			return n, false
 		}
-		return 0, true
+		// A choice that is not a score ("5", "10"); a longer number is a ticket or a
+		// NIK, for CEK.
+		return 0, len(t) <= 2
 	}
 	for i, key := range scoreWords {
 		if slices.Contains(e.catalog.Words(key), t) {
