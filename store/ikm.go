@@ -22,7 +22,7 @@ func (t SurveyTally) IKM() (index float64, ok bool) {
 
 // IKMGrade is the regulation's grade of an index: A (sangat baik) from 88.31, B
 // (baik) from 76.61, C (kurang baik) from 65.00, D (tidak baik) below; the label is
-// the catalog's key ikm.<grade>.
+// the catalog's key report.grade_<grade>.
 func IKMGrade(index float64) string {
 	switch {
 	case index >= 88.31:

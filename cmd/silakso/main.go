@@ -20,6 +20,7 @@ Usage:
   silakso chat [--from <phone>]   talk to the bot in this terminal (lines in, replies out)
   silakso migrate                 apply database migrations and exit
   silakso audit [--from D] [--to D] [--actor P] [--kind K]   the audit trail
+  silakso report [--from D] [--to D] [--format table|csv|xlsx] [--out PATH]   the office's figures (default: last month)
   silakso data export|erase|rekey  one resident's data; sealing under a new key (silakso data for details)
   silakso purge                   apply the retention periods now (serve does it daily)
   silakso officer add|pin|list|disable|enable   manage officers (silakso officer for details)
@@ -32,7 +33,7 @@ SILAKSO_DATABASE_URL, SILAKSO_REDIS_URL, SILAKSO_REDIS_PREFIX, SILAKSO_LOG_LEVEL
 SILAKSO_HTTP_ADDR, SILAKSO_PUBLIC_URL, SILAKSO_DEBUG_ADDR, TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_WHATSAPP_FROM, TWILIO_WHATSAPP_TEMPLATE_SID,
 TWILIO_API_BASE_URL, TWILIO_WEBHOOK_RETRIES, SILAKSO_SEND_CONCURRENCY, SILAKSO_SEND_RATE,
-SILAKSO_INSTANCES, SILAKSO_ESCALATE_AFTER, SILAKSO_LATE_AFTER, SILAKSO_WHATSAPP, SILAKSO_GAMMU_DATABASE_URL,
+SILAKSO_INSTANCES, SILAKSO_ESCALATE_AFTER, SILAKSO_LATE_AFTER, SILAKSO_SURVEY, SILAKSO_WHATSAPP, SILAKSO_GAMMU_DATABASE_URL,
 SILAKSO_GAMMU_PHONE_ID, SILAKSO_GAMMU_SEND_RATE, SILAKSO_GAMMU_DELIVERY_REPORTS,
 SILAKSO_GAMMU_STALE_AFTER, SILAKSO_GAMMU_ALERT_AFTER, SILAKSO_GAMMU_PARTS_WAIT,
 SMSGATE_URL, SMSGATE_USER, SMSGATE_PASSWORD, SMSGATE_TOKEN, SMSGATE_SIGNING_KEY,
@@ -52,6 +53,7 @@ var commands = map[string]func(ctx context.Context, env func(string) string, arg
 	"whatsapp": runWhatsApp,
 	"gammu":    runGammu,
 	"smsgate":  runSMSGate,
+	"report":   runReport,
 }
 
 func main() { os.Exit(runProcess(os.Args[1:])) }

@@ -26,9 +26,9 @@ var wib = time.FixedZone("WIB", 7*3600)
 // times, so that every figure of a report over October 2026 (WIB) is known exactly:
 //
 //	c1 Koba, food, self, sms: taken after 2 h, done after 72 h, survey 4 with a comment
-//	c2 Koba, health, parent, whatsapp: a note after 1 h, a reply after 96 h (late), still baru
+//	c2 Koba, health, family, whatsapp: a note after 1 h, a reply after 96 h (late), still baru
 //	c3 Pangkalan Baru, food, self, sms: untouched (late by now)
-//	c4 Pangkalan Baru, pkh, child, sms: filed 1 Oct 01:00 WIB (30 Sep in UTC), rejected
+//	c4 Pangkalan Baru, pkh, other, sms: filed 1 Oct 01:00 WIB (30 Sep in UTC), rejected
 //	   after 24 h, survey 2
 //	c5 Koba: filed 1 Nov 00:30 WIB, outside the period
 //	c6 a question, in the period: counted apart
@@ -64,7 +64,7 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]store.Case {
 	change(c1, t1.Add(74*h), store.CaseUpdate{SurveyComment: "petugas ramah"})
 
 	t2 := time.Date(2026, 10, 5, 10, 0, 0, 0, wib)
-	c2 := file("c2", "Koba", "19.04.01.2004", "Terentang", "health", "parent", "whatsapp", t2)
+	c2 := file("c2", "Koba", "19.04.01.2004", "Terentang", "health", "family", "whatsapp", t2)
 	change(c2, t2.Add(h), store.CaseUpdate{Events: []store.Event{{Actor: o1, Kind: "note", Note: "dicek"}}})
 	change(c2, t2.Add(96*h), store.CaseUpdate{AssignedTo: o1, Reply: "besok kami datang",
 		Events: []store.Event{{Actor: o1, Kind: "reply", Note: "besok kami datang"}}})
@@ -72,7 +72,7 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]store.Case {
 	file("c3", "Pangkalan Baru", "19.04.06.2001", "Benteng", "food", "self", "sms", time.Date(2026, 10, 20, 9, 0, 0, 0, wib))
 
 	t4 := time.Date(2026, 10, 1, 1, 0, 0, 0, wib)
-	c4 := file("c4", "Pangkalan Baru", "19.04.06.2001", "Benteng", "pkh", "child", "sms", t4)
+	c4 := file("c4", "Pangkalan Baru", "19.04.06.2001", "Benteng", "pkh", "other", "sms", t4)
 	change(c4, t4.Add(24*h), store.CaseUpdate{AssignedTo: o2, Status: store.StatusRejected, Reply: "sudah terdaftar", AskSurvey: true,
 		Events: status(o2, store.StatusNew, store.StatusRejected)})
 	change(c4, t4.Add(30*h), store.CaseUpdate{SurveyScore: 2})
@@ -134,8 +134,8 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 			},
 			store.ByRelation: {
 				{Key: "self", Cases: 3, Open: 1, Done: 2, Late: 1},
-				{Key: "child", Cases: 1, Rejected: 1},
-				{Key: "parent", Cases: 1, Open: 1, Late: 1},
+				{Key: "family", Cases: 1, Open: 1, Late: 1},
+				{Key: "other", Cases: 1, Rejected: 1},
 			},
 			store.ByStatus: {
 				{Key: "baru", Cases: 2, Open: 2, Late: 2}, // c2 was answered, not taken
