@@ -222,33 +222,44 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64,
 // EscalateUnassigned implements store.Cases. Instances may run it at the same time:
 // SKIP LOCKED and the escalated_at mark make each case escalate once.
 func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	n := 0
-	for {
-		escalated := false
-		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
-				WHERE status = 'baru' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1
-				ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, filedBefore))
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+	n, err := d.markEach(ctx, `status = 'baru' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
+		[]any{filedBefore}, func(tx pgx.Tx, c store.Case) error {
 			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
 				return err
 			}
 			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
 				return err
 			}
-			escalated = true
 			return enqueue(d.keys, ctx, tx, notify(c), now)
 		})
-		if err != nil {
-			return n, fmt.Errorf("postgres: escalate: %w", err)
-		}
-		if !escalated {
-			return n, nil
+	if err != nil {
+		return n, fmt.Errorf("postgres: escalate: %w", err)
+	}
+	return n, nil
+}
+
+// markEach takes the cases matching where (a condition and an ORDER BY over $1...)
+// one at a time, each locked in a transaction of its own that mark ends (mark must
+// make the case stop matching), skipping cases another instance holds, and returns how
+// many it marked.
+func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(pgx.Tx, store.Case) error) (int, error) {
+	n := 0
+	for {
+		found := false
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+`
+				LIMIT 1 FOR UPDATE SKIP LOCKED`, args...))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			found = true
+			return mark(tx, c)
+		})
+		if err != nil || !found {
+			return n, err
 		}
 		n++
 	}

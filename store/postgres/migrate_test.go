@@ -19,24 +19,7 @@ import (
 // the others keep theirs, and get no PIN until an operator sets one.
 func TestMigrationClosesRoles(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	pool := migratedTo(t, 6)
 	for _, o := range [][]string{{"+628111", "petugas", "Koba"}, {"+628222", "Admin", ""}, {"+628333", "boss", "Koba"}} {
 		if _, err := pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
 			VALUES ($1, 'X', $2, $3, 'console', true, now())`, o[0], o[1], o[2]); err != nil {
@@ -70,24 +53,7 @@ func TestMigrationClosesRoles(t *testing.T) {
 // the closing.
 func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	pool := migratedTo(t, 10)
 	filed := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
 	if _, err := pool.Exec(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
 		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
@@ -125,4 +91,29 @@ func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	if untouched.Service != (store.Service{}) {
 		t.Errorf("an untouched case got %+v", untouched.Service)
 	}
+}
+
+// migratedTo is a new database migrated up to version v, for a test of what a later
+// migration does to the rows before it.
+func migratedTo(t *testing.T, v int64) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close() })
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return pool
 }

@@ -193,33 +193,18 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 // RemindSurveys implements store.Reports. Instances may run it at the same time: SKIP
 // LOCKED and the reminded mark make each reminder go once.
 func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	n := 0
-	for {
-		reminded := false
-		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
-				WHERE survey_score = 0 AND survey_reminded_at IS NULL AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
-				ORDER BY survey_asked_at LIMIT 1 FOR UPDATE SKIP LOCKED`, askedBefore, notBefore))
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE cases SET survey_reminded_at = $1 WHERE id = $2`, now, c.ID); err != nil {
-				return err
-			}
-			reminded = true
-			return enqueue(d.keys, ctx, tx, notify(c), now)
-		})
-		if err != nil {
-			return n, fmt.Errorf("postgres: remind surveys: %w", err)
+	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at IS NULL AND filer <> ''
+		AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
+		ORDER BY survey_asked_at`, []any{askedBefore, notBefore}, func(tx pgx.Tx, c store.Case) error {
+		if _, err := tx.Exec(ctx, `UPDATE cases SET survey_reminded_at = $1 WHERE id = $2`, now, c.ID); err != nil {
+			return err
 		}
-		if !reminded {
-			return n, nil
-		}
-		n++
+		return enqueue(d.keys, ctx, tx, notify(c), now)
+	})
+	if err != nil {
+		return n, fmt.Errorf("postgres: remind surveys: %w", err)
 	}
+	return n, nil
 }
 
 // EnqueueOnce implements store.Reports.

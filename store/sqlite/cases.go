@@ -244,26 +244,42 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64
 
 // EscalateUnassigned implements store.Cases.
 func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	stale, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases
-		WHERE status = 'baru' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ? ORDER BY id`, filedBefore.UnixMilli())
+	n, err := d.markEach(ctx, `status = 'baru' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
+		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = 'baru' AND assigned_to = ''`, now,
+		func(tx *sql.Tx, c store.Case) error {
+			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
+				return err
+			}
+			return enqueue(d.keys, ctx, tx, notify(c), now)
+		})
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: escalate: %w", err)
+		return n, fmt.Errorf("sqlite: escalate: %w", err)
+	}
+	return n, nil
+}
+
+// markEach lists the cases matching where, then marks each in a transaction of its
+// own with mark (an UPDATE taking the time and the id, which must match only while the
+// case still needs it, so that a case another process marked meanwhile is skipped)
+// and, for each case it marked, runs then in the same transaction. It returns how
+// many it marked.
+func (d *DB) markEach(ctx context.Context, where string, args []any, mark string, at time.Time, then func(*sql.Tx, store.Case) error) (int, error) {
+	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return 0, err
 	}
 	n := 0
-	for _, c := range stale {
+	for _, c := range due {
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {
-			return n, fmt.Errorf("sqlite: escalate: %w", err)
+			return n, err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0
-			AND status = 'baru' AND assigned_to = ''`, now.UnixMilli(), c.ID)
+		res, err := tx.ExecContext(ctx, mark, at.UnixMilli(), c.ID)
 		if err == nil {
 			if rows, _ := res.RowsAffected(); rows == 1 {
-				err = insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now)
-				if err == nil {
-					err = enqueue(d.keys, ctx, tx, notify(c), now)
+				if err = then(tx, c); err == nil {
+					n++
 				}
-				n++
 			}
 		}
 		if err == nil {
@@ -271,7 +287,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 		}
 		if err != nil {
 			tx.Rollback()
-			return n, fmt.Errorf("sqlite: escalate: %w", err)
+			return n, err
 		}
 	}
 	return n, nil

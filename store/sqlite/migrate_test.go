@@ -17,22 +17,7 @@ import (
 // the others keep theirs, and get no PIN until an operator sets one.
 func TestMigrationClosesRoles(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "cases.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedTo(t, 6)
 	for _, o := range [][]string{{"+628111", "petugas", "Koba"}, {"+628222", "Admin", ""}, {"+628333", "boss", "Koba"}} {
 		if _, err := db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at)
 			VALUES (?, 'X', ?, ?, 'console', 1, 0)`, o[0], o[1], o[2]); err != nil {
@@ -66,22 +51,7 @@ func TestMigrationClosesRoles(t *testing.T) {
 // the closing.
 func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "cases.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedTo(t, 10)
 	const filed = 1_000_000
 	if _, err := db.ExecContext(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
 		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
@@ -118,4 +88,27 @@ func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	if untouched.Service != (store.Service{}) {
 		t.Errorf("an untouched case got %+v", untouched.Service)
 	}
+}
+
+// migratedTo is a new database file migrated up to version v, for a test of what a
+// later migration does to the rows before it.
+func migratedTo(t *testing.T, v int64) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "cases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

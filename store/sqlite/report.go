@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -210,34 +211,12 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 
 // RemindSurveys implements store.Reports.
 func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases
-		WHERE survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?
-		ORDER BY survey_asked_at`, askedBefore.UnixMilli(), notBefore.UnixMilli())
+	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs)
+		AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?`, []any{askedBefore.UnixMilli(), notBefore.UnixMilli()},
+		`UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0 AND survey_score = 0`, now,
+		func(tx *sql.Tx, c store.Case) error { return enqueue(d.keys, ctx, tx, notify(c), now) })
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: remind surveys: %w", err)
-	}
-	n := 0
-	for _, c := range due {
-		tx, err := d.db.BeginTx(ctx, nil)
-		if err != nil {
-			return n, fmt.Errorf("sqlite: remind surveys: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0
-			AND survey_score = 0`, now.UnixMilli(), c.ID)
-		if err == nil {
-			if rows, _ := res.RowsAffected(); rows == 1 {
-				if err = enqueue(d.keys, ctx, tx, notify(c), now); err == nil {
-					n++
-				}
-			}
-		}
-		if err == nil {
-			err = tx.Commit()
-		}
-		if err != nil {
-			tx.Rollback()
-			return n, fmt.Errorf("sqlite: remind surveys: %w", err)
-		}
+		return n, fmt.Errorf("sqlite: remind surveys: %w", err)
 	}
 	return n, nil
 }
