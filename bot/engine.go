@@ -321,7 +321,7 @@ func (e *Engine) handle(ctx context.Context, in channels.Inbound) ([]channels.Ou
 		return e.render(in, locales.Default, locales.M("error.slow_down")), "throttled", nil
 	case errors.Is(err, store.ErrThrottled):
 		log.Info("throttled message dropped")
-		return nil, "throttled", nil
+		return nil, "throttled", channels.ErrThrottled
 	case err != nil:
 		log.Error("session store unavailable", "err", err)
 		return e.render(in, locales.Default, locales.M("error.system")), "error", fmt.Errorf("bot: begin turn: %w", err)

@@ -51,8 +51,8 @@ type Outbound struct {
 // adapter makes the provider deliver it again (an HTTP status the provider retries, a
 // message left unacknowledged), and a delivery of the same message is processed, not
 // dropped as a duplicate. The replies returned with an error say what to tell the
-// sender if no delivery will come again. ErrDuplicate is not a failure: the message was
-// processed before.
+// sender if no delivery will come again. ErrDuplicate and ErrThrottled are not failures:
+// the message was processed before, or dropped on purpose.
 type Handler interface {
 	Handle(ctx context.Context, in Inbound) ([]Outbound, error)
 }
@@ -60,6 +60,11 @@ type Handler interface {
 // ErrDuplicate: the message was already processed (a provider's retry); there is
 // nothing to send.
 var ErrDuplicate = errors.New("channels: message already processed")
+
+// ErrThrottled: the sender is over the rate limit and was told so already; the message
+// is dropped on purpose (not a failure: it must not be delivered again) and there is
+// nothing to send.
+var ErrThrottled = errors.New("channels: sender throttled, message dropped")
 
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, in Inbound) ([]Outbound, error)

@@ -16,6 +16,7 @@ type Replier interface {
 const (
 	ResultAccepted  = "accepted"
 	ResultDuplicate = "duplicate" // the bot had already processed this message id
+	ResultThrottled = "throttled" // dropped: the sender is over the rate limit
 	ResultFailed    = "failed"    // not processed; the provider is to deliver it again
 )
 
@@ -35,6 +36,8 @@ func RunTurn(ctx context.Context, h Handler, r Replier, in Inbound, timeout time
 	switch {
 	case errors.Is(err, ErrDuplicate):
 		return ResultDuplicate
+	case errors.Is(err, ErrThrottled):
+		return ResultThrottled
 	case err != nil:
 		result = ResultFailed
 		log.Error("turn failed", "channel", in.Channel, "from", MaskPhone(in.From), "id", in.ID, "last_delivery", last, "err", err)

@@ -6,6 +6,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -86,7 +87,7 @@ func (c *Console) Run(ctx context.Context) error {
 		for _, r := range replies {
 			c.print(r)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, channels.ErrDuplicate) && !errors.Is(err, channels.ErrThrottled) {
 			fmt.Fprintf(c.Out, "! %v\n", err)
 		}
 		if c.AfterTurn != nil {

@@ -22,7 +22,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "silakso_inbound_messages_total", Help: "Inbound messages by channel and result (accepted, duplicate, failed).",
+			Name: "silakso_inbound_messages_total", Help: "Inbound messages by channel and result (accepted, duplicate, throttled, failed).",
 		}, []string{"channel", "result"}),
 		outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "silakso_outbound_messages_total", Help: "Outbound send attempts by channel and result (sent, retryable, permanent).",
