@@ -73,3 +73,28 @@ func (b boundedOptOuts) SetOptOut(ctx context.Context, phone string, stopped boo
 	defer cancel()
 	return b.OptOuts.SetOptOut(ctx, phone, stopped, at)
 }
+
+func (b boundedOptOuts) OptedOut(ctx context.Context, phone string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.d)
+	defer cancel()
+	return b.OptOuts.OptedOut(ctx, phone)
+}
+
+// boundedReports bounds the report queries a turn makes (a survey answer, TELAT) like
+// boundedCases; the background jobs keep their caller's deadline.
+type boundedReports struct {
+	store.Reports
+	d time.Duration
+}
+
+func (b boundedReports) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.d)
+	defer cancel()
+	return b.Reports.SurveyToAnswer(ctx, filer, since)
+}
+
+func (b boundedReports) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.d)
+	defer cancel()
+	return b.Reports.LateCases(ctx, kecamatan, filedBefore, limit)
+}

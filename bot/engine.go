@@ -147,12 +147,18 @@ type Engine struct {
 	officerWordsOnce sync.Once
 	officerWordMap   map[string]officerCommand
 	unsure           unsureCommits
+
+	// summarySent is the last month whose summary this instance saw sent, so that the
+	// rest of the month costs no query.
+	summaryMu   sync.Mutex
+	summarySent string
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
 // provider); the courier does not push to them.
 type OptOuts interface {
 	SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error
+	OptedOut(ctx context.Context, phone string) (bool, error)
 }
 
 // Metrics is what the engine reports; silakso serve exports it to Prometheus.
@@ -220,7 +226,9 @@ func New(d Deps, cfg Config) *Engine {
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
 		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor, keys: d.Keys,
-		reports: d.Reports,
+	}
+	if d.Reports != nil {
+		e.reports = boundedReports{d.Reports, cfg.CallTimeout}
 	}
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
@@ -434,7 +442,7 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 	if isNew {
 		st.Step = dialogs.StepMenu
 	}
-	comment := e.takeComment(s)
+	comment, commentUntil := e.takeComment(s)
 	if s.ConfirmErase {
 		// The answer to "erase everything?": yes erases; anything else is read as it
 		// comes, and nothing is erased.
@@ -476,7 +484,7 @@ func (e *Engine) residentTurn(ctx context.Context, s *session, in channels.Inbou
 			return []locales.Msg{locales.M("intake.did_you_mean", "Word", kw.Arg)}
 		}
 	}
-	if msgs, ok := e.survey(ctx, s, in, text, comment, isNew); ok {
+	if msgs, ok := e.survey(ctx, s, in, text, comment, commentUntil); ok {
 		return msgs
 	}
 	// A bare ticket (or a NIK) at the menu, or from someone new, is a status question:

@@ -18,8 +18,6 @@ func (e *Engine) lateCases(ctx context.Context, o store.Officer) []locales.Msg {
 		return []locales.Msg{e.officerMenu(o)}
 	}
 	e.audit(ctx, o.Phone, store.AuditList, "", "late "+strings.Join(scope(o), ","))
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
-	defer cancel()
 	now := e.now()
 	cases, n, err := e.reports.LateCases(ctx, scope(o), now.Add(-e.cfg.LateAfter), casesPerPage)
 	if err != nil {

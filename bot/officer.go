@@ -363,6 +363,10 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 	if n := utf8.RuneCountInString(text); n > maxOfficerText {
 		return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxOfficerText)}
 	}
+	done := locales.M("officer.replied", "Ticket", ticket)
+	if e.stopped(ctx, ticket) {
+		done = locales.M("officer.replied_stopped", "Ticket", ticket)
+	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		// A closed case can still be answered: a resident's question after the push
 		// ("kenapa ditolak pak?") comes to it.
@@ -381,7 +385,7 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 			u.Status = store.StatusInProcess
 			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: store.StatusInProcess})
 		}
-		return u, locales.M("officer.replied", "Ticket", c.Ticket), nil
+		return u, done, nil
 	})
 }
 
@@ -421,6 +425,7 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
 	}
+	stopped := e.stopped(ctx, ticket)
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
 			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
@@ -442,7 +447,9 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
-		e.askSurvey(c, to, &u)
+		if !stopped {
+			e.askSurvey(c, to, &u)
+		}
 		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
 			// The closing word or the reason reaches the resident with the push, and CEK
 			// shows it afterwards.
@@ -451,7 +458,11 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 		if c.AssignedTo == "" {
 			u.AssignedTo = o.Phone
 		}
-		return u, locales.M("officer.changed", "Ticket", c.Ticket, "From", string(c.Status), "To", string(to)), nil
+		key := "officer.changed"
+		if stopped {
+			key = "officer.changed_stopped"
+		}
+		return u, locales.M(key, "Ticket", c.Ticket, "From", string(c.Status), "To", string(to)), nil
 	})
 }
 
@@ -593,4 +604,20 @@ func (e *Engine) caseTrail(ctx context.Context, id int64) (said, note string) {
 		}
 	}
 	return said, note
+}
+
+// stopped reports whether the resident of ticket asked for no more messages
+// (BERHENTI): the officer is told their push will not reach them, and no survey is
+// asked. It is looked up before the change's transaction, which must not query; a
+// look-up that fails counts as not stopped (the courier still holds the push back).
+func (e *Engine) stopped(ctx context.Context, ticket string) bool {
+	if e.optOuts == nil {
+		return false
+	}
+	c, err := e.cases.CaseByTicket(ctx, ticket)
+	if err != nil || c.Filer == "" {
+		return false
+	}
+	out, err := e.optOuts.OptedOut(ctx, c.Filer)
+	return err == nil && out
 }

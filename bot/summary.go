@@ -28,6 +28,13 @@ func (e *Engine) MonthlySummary(ctx context.Context) (bool, error) {
 	if now.Before(this.Add(summaryHour * time.Hour)) {
 		return false, nil
 	}
+	month := this.AddDate(0, -1, 0).Format("2006-01")
+	e.summaryMu.Lock()
+	done := e.summarySent == month
+	e.summaryMu.Unlock()
+	if done {
+		return false, nil
+	}
 	if err := e.officers.refresh(ctx); err != nil {
 		return false, err
 	}
@@ -49,7 +56,14 @@ func (e *Engine) MonthlySummary(ctx context.Context) (bool, error) {
 	for i, o := range to {
 		msgs[i] = e.toOfficer(o, 0, m)
 	}
-	return e.reports.EnqueueOnce(ctx, "summary/"+q.From.Format("2006-01"), msgs, e.now())
+	sent, err := e.reports.EnqueueOnce(ctx, "summary/"+month, msgs, e.now())
+	if err == nil {
+		// Sent now, or by another instance before: either way done for the month.
+		e.summaryMu.Lock()
+		e.summarySent = month
+		e.summaryMu.Unlock()
+	}
+	return sent, err
 }
 
 // summary is the month's figures in one message: requests for help and what became
@@ -84,7 +98,7 @@ func (e *Engine) summary(ctx context.Context, q store.ReportQuery) (locales.Msg,
 	}
 	ikm := any(locales.M("officer.summary_no_ikm"))
 	if index, ok := survey.IKM(); ok {
-		ikm = locales.M("officer.summary_ikm", "Index", decimal(index), "Grade", store.IKMGrade(index), "Answers", survey.Answered)
+		ikm = locales.M("officer.summary_ikm", "Index", e.decimal(locales.Default, index), "Grade", store.IKMGrade(index), "Answers", survey.Answered)
 	}
 	return locales.M("officer.summary", "Month", q.From.Format("01/2006"), "Requests", all.Cases, "Done", all.Done,
 		"Rejected", all.Rejected, "Open", all.Open, "Late", all.Late, "Response", response, "Other", others.Cases, "IKM", ikm), nil
@@ -98,7 +112,7 @@ func (e *Engine) span(d time.Duration) locales.Msg {
 	return locales.M("officer.late_days", "N", int((d+12*time.Hour)/(24*time.Hour)))
 }
 
-// decimal writes an index with two decimals and the decimal comma officers read.
-func decimal(v float64) string {
-	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", ",", 1)
+// decimal writes an index with two decimals and the language's decimal mark.
+func (e *Engine) decimal(lang string, v float64) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", e.catalog.Format(lang, "format.decimal_mark"), 1)
 }

@@ -19,7 +19,7 @@ import (
 // tidak baik to 4 sangat baik) or the words people use, then, optionally, a comment.
 // It never stands in the way: a keyword, CEK or a new request works as always, and a
 // digit answers the survey only while the survey is the latest question the resident
-// was asked (no numbered menu shown since); otherwise it is the menu's.
+// was asked (no numbered choices shown since); otherwise it is the menu's.
 
 const (
 	// commentWindow is how long after the score the next message is taken as a
@@ -29,23 +29,28 @@ const (
 	maxComment = 300
 )
 
-// menuKeys are the replies that offer numbered choices: after one of them, a digit is
-// the menu's, not the survey's.
-var menuKeys = map[string]bool{"menu.welcome": true, "menu.main": true, "menu.main_kept": true,
-	"menu.not_understood": true, "menu.info": true}
+// offersChoices reports whether a reply offers numbered choices answered at the menu
+// step (the menu itself, and replies that say "balas 1"): after one, a digit is for
+// those choices, not the survey. Replies that move the conversation to a step of its
+// own (the intake's questions, a confirmation) need not be here: the survey answers
+// only at the menu. TestChoicesAreKnown keeps this list in step with the catalogs.
+func offersChoices(key string) bool {
+	return strings.HasPrefix(key, "menu.") && key != "menu.contact_office" ||
+		key == "help.text" || key == "intake.too_late"
+}
+
+// noteMenu records when the resident was last offered numbered choices.
+func (e *Engine) noteMenu(s *session, msgs []locales.Msg) {
+	if slices.ContainsFunc(msgs, func(m locales.Msg) bool { return offersChoices(m.Key) }) {
+		s.MenuAt = e.now()
+	}
+}
 
 // scoreWords and scoreLabels are the catalog keys of scores 1 to 4.
 var (
 	scoreWords  = [store.ScoreMax]string{"word.survey.s1", "word.survey.s2", "word.survey.s3", "word.survey.s4"}
 	scoreLabels = [store.ScoreMax]string{"survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"}
 )
-
-// noteMenu records when the resident was last shown a numbered menu.
-func (e *Engine) noteMenu(s *session, msgs []locales.Msg) {
-	if slices.ContainsFunc(msgs, func(m locales.Msg) bool { return menuKeys[m.Key] }) {
-		s.MenuAt = e.now()
-	}
-}
 
 // askSurvey adds the question to a change closing a request for help, once.
 func (e *Engine) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
@@ -71,53 +76,95 @@ func (e *Engine) RemindSurveys(ctx context.Context) (int, error) {
 }
 
 // takeComment is the ticket whose survey takes this message as a comment ("" for
-// none); the chance is used up either way.
-func (e *Engine) takeComment(s *session) string {
-	ticket := s.Comment
-	if e.now().After(s.CommentUntil) {
+// none); the chance is used up unless the comment cannot be stored.
+func (e *Engine) takeComment(s *session) (ticket string, until time.Time) {
+	ticket, until = s.Comment, s.CommentUntil
+	if e.now().After(until) {
 		ticket = ""
 	}
 	s.Comment, s.CommentUntil = "", time.Time{}
-	return ticket
+	return ticket, until
 }
 
-// surveyScore reads a score: a digit 1-4, or the words for one ("baik", "sangat
-// puas"). number reports a number of one or two digits that is not a score.
-func (e *Engine) surveyScore(text string) (score int, number bool) {
+// surveyReply is what a message says to an open survey.
+type surveyReply int
+
+const (
+	notForSurvey surveyReply = iota
+	scored                   // a score, perhaps with words after it
+	notAScore                // a one- or two-digit number other than 1-4
+	thanked                  // "ok", "terima kasih", a thumbs up: no score yet
+)
+
+// readSurvey reads a message as an answer to the survey: a digit 1-4, alone or first
+// ("4 bagus", "nilai 3 pak"), or the words for a score ("sangat puas"), with the
+// words around it that carry no meaning dropped; rest is what follows a leading digit
+// (a comment).
+func (e *Engine) readSurvey(text string) (reply surveyReply, score int, rest string) {
 	t := strings.TrimRight(strings.ToUpper(strings.Join(strings.Fields(text), " ")), ".!?,")
-	if dialogs.IsNumber(t) {
-		n, err := strconv.Atoi(t)
-		if err == nil && n >= store.ScoreMin && n <= store.ScoreMax {
-			return n, false
+	filler := e.catalog.Words("word.survey.filler")
+	words := strings.Fields(t)
+	// "Terima kasih pak": the thanks with what follows it dropped word by word.
+	for n := len(words); n > 0; n-- {
+		if slices.Contains(e.catalog.Words("word.survey.thanks"), strings.Join(words[:n], " ")) {
+			return thanked, 0, ""
 		}
-		// A choice that is not a score ("5", "10"); a longer number is a ticket or a
-		// NIK, for CEK.
-		return 0, len(t) <= 2
+		if !slices.Contains(filler, words[n-1]) {
+			break
+		}
 	}
+	first := 0
+	for first < len(words) && slices.Contains(filler, words[first]) {
+		first++
+	}
+	if first < len(words) && dialogs.IsNumber(words[first]) {
+		digits := strings.TrimRight(words[first], ".!?,)")
+		n, err := strconv.Atoi(digits)
+		switch {
+		case err == nil && n >= store.ScoreMin && n <= store.ScoreMax:
+			// What follows the digit, in the resident's own writing.
+			orig := strings.Fields(text)
+			if skip := first + 1; skip < len(orig) {
+				rest = strings.TrimLeft(strings.Join(orig[skip:], " "), ".,:;-) ")
+			}
+			if slices.ContainsFunc(strings.Fields(strings.ToUpper(rest)), func(w string) bool { return !slices.Contains(filler, w) }) {
+				return scored, n, rest
+			}
+			return scored, n, ""
+		case len(digits) <= 2 && len(words) == first+1:
+			// A choice that is not a score ("5", "10"); a longer number is a ticket or a
+			// NIK, for CEK.
+			return notAScore, 0, ""
+		}
+		return notForSurvey, 0, ""
+	}
+	core := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return slices.Contains(filler, w) })
+	phrase := strings.Join(core, " ")
 	for i, key := range scoreWords {
-		if slices.Contains(e.catalog.Words(key), t) {
-			return i + store.ScoreMin, false
+		if phrase != "" && slices.Contains(e.catalog.Words(key), phrase) {
+			return scored, i + store.ScoreMin, ""
 		}
 	}
-	return 0, false
+	return notForSurvey, 0, ""
 }
 
 // survey answers a message meant for the survey: the comment after a score (comment
-// names its ticket), or a score while the survey is the latest question. ok is false
+// names its ticket), or an answer while the survey is the latest question. ok is false
 // for any other message, which then goes on as usual.
-func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, text, comment string, isNew bool) ([]locales.Msg, bool) {
-	if e.reports == nil || !(isNew || s.Dialog.Step == dialogs.StepMenu) || text == "" {
+func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, text, comment string, until time.Time) ([]locales.Msg, bool) {
+	if e.reports == nil || s.Dialog.Step != dialogs.StepMenu || text == "" {
 		return nil, false
 	}
-	score, number := e.surveyScore(text)
-	if comment != "" && score == 0 && !number {
+	reply, score, rest := e.readSurvey(text)
+	if comment != "" && reply == notForSurvey && !dialogs.IsNumber(text) && !e.inThread(ctx, in.From) {
 		note := dialogs.Shorten(dialogs.MaskNIKs(text), maxComment)
-		if err := e.surveyAnswer(ctx, comment, store.CaseUpdate{SurveyComment: note}); err != nil {
+		if err := e.surveyAnswer(ctx, comment, in.From, store.CaseUpdate{SurveyComment: note}); err != nil {
+			s.Comment, s.CommentUntil = comment, until // the next try is a comment still
 			return []locales.Msg{locales.M("error.system")}, true
 		}
 		return []locales.Msg{locales.M("survey.comment_thanks")}, true
 	}
-	if score == 0 && !number {
+	if reply == notForSurvey {
 		return nil, false
 	}
 	since := e.now().Add(-e.cfg.SurveyLapse)
@@ -125,25 +172,52 @@ func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, te
 		since = s.MenuAt
 	}
 	c, err := e.reports.SurveyToAnswer(ctx, in.From, since)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			e.log.Warn("open survey not looked up; the message goes to the menu", "err", err)
-		}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return nil, false
-	}
-	if number {
+	case err != nil:
+		// Not known whether the digit answers a survey or picks from the menu: asked
+		// again rather than guessed.
+		e.log.Error("open survey not looked up", "err", err)
+		return []locales.Msg{locales.M("error.system")}, true
+	case reply != scored:
 		return []locales.Msg{locales.M("survey.invalid", "Ticket", c.Ticket)}, true
 	}
-	if err := e.surveyAnswer(ctx, c.Ticket, store.CaseUpdate{SurveyScore: score}); err != nil {
+	u := store.CaseUpdate{SurveyScore: score}
+	if rest != "" {
+		u.SurveyComment = dialogs.Shorten(dialogs.MaskNIKs(rest), maxComment)
+	}
+	if err := e.surveyAnswer(ctx, c.Ticket, in.From, u); err != nil {
 		return []locales.Msg{locales.M("error.system")}, true
 	}
+	label := locales.M(scoreLabels[score-store.ScoreMin])
+	if rest != "" {
+		return []locales.Msg{locales.M("survey.thanks_comment", "Score", score, "Label", label, "Ticket", c.Ticket)}, true
+	}
 	s.Comment, s.CommentUntil = c.Ticket, e.now().Add(commentWindow)
-	return []locales.Msg{locales.M("survey.thanks", "Score", score, "Label", locales.M(scoreLabels[score-store.ScoreMin]))}, true
+	return []locales.Msg{locales.M("survey.thanks", "Score", score, "Label", label, "Ticket", c.Ticket)}, true
 }
 
-// surveyAnswer stores a score or a comment with the case.
-func (e *Engine) surveyAnswer(ctx context.Context, ticket string, u store.CaseUpdate) error {
-	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(store.Case) (store.CaseUpdate, error) { return u, nil })
+// inThread reports whether the resident has an open case an officer wrote to lately:
+// their words then go to that officer, never into a survey comment nobody reads at
+// once.
+func (e *Engine) inThread(ctx context.Context, from string) bool {
+	_, err := e.cases.LatestRepliedCase(ctx, from, e.now().Add(-threadWindow))
+	return err == nil
+}
+
+// errNotTheirs: the case is no longer the sender's (erased meanwhile).
+var errNotTheirs = errors.New("bot: survey case is not the sender's")
+
+// surveyAnswer stores a score or a comment with the case, if it is still the
+// sender's (an erasure may have come in between).
+func (e *Engine) surveyAnswer(ctx context.Context, ticket, from string, u store.CaseUpdate) error {
+	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
+		if c.Filer != from {
+			return store.CaseUpdate{}, errNotTheirs
+		}
+		return u, nil
+	})
 	if err != nil {
 		e.log.Error("survey answer not stored", "ticket", ticket, "err", err)
 	}

@@ -1,5 +1,7 @@
 package store
 
+import "math"
+
 // IKM is the Indeks Kepuasan Masyarakat of Permenpan RB 14/2017 from the survey's
 // answers: each element's average score (nilai rata-rata, 1 to 4) is weighted by one
 // over the number of elements and summed, and the sum times 25 is the index (25 to
@@ -24,6 +26,8 @@ func (t SurveyTally) IKM() (index float64, ok bool) {
 // (baik) from 76.61, C (kurang baik) from 65.00, D (tidak baik) below; the label is
 // the catalog's key report.grade_<grade>.
 func IKMGrade(index float64) string {
+	// Graded as shown: an index of 88.305 reads 88.31, and is an A.
+	index = math.Round(index*100) / 100
 	switch {
 	case index >= 88.31:
 		return "A"

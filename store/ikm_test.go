@@ -29,7 +29,7 @@ func TestIKM(t *testing.T) {
 		t.Error("an index without answers")
 	}
 	// The regulation's bounds.
-	for v, g := range map[float64]string{88.31: "A", 88.30: "B", 76.61: "B", 76.60: "C", 65: "C", 64.99: "D"} {
+	for v, g := range map[float64]string{88.31: "A", 88.305: "A", 88.30: "B", 76.61: "B", 76.60: "C", 65: "C", 64.99: "D", 64.994: "D"} {
 		if store.IKMGrade(v) != g {
 			t.Errorf("grade of %v = %s, want %s", v, store.IKMGrade(v), g)
 		}

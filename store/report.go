@@ -78,8 +78,9 @@ type Reports interface {
 	// LateCases lists open cases nobody has answered yet that were filed before
 	// filedBefore, oldest first, in the given kecamatan (nil: all), with their number.
 	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]Case, int, error)
-	// SurveyToAnswer is the filer's latest case whose survey is open and was last
-	// asked after since; ErrNotFound if none.
+	// SurveyToAnswer is the filer's case whose open survey was asked (or reminded) last,
+	// after since: the one the resident's latest question was about; ErrNotFound if
+	// none.
 	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (Case, error)
 	// RemindSurveys marks, once, every open survey asked before askedBefore and not
 	// before notBefore (older ones have lapsed), of a resident who did not opt out and

@@ -514,6 +514,9 @@ func (f asSMS) Send(ctx context.Context, out channels.Outbound) (channels.Receip
 	return f.sms.Send(ctx, out)
 }
 
+// backgroundJobTimeout bounds one round of a background job.
+const backgroundJobTimeout = 30 * time.Second
+
 // escalateEvery sends cases nobody took within after to the supervisors, reminds
 // residents of an unanswered survey, and sends the monthly summary when it is due,
 // checking every minute. Several instances may do it at once; each case escalates
@@ -522,19 +525,32 @@ func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log 
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := e.Escalate(ctx, after); err != nil && ctx.Err() == nil {
+		// Each job has a deadline of its own: a database that hangs delays the round,
+		// and no job stops the others.
+		job := func(run func(ctx context.Context) (int, error)) (int, error) {
+			jctx, cancel := context.WithTimeout(ctx, backgroundJobTimeout)
+			defer cancel()
+			return run(jctx)
+		}
+		if n, err := job(func(ctx context.Context) (int, error) { return e.Escalate(ctx, after) }); err != nil && ctx.Err() == nil {
 			log.Error("escalation", "err", err)
 		} else if n > 0 {
 			log.Info("cases escalated to supervisors", "cases", n)
 		}
-		if n, err := e.RemindSurveys(ctx); err != nil && ctx.Err() == nil {
+		if n, err := job(e.RemindSurveys); err != nil && ctx.Err() == nil {
 			log.Error("survey reminders", "err", err)
 		} else if n > 0 {
 			log.Info("residents reminded of the survey", "cases", n)
 		}
-		if sent, err := e.MonthlySummary(ctx); err != nil && ctx.Err() == nil {
+		if n, err := job(func(ctx context.Context) (int, error) {
+			sent, err := e.MonthlySummary(ctx)
+			if sent {
+				return 1, err
+			}
+			return 0, err
+		}); err != nil && ctx.Err() == nil {
 			log.Error("monthly summary", "err", err)
-		} else if sent {
+		} else if n > 0 {
 			log.Info("monthly summary queued for supervisors")
 		}
 		select {

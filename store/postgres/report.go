@@ -183,7 +183,7 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND survey_score = 0 AND survey_asked_at IS NOT NULL
 			AND GREATEST(survey_asked_at, survey_reminded_at) > $2
-		ORDER BY id DESC LIMIT 1`, filer, since))
+		ORDER BY GREATEST(survey_asked_at, survey_reminded_at) DESC, id DESC LIMIT 1`, filer, since))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("postgres: survey to answer: %w", err)
 	}

@@ -202,7 +202,7 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND survey_score = 0 AND survey_asked_at > 0
 			AND max(survey_asked_at, survey_reminded_at) > ?
-		ORDER BY id DESC LIMIT 1`, filer, since.UnixMilli()))
+		ORDER BY max(survey_asked_at, survey_reminded_at) DESC, id DESC LIMIT 1`, filer, since.UnixMilli()))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("sqlite: survey to answer: %w", err)
 	}

@@ -222,6 +222,26 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		}
 	})
 
+	t.Run("the survey answered is the one asked last", func(t *testing.T) {
+		s := open(t)
+		at := time.Date(2026, 10, 1, 8, 0, 0, 0, wib)
+		older, _, err := s.FileCase(ctx, Filing("older"), nil)
+		must(t, err)
+		newer, _, err := s.FileCase(ctx, Filing("newer"), nil)
+		must(t, err)
+		for i, c := range []store.Case{newer, older} { // the newer case closes first
+			_, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Duration(i+1)*h), func(store.Case) (store.CaseUpdate, error) {
+				return store.CaseUpdate{Status: store.StatusDone, AskSurvey: true}, nil
+			})
+			must(t, err)
+		}
+		got, err := s.SurveyToAnswer(ctx, older.Filer, at)
+		must(t, err)
+		if got.Ticket != older.Ticket {
+			t.Fatalf("answered %s, want %s (asked last)", got.Ticket, older.Ticket)
+		}
+	})
+
 	t.Run("no reminder to a resident who opted out", func(t *testing.T) {
 		s := open(t)
 		cases := ReportSeed(t, s)
