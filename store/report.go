@@ -58,9 +58,9 @@ type ServiceTimes struct {
 	ToAction, ToResponse, ToClosure Spread
 }
 
-// SurveyTally counts the satisfaction surveys asked in the period (whenever the case
-// was filed): how many were asked, how many answered, and how many gave each score
-// (Scores[0] is score 1).
+// SurveyTally counts the satisfaction surveys of the period's requests for help (by
+// filing, like every other figure, so that it agrees with the cases listed): how many
+// were asked, how many answered, and how many gave each score (Scores[0] is score 1).
 type SurveyTally struct {
 	Asked, Answered int
 	Scores          [ScoreMax]int

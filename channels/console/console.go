@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,9 +71,9 @@ func (c *Console) Run(ctx context.Context) error {
 			c.switchSender(strings.TrimSpace(strings.TrimPrefix(line, "/from")))
 			continue
 		case strings.HasPrefix(line, "/wait") && c.Wait != nil:
-			d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(line, "/wait")))
+			d, err := waitFor(strings.TrimSpace(strings.TrimPrefix(line, "/wait")))
 			if err != nil || d <= 0 {
-				fmt.Fprintf(c.Out, "! /wait takes a duration, e.g. /wait 45m or /wait 8h\n")
+				fmt.Fprintf(c.Out, "! /wait takes a duration, e.g. /wait 45m, /wait 8h or /wait 4d\n")
 				continue
 			}
 			c.Wait(d)
@@ -124,4 +125,14 @@ func (c *Console) Send(_ context.Context, out channels.Outbound) (channels.Recei
 	c.sent++
 	c.print(out)
 	return channels.Receipt{ProviderID: fmt.Sprintf("console-push-%d", c.sent)}, nil
+}
+
+// waitFor reads /wait's duration: days ("4d", as the settings write them) or what Go
+// reads ("45m", "8h").
+func waitFor(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return time.Duration(n) * 24 * time.Hour, err
+	}
+	return time.ParseDuration(s)
 }

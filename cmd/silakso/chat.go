@@ -114,7 +114,7 @@ func runChat(ctx context.Context, env func(string) string, args []string, stdin 
 		}
 	}
 	if !c.Echo {
-		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, /wait 45m to let time pass, Ctrl-D to end.\n", sender)
+		fmt.Fprintf(stdout, "# SILAKSO chat as %s. Type a message; /from <phone> to switch, /wait 45m or /wait 4d to let time pass, Ctrl-D to end.\n", sender)
 	}
 	runErr := c.Run(ctx)
 	if saveSessions != nil {

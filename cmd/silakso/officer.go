@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,6 +39,17 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 		return usageError{errors.New(officerUsage)}
 	}
 	verb, args := args[0], args[1:]
+	// summary takes on or off wherever it is written, in any case ("on --phone ...").
+	var onOff []string
+	if verb == "summary" {
+		args = slices.DeleteFunc(slices.Clone(args), func(a string) bool {
+			if w := strings.ToLower(a); w == "on" || w == "off" {
+				onOff = append(onOff, w)
+				return true
+			}
+			return false
+		})
+	}
 	fs := flag.NewFlagSet("officer "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	phone := fs.String("phone", "", "the officer's phone number")
@@ -128,10 +140,10 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 		if err != nil {
 			return usageError{fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", *phone)}
 		}
-		on := fs.Arg(0) == "on"
-		if fs.NArg() != 1 || !on && fs.Arg(0) != "off" {
-			return usageError{errors.New("say on or off after the phone: silakso officer summary --phone 081234567890 on")}
+		if len(onOff) != 1 || fs.NArg() != 0 {
+			return usageError{errors.New("say on or off once: silakso officer summary --phone 081234567890 on")}
 		}
+		on := onOff[0] == "on"
 		o, err := db.Officer(ctx, p)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -145,8 +157,8 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 		if err := db.SetMonthlySummary(ctx, p, on); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "monthly summary %s for %s, sent on the 1st of each month from 08.00 WIB via %s\n", fs.Arg(0), p, o.Channel)
-		return operatorAudit(ctx, db, store.AuditOfficerSummary, p, fs.Arg(0))
+		fmt.Fprintf(stdout, "monthly summary %s for %s, sent on the 1st of each month from 08.00 WIB via %s\n", onOff[0], p, o.Channel)
+		return operatorAudit(ctx, db, store.AuditOfficerSummary, p, onOff[0])
 	default:
 		return usageError{fmt.Errorf("unknown officer command %q\n%s", verb, officerUsage)}
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func runReport(ctx context.Context, env func(string) string, args []string, _ io
 	}
 	catalog, err := locales.Load()
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	cfg, db, err := openOperatorDB(ctx, env)
 	if err != nil {
@@ -51,6 +52,12 @@ func runReport(ctx context.Context, env func(string) string, args []string, _ io
 	q := store.ReportQuery{From: opts.From, To: opts.To, Zone: reportZone, LateAfter: cfg.LateAfter, Now: now}
 	figures, err := gatherReport(ctx, db, q)
 	if err != nil {
+		return err
+	}
+	// The report lists residents' names: who made one, for which period and where it
+	// went is on record before anything is written.
+	if err := operatorAudit(ctx, db, store.AuditReport, opts.Out, opts.From.Format(time.DateOnly)+".."+
+		opts.To.AddDate(0, 0, -1).Format(time.DateOnly)+" "+opts.Format); err != nil {
 		return err
 	}
 	var sink reportSink
@@ -71,11 +78,6 @@ func runReport(ctx context.Context, env func(string) string, args []string, _ io
 		return err
 	}
 	if err := sink.finish(); err != nil {
-		return err
-	}
-	// The report lists residents' names: who made one, for which period, is on record.
-	if err := operatorAudit(ctx, db, store.AuditReport, "", opts.From.Format(time.DateOnly)+".."+
-		opts.To.AddDate(0, 0, -1).Format(time.DateOnly)+" "+opts.Format); err != nil {
 		return err
 	}
 	if opts.Out != "" {
@@ -108,14 +110,22 @@ func parseReportArgs(args []string, now time.Time, stderr io.Writer) (reportOpti
 		return reportOptions{}, usageError{fmt.Errorf("unexpected argument %q: the period is given with --from and --to", fs.Arg(0))}
 	}
 	opts := reportOptions{Format: *format, Out: *out}
+	formatGiven := false
+	fs.Visit(func(f *flag.Flag) { formatGiven = formatGiven || f.Name == "format" })
+	if !formatGiven && strings.EqualFold(filepath.Ext(opts.Out), ".xlsx") {
+		opts.Format = "xlsx" // --out laporan.xlsx says what it wants
+	}
 	switch opts.Format {
 	case "table":
 		if opts.Out != "" {
 			return opts, usageError{errors.New("--out is for csv and xlsx; the table goes to the terminal (redirect it with > FILE)")}
 		}
 	case "csv":
-		if opts.Out == "" {
-			return opts, usageError{errors.New("--format csv needs --out FOLDER (one CSV file per sheet goes there)")}
+		if opts.Out == "" || strings.EqualFold(filepath.Ext(opts.Out), ".csv") {
+			return opts, usageError{fmt.Errorf("--format csv needs --out FOLDER (one CSV file per sheet goes there), got %q", opts.Out)}
+		}
+		if st, err := os.Stat(opts.Out); err == nil && !st.IsDir() {
+			return opts, usageError{fmt.Errorf("--out %s is a file; --format csv writes a folder of files", opts.Out)}
 		}
 	case "xlsx":
 		if opts.Out == "" || !strings.EqualFold(filepath.Ext(opts.Out), ".xlsx") {
@@ -195,7 +205,7 @@ func gatherReport(ctx context.Context, db reportDB, q store.ReportQuery) (report
 	for _, by := range store.Breakdowns {
 		lines, err := db.Tally(ctx, q, by)
 		if err != nil {
-			return f, fmt.Errorf("report: tally by %s: %w", by, err)
+			return f, fmt.Errorf("tally by %s: %w", by, err)
 		}
 		f.By[by] = lines
 	}
@@ -209,14 +219,14 @@ func gatherReport(ctx context.Context, db reportDB, q store.ReportQuery) (report
 	}
 	var err error
 	if f.Times, err = db.ServiceTimes(ctx, q); err != nil {
-		return f, fmt.Errorf("report: service times: %w", err)
+		return f, fmt.Errorf("service times: %w", err)
 	}
 	if f.Survey, err = db.SurveyTally(ctx, q); err != nil {
-		return f, fmt.Errorf("report: survey: %w", err)
+		return f, fmt.Errorf("survey: %w", err)
 	}
 	officers, err := db.ListOfficers(ctx)
 	if err != nil {
-		return f, fmt.Errorf("report: officers: %w", err)
+		return f, fmt.Errorf("officers: %w", err)
 	}
 	for _, o := range officers {
 		f.Officers[o.Phone] = o.Name

@@ -24,7 +24,11 @@ type csvSink struct {
 // the cases sheet names residents.
 func newCSVSink(dir string) (*csvSink, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("report: csv folder: %w", err)
+		return nil, fmt.Errorf("csv folder: %w", err)
+	}
+	// A folder that was there keeps its mode: it is made the operator's alone too.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("csv folder: %w", err)
 	}
 	return &csvSink{dir: dir}, nil
 }
@@ -40,8 +44,12 @@ func (c *csvSink) beginSheet(s sheetSpec) error {
 	c.sheets++
 	path := filepath.Join(c.dir, csvFileName(c.sheets, s.name))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		// A file that was there keeps its mode when truncated: made owner-only too.
+		err = f.Chmod(0o600)
+	}
 	if err != nil {
-		return fmt.Errorf("report: csv: %w", err)
+		return fmt.Errorf("csv: %w", err)
 	}
 	c.file, c.w = f, csv.NewWriter(f)
 	return c.write(s.header)
@@ -79,7 +87,7 @@ func defuseFormula(s string) string {
 
 func (c *csvSink) write(cells []string) error {
 	if err := c.w.Write(cells); err != nil {
-		return fmt.Errorf("report: csv %s: %w", c.file.Name(), err)
+		return fmt.Errorf("csv %s: %w", c.file.Name(), err)
 	}
 	return nil
 }
@@ -92,7 +100,7 @@ func (c *csvSink) endSheet() error {
 	}
 	c.file = nil
 	if err != nil {
-		return fmt.Errorf("report: csv: %w", err)
+		return fmt.Errorf("csv: %w", err)
 	}
 	return nil
 }

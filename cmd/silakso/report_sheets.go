@@ -125,11 +125,14 @@ func writeReport(ctx context.Context, sink reportSink, r reportContent, cases ca
 			return err
 		}
 	}
-	late, err := r.writeCases(ctx, sink, cases)
+	late, comments, err := r.writeCases(ctx, sink, cases)
 	if err != nil {
 		return err
 	}
-	return writeSheet(sink, late)
+	if err := writeSheet(sink, late); err != nil {
+		return err
+	}
+	return writeSheet(sink, comments)
 }
 
 // sheet is a sheet held whole: every one but the cases is a handful of lines.
@@ -268,9 +271,10 @@ func (r reportContent) officerName(phone string, numberIfUnknown bool) string {
 }
 
 // writeCases streams the period's requests for help into the cases sheet, one row
-// each, and keeps the late ones (a few fields each) for the sheet that follows. The
-// callback reads no database: on SQLite the one connection is busy with the cases.
-func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases caseSource) (sheet, error) {
+// each, and keeps the late ones (a few fields each) and the survey comments for the
+// sheets that follow. The callback reads no database: on SQLite the one connection is
+// busy with the cases.
+func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases caseSource) (late, comments sheet, err error) {
 	l, q := r.labels, r.figures.Query
 	yes, no := l.text("report.yes"), l.text("report.no")
 	noNIK := l.text("report.no_nik")
@@ -280,16 +284,23 @@ func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases ca
 			"channel", "status", "officer", "first_response", "closed", "late", "score"),
 		widths: []float64{11, 17, 16, 18, 15, 20, 16, 26, 18, 10, 22, 22, 12, 17, 10, 10},
 	}
-	late := sheet{spec: sheetSpec{
+	late = sheet{spec: sheetSpec{
 		name:   l.text("report.sheet_late"),
 		header: l.columns("ticket", "filed", "kecamatan", "need", "officer", "waited", "responded"),
 		widths: []float64{11, 17, 16, 20, 22, 12, 12},
 	}}
+	// What residents wrote after their score: the office's to read and act on (NIKs
+	// in them were masked when they were kept).
+	comments = sheet{spec: sheetSpec{
+		name:   l.text("report.sheet_comments"),
+		header: l.columns("ticket", "answered", "kecamatan", "officer", "score", "comment"),
+		widths: []float64{11, 17, 16, 22, 10, 80},
+	}}
 	if err := sink.beginSheet(spec); err != nil {
-		return late, err
+		return late, comments, err
 	}
 	var sinkErr error
-	err := cases.EachCase(ctx, q, func(c store.Case) error {
+	err = cases.EachCase(ctx, q, func(c store.Case) error {
 		// Never the NIK in full, the address, the description or a resident's number:
 		// the sheet goes round the office.
 		var nik string
@@ -322,15 +333,19 @@ func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases ca
 			}
 			late.rows = append(late.rows, []any{c.Ticket, filed, c.Kecamatan, need, officer, hours(waited), responded})
 		}
+		if c.Survey.Comment != "" {
+			comments.rows = append(comments.rows, []any{c.Ticket, c.Survey.AnsweredAt.In(reportZone).Format(dateTimeLayout),
+				c.Kecamatan, officer, c.Survey.Score, c.Survey.Comment})
+		}
 		sinkErr = sink.row([]any{c.Ticket, filed, c.Kecamatan, c.Desa, c.DesaCode, need, l.label("relation.", c.Relation),
 			c.Name, nik, c.Channel, l.label("status.label.", string(c.Status)), officer, firstResponse, closed, lateText, score})
 		return sinkErr
 	})
 	if sinkErr != nil {
-		return late, sinkErr // already says where it failed
+		return late, comments, sinkErr // already says where it failed
 	}
 	if err != nil {
-		return late, fmt.Errorf("report: cases: %w", err)
+		return late, comments, fmt.Errorf("cases: %w", err)
 	}
-	return late, sink.endSheet()
+	return late, comments, sink.endSheet()
 }

@@ -50,14 +50,14 @@ func (t *tableSink) line(cells []string) error {
 		cells = cells[:len(cells)-1]
 	}
 	if _, err := io.WriteString(t.tw, strings.Join(cells, "\t")+"\n"); err != nil {
-		return fmt.Errorf("report: table: %w", err)
+		return fmt.Errorf("table: %w", err)
 	}
 	return nil
 }
 
 func (t *tableSink) endSheet() error {
 	if err := t.tw.Flush(); err != nil {
-		return fmt.Errorf("report: table: %w", err)
+		return fmt.Errorf("table: %w", err)
 	}
 	return nil
 }

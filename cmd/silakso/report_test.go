@@ -80,7 +80,7 @@ var october = []string{"--from", "2026-10-01", "--to", "2026-10-31"}
 
 // The sheets of a report, in order, as the Indonesian catalog names them.
 var reportSheets = []string{"Ringkasan", "Bulan", "Kecamatan", "Desa", "Jenis bantuan", "Kanal", "Untuk siapa", "Status",
-	"Beban petugas", "Kontak lain", "Kasus", "Terlambat"}
+	"Beban petugas", "Kontak lain", "Kasus", "Terlambat", "Saran warga"}
 
 // The summary of October 2026 (the fixture's figures: storetest.TestReports), but for
 // the row of when it was made.
@@ -154,7 +154,7 @@ func TestReport(t *testing.T) {
 		t.Run(engine.name, func(t *testing.T) {
 			env, cases := engine.open(t)
 			t.Run("table", func(t *testing.T) { checkReportTable(t, env) })
-			t.Run("csv", func(t *testing.T) { checkReportCSV(t, env) })
+			t.Run("csv", func(t *testing.T) { checkReportCSV(t, env, cases) })
 			t.Run("xlsx", func(t *testing.T) { checkReportXLSX(t, env, cases) })
 		})
 	}
@@ -210,7 +210,7 @@ func checkReportTable(t *testing.T, env map[string]string) {
 	}
 }
 
-func checkReportCSV(t *testing.T, env map[string]string) {
+func checkReportCSV(t *testing.T, env map[string]string, cases map[string]store.Case) {
 	dir := filepath.Join(t.TempDir(), "laporan-oktober") // made by the command
 	code, _, errOut := runCmd(t, env, "", append([]string{"report", "--format", "csv", "--out", dir}, october...)...)
 	if code != 0 {
@@ -225,7 +225,7 @@ func checkReportCSV(t *testing.T, env map[string]string) {
 		names = append(names, e.Name())
 	}
 	want := []string{"01-ringkasan.csv", "02-bulan.csv", "03-kecamatan.csv", "04-desa.csv", "05-jenis-bantuan.csv", "06-kanal.csv",
-		"07-untuk-siapa.csv", "08-status.csv", "09-beban-petugas.csv", "10-kontak-lain.csv", "11-kasus.csv", "12-terlambat.csv"}
+		"07-untuk-siapa.csv", "08-status.csv", "09-beban-petugas.csv", "10-kontak-lain.csv", "11-kasus.csv", "12-terlambat.csv", "13-saran-warga.csv"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("files %q, want %q", names, want)
 	}
@@ -282,6 +282,10 @@ func checkReportCSV(t *testing.T, env map[string]string) {
 	if len(kasus) != 6 || kasus[0][8] != "NIK" || kasus[1][8] != "1904**********01" {
 		t.Errorf("cases %q", kasus)
 	}
+	sameRows(t, "comments", read("13-saran-warga.csv"), [][]string{
+		{"Tiket", "Dijawab (WIB)", "Kecamatan", "Petugas", "Nilai survei", "Saran"},
+		{cases["c1"].Ticket, "2026-10-04 09:00", "Koba", "Rudi Hartono", "4", "petugas ramah"},
+	})
 }
 
 func checkReportXLSX(t *testing.T, env map[string]string, cases map[string]store.Case) {
@@ -450,6 +454,8 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"--format", "xlsx"}, "--format xlsx needs --out FILE.xlsx"},
 		{[]string{"--format", "xlsx", "--out", "laporan.csv"}, `--format xlsx needs --out FILE.xlsx, got "laporan.csv"`},
 		{[]string{"--format", "csv"}, "--format csv needs --out FOLDER"},
+		{[]string{"--format", "csv", "--out", "laporan.csv"}, `--format csv needs --out FOLDER (one CSV file per sheet goes there), got "laporan.csv"`},
+		{[]string{"--format", "csv", "--out", "report_test.go"}, "--out report_test.go is a file"},
 		{[]string{"--out", "laporan.txt"}, "--out is for csv and xlsx"},
 		{[]string{"oktober"}, `unexpected argument "oktober"`},
 		{[]string{"--month", "10"}, "flag provided but not defined: -month"},
@@ -458,6 +464,10 @@ func TestReportUsageErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 || out != "" {
 			t.Errorf("report %q: exit %d, stderr %q, stdout %q; want exit 2 and one line with %q", tc.args, code, errOut, out, tc.want)
 		}
+	}
+	// --out FILE.xlsx alone asks for a workbook.
+	if opts, err := parseReportArgs([]string{"--out", "laporan.xlsx"}, time.Now(), io.Discard); err != nil || opts.Format != "xlsx" {
+		t.Errorf("--out laporan.xlsx: %+v, %v", opts, err)
 	}
 	// -h lists the flags.
 	if code, _, errOut := runCmd(t, env, "", "report", "-h"); code != 2 || !strings.Contains(errOut, "-format") {
@@ -567,7 +577,7 @@ func TestReportCaseRows(t *testing.T) {
 	r := reportContent{labels: reportLabels{catalog: catalog, lang: locales.Default},
 		figures: reportFigures{Query: q, Officers: map[string]string{"+628111000001": "Rudi Hartono"}}}
 	var sink captureSink
-	late, err := r.writeCases(context.Background(), &sink, fakeCases{withNIK, noNIK, erased})
+	late, _, err := r.writeCases(context.Background(), &sink, fakeCases{withNIK, noNIK, erased})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,8 +619,9 @@ func TestReportSheetNames(t *testing.T) {
 			}
 			seen[strings.ToLower(e.Text)] = true
 		}
-		if len(seen) != len(store.Breakdowns)+3 {
-			t.Errorf("%s: %d sheet names, want %d", lang, len(seen), len(store.Breakdowns)+3)
+		// The breakdowns, and the summary, the cases, the late ones and the comments.
+		if len(seen) != len(store.Breakdowns)+4 {
+			t.Errorf("%s: %d sheet names, want %d", lang, len(seen), len(store.Breakdowns)+4)
 		}
 	}
 }

@@ -33,9 +33,9 @@ type xlsxSink struct {
 func newXLSXSink(path string) (*xlsxSink, error) {
 	dir := filepath.Dir(path)
 	if info, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("report: xlsx: folder of %s: %w", path, err)
+		return nil, fmt.Errorf("xlsx: folder of %s: %w", path, err)
 	} else if !info.IsDir() {
-		return nil, fmt.Errorf("report: xlsx: %s is not a folder", dir)
+		return nil, fmt.Errorf("xlsx: %s is not a folder", dir)
 	}
 	// excelize's temporary files hold the cases in clear while the workbook is made:
 	// next to the workbook, not in a shared /tmp.
@@ -44,13 +44,13 @@ func newXLSXSink(path string) (*xlsxSink, error) {
 	var err error
 	if s.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("report: xlsx: %w", err)
+		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	for _, places := range []int{1, 2} {
 		format := "0." + strings.Repeat("0", places)
 		if s.decimals[places], err = f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("report: xlsx: %w", err)
+			return nil, fmt.Errorf("xlsx: %w", err)
 		}
 	}
 	return s, nil
@@ -66,21 +66,21 @@ func (x *xlsxSink) beginSheet(s sheetSpec) error {
 		_, err = x.file.NewSheet(s.name)
 	}
 	if err != nil {
-		return fmt.Errorf("report: xlsx: sheet %q: %w", s.name, err)
+		return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 	}
 	x.sheets++
 	x.sheetName = s.name
 	if x.sw, err = x.file.NewStreamWriter(s.name); err != nil {
-		return fmt.Errorf("report: xlsx: sheet %q: %w", s.name, err)
+		return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 	}
 	// Widths and the frozen header row must come before the first row.
 	for i, w := range s.widths {
 		if err := x.sw.SetColWidth(i+1, i+1, w); err != nil {
-			return fmt.Errorf("report: xlsx: sheet %q: %w", s.name, err)
+			return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 		}
 	}
 	if err := x.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return fmt.Errorf("report: xlsx: sheet %q: %w", s.name, err)
+		return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 	}
 	header := make([]any, len(s.header))
 	for i, h := range s.header {
@@ -110,14 +110,14 @@ func (x *xlsxSink) setRow(cells []any) error {
 		err = x.sw.SetRow(cell, cells)
 	}
 	if err != nil {
-		return fmt.Errorf("report: xlsx: sheet %q row %d: %w", x.sheetName, x.rows, err)
+		return fmt.Errorf("xlsx: sheet %q row %d: %w", x.sheetName, x.rows, err)
 	}
 	return nil
 }
 
 func (x *xlsxSink) endSheet() error {
 	if err := x.sw.Flush(); err != nil {
-		return fmt.Errorf("report: xlsx: sheet %q: %w", x.sheetName, err)
+		return fmt.Errorf("xlsx: sheet %q: %w", x.sheetName, err)
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func (x *xlsxSink) finish() error {
 	defer x.file.Close()
 	tmp, err := os.CreateTemp(x.tmpDir, ".silakso-report-*.xlsx")
 	if err != nil {
-		return fmt.Errorf("report: xlsx: %w", err)
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
 	// excelize's Write zips the whole workbook into memory before copying it out (tens
@@ -139,13 +139,13 @@ func (x *xlsxSink) finish() error {
 	x.file.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(tmp) })
 	if err := x.file.Write(io.Discard); err != nil {
 		tmp.Close()
-		return fmt.Errorf("report: xlsx: %w", err)
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("report: xlsx: %w", err)
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), x.path); err != nil {
-		return fmt.Errorf("report: xlsx: %w", err)
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
 }

@@ -127,7 +127,7 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.Survey
 	err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE survey_score > 0),
 		count(*) FILTER (WHERE survey_score = 1), count(*) FILTER (WHERE survey_score = 2),
 		count(*) FILTER (WHERE survey_score = 3), count(*) FILTER (WHERE survey_score = 4)
-		FROM cases WHERE survey_asked_at >= $1 AND survey_asked_at < $2`, q.From, q.To).
+		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at IS NOT NULL`, q.From, q.To).
 		Scan(&t.Asked, &t.Answered, &t.Scores[0], &t.Scores[1], &t.Scores[2], &t.Scores[3])
 	if err != nil {
 		return t, fmt.Errorf("postgres: survey tally: %w", err)

@@ -127,7 +127,7 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.Survey
 	}
 	var asked, answered, s1, s2, s3, s4 *int
 	err := d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
-		FROM cases WHERE survey_asked_at >= ? AND survey_asked_at < ? AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
+		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
 		Scan(&asked, &answered, &s1, &s2, &s3, &s4)
 	if err != nil {
 		return t, fmt.Errorf("sqlite: survey tally: %w", err)
