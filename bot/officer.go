@@ -559,7 +559,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 		if c.LastReply != "" {
 			reply = locales.M("officer.view_reply", "Text", dialogs.MaskNIKs(c.LastReply))
 		}
-		if !forHelp(c) {
+		if !c.ForHelp() {
 			view := locales.M("officer.view_question", "Kind", locales.M("need."+c.Need), "Ticket", c.Ticket, "Status", string(c.Status),
 				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)

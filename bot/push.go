@@ -99,7 +99,7 @@ func (e *Engine) Escalate(ctx context.Context, after time.Duration) (int, error)
 		var out []store.OutboxMessage
 		for _, o := range e.officers.supervisors() {
 			m := locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)
-			if !forHelp(c) {
+			if !c.ForHelp() {
 				// A question or a data request has no desa: it is named by its kind.
 				m = locales.M("officer.escalated_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need))
 			}

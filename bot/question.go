@@ -11,7 +11,7 @@ import (
 // NeedQuestion marks a case that is a resident's question for an officer (menu 4), not
 // a request for help: it has a ticket, is listed by KASUS, answered with BALAS and
 // closed with UBAH like any case, so nothing a resident asks is lost.
-const NeedQuestion = "question"
+const NeedQuestion = store.NeedQuestion
 
 // officeContact is how to reach the office, with its own contact when configured.
 func (e *Engine) officeContact() locales.Msg {

@@ -12,13 +12,9 @@ import (
 
 // NeedDataRequest marks a case that is a resident's request to have their data erased
 // (HAPUS): officers see it in KASUS, do what it asks, and close it with UBAH, like a
-// question.
-const NeedDataRequest = "data_request"
-
-// forHelp reports whether a case is a request for help, rather than something a
-// resident asked of the office (a question, a data request), which has no desa, NIK or
-// kind of help of its own.
-func forHelp(c store.Case) bool { return c.Need != NeedQuestion && c.Need != NeedDataRequest }
+// question. Such cases, and questions, are not requests for help (store.Case.ForHelp):
+// they have no desa, NIK or kind of help of their own.
+const NeedDataRequest = store.NeedDataRequest
 
 // dataCases is how many of a number's cases DATA and HAPUS look at.
 const dataCases = 5
@@ -34,7 +30,7 @@ func (e *Engine) myData(ctx context.Context, s *session, from string) []locales.
 	}
 	var lines locales.List
 	for _, c := range cases {
-		if !forHelp(c) {
+		if !c.ForHelp() {
 			lines = append(lines, locales.M("privacy.data_other", "Ticket", c.Ticket, "Need", locales.M("need."+c.Need),
 				"Status", locales.M("status.label."+string(c.Status))))
 			continue

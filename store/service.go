@@ -1,24 +1,6 @@
 package store
 
-import (
-	"strings"
-	"time"
-)
-
-// Kinds of case that are not requests for help: a resident's question for an officer
-// (menu 4) and a request about their own data (HAPUS). They have tickets and go
-// through the same lifecycle, but are not SLRT referrals, so the reports count them
-// apart.
-const (
-	NeedQuestion    = "question"
-	NeedDataRequest = "data_request"
-)
-
-// ForHelp reports whether the case is a request for help.
-func (c Case) ForHelp() bool { return c.Need != NeedQuestion && c.Need != NeedDataRequest }
-
-// Closed reports whether status ends a case.
-func (s Status) Closed() bool { return s == StatusDone || s == StatusRejected }
+import "time"
 
 // Service is when the office first did something about a case, first told the
 // resident something, and closed it (zero: not yet): the service-time figures, kept
@@ -61,66 +43,4 @@ func (s Service) mark(u CaseUpdate, at time.Time) Service {
 		s.ClosedAt = at
 	}
 	return s
-}
-
-// Survey is the resident's satisfaction answer about a closed case (IKM, Permenpan RB
-// 14/2017, one element): asked once when the case closed, reminded at most once.
-type Survey struct {
-	AskedAt    time.Time
-	RemindedAt time.Time
-	// Score is 1 (tidak baik) to 4 (sangat baik), 0 before an answer.
-	Score      int
-	AnsweredAt time.Time
-	// Comment is the resident's optional words after the score (sealed like their
-	// other messages).
-	Comment string
-}
-
-// Survey scores.
-const (
-	ScoreMin = 1
-	ScoreMax = 4
-)
-
-// Open reports whether the survey was asked and waits for a score.
-func (s Survey) Open() bool { return !s.AskedAt.IsZero() && s.Score == 0 }
-
-// LastAsked is when the resident was last asked (the reminder, else the question).
-func (s Survey) LastAsked() time.Time {
-	if s.RemindedAt.After(s.AskedAt) {
-		return s.RemindedAt
-	}
-	return s.AskedAt
-}
-
-func (s Survey) mark(u CaseUpdate, at time.Time) Survey {
-	if u.AskSurvey && s.AskedAt.IsZero() {
-		s.AskedAt = at
-	}
-	if u.SurveyScore >= ScoreMin && u.SurveyScore <= ScoreMax && s.Open() {
-		s.Score, s.AnsweredAt = u.SurveyScore, at
-	}
-	if u.SurveyComment != "" && s.Score != 0 && s.Comment == "" {
-		s.Comment = u.SurveyComment
-	}
-	return s
-}
-
-// OpenStatuses are the statuses of cases officers still work on.
-var OpenStatuses = []Status{StatusNew, StatusInProcess, StatusReferred}
-
-// NotForHelp lists the kinds of case that are not requests for help.
-var NotForHelp = []string{NeedQuestion, NeedDataRequest}
-
-// SQLList writes values as a list of SQL string literals ('a', 'b'), so that queries
-// name the fixed domain lists (statuses, kinds) from these constants.
-func SQLList[T ~string](values []T) string {
-	var b strings.Builder
-	for i, v := range values {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("'" + strings.ReplaceAll(string(v), "'", "''") + "'")
-	}
-	return b.String()
 }
