@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Kinds of case that are not requests for help: a resident's question for an officer
 // (menu 4) and a request about their own data (HAPUS). They have tickets and go
@@ -14,11 +17,25 @@ const (
 // ForHelp reports whether the case is a request for help.
 func (c Case) ForHelp() bool { return c.Need != NeedQuestion && c.Need != NeedDataRequest }
 
-// Closed reports whether status ends a case.
-func (s Status) Closed() bool { return s == StatusDone || s == StatusRejected }
+// OpenStatuses are the statuses of cases officers still work on; ClosedStatuses those
+// that end a case. Go (Status.Open, Status.Closed) and SQL (OpenSQL, ClosedSQL) read
+// them from here.
+var (
+	OpenStatuses   = []Status{StatusNew, StatusInProcess, StatusReferred}
+	ClosedStatuses = []Status{StatusDone, StatusRejected}
+)
 
-// OpenStatuses are the statuses of cases officers still work on.
-var OpenStatuses = []Status{StatusNew, StatusInProcess, StatusReferred}
+// Open reports whether officers still work on a case with status s.
+func (s Status) Open() bool { return slices.Contains(OpenStatuses, s) }
+
+// Closed reports whether status ends a case.
+func (s Status) Closed() bool { return slices.Contains(ClosedStatuses, s) }
+
+// OpenSQL and ClosedSQL select cases by those lists, in either SQL dialect.
+var (
+	OpenSQL   = `status IN (` + SQLList(OpenStatuses) + `)`
+	ClosedSQL = `status IN (` + SQLList(ClosedStatuses) + `)`
+)
 
 // NotForHelp lists the kinds of case that are not requests for help.
 var NotForHelp = []string{NeedQuestion, NeedDataRequest}

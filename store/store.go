@@ -178,9 +178,6 @@ type Case struct {
 // Open reports whether officers still work on the case.
 func (c Case) Open() bool { return c.Status.Open() }
 
-// Open reports whether officers still work on a case with status s.
-func (s Status) Open() bool { return s == StatusNew || s == StatusInProcess || s == StatusReferred }
-
 // Event is one line of a case's audit trail.
 type Event struct {
 	ID     int64

@@ -145,7 +145,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 		return nil, nil
 	}
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE status IN ('baru', 'diproses', 'dirujuk') AND id < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))
+		WHERE `+store.OpenSQL+` AND id < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))
 		ORDER BY id DESC LIMIT $3`, beforeID, kecamatan, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open cases: %w", err)
@@ -160,7 +160,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 // LatestRepliedCase implements store.Cases.
 func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE filer = $1 AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= $2
+		WHERE filer = $1 AND `+store.OpenSQL+` AND last_reply_at >= $2
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("postgres: latest replied case: %w", err)
@@ -222,7 +222,7 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64,
 // EscalateUnassigned implements store.Cases. Instances may run it at the same time:
 // SKIP LOCKED and the escalated_at mark make each case escalate once.
 func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	n, err := d.markEach(ctx, `status = 'baru' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
+	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
 		[]any{filedBefore}, func(tx pgx.Tx, c store.Case) error {
 			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
 				return err

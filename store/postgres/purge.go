@@ -42,7 +42,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 			}
 		}
 		if !p.Closed.IsZero() {
-			closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < $1
+			closed := `SELECT id FROM cases WHERE ` + store.ClosedSQL + ` AND updated_at < $1
 				AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '' OR survey_comment <> '')`
 			if err := exec(nil, anonymiseEvents+` WHERE case_id IN (`+closed+`)`, p.Closed); err != nil {
 				return err

@@ -16,7 +16,6 @@ var (
 	inPeriod   = `filed_at >= $1 AND filed_at < $2`
 	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
 	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
-	openStatus = `status IN (` + store.SQLList(store.OpenStatuses) + `)`
 )
 
 // lateSQL: the first response came more than $4 seconds after filing, or has not come
@@ -54,7 +53,7 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 		args = args[:4] // the zone's offset only groups months
 	}
 	rows, err := d.pool.Query(ctx, `SELECT `+keys+`, count(*),
-		count(*) FILTER (WHERE `+openStatus+`),
+		count(*) FILTER (WHERE `+store.OpenSQL+`),
 		count(*) FILTER (WHERE status = '`+string(store.StatusDone)+`'),
 		count(*) FILTER (WHERE status = '`+string(store.StatusRejected)+`'),
 		count(*) FILTER (WHERE `+lateSQL+`)
@@ -162,7 +161,7 @@ func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
 	}
-	where := `WHERE ` + openStatus + ` AND responded_at IS NULL AND filed_at < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))`
+	where := `WHERE ` + store.OpenSQL + ` AND responded_at IS NULL AND filed_at < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))`
 	var n int
 	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases `+where, filedBefore, kecamatan).Scan(&n); err != nil {
 		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)

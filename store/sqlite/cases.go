@@ -160,7 +160,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 	if beforeID <= 0 {
 		beforeID = 1 << 62
 	}
-	query := `SELECT ` + caseColumns + ` FROM cases WHERE status IN ('baru', 'diproses', 'dirujuk') AND id < ?`
+	query := `SELECT ` + caseColumns + ` FROM cases WHERE ` + store.OpenSQL + ` AND id < ?`
 	args := []any{beforeID}
 	if kecamatan != nil {
 		if len(kecamatan) == 0 {
@@ -183,7 +183,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 // LatestRepliedCase implements store.Cases.
 func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE filer = ? AND status IN ('baru', 'diproses', 'dirujuk') AND last_reply_at >= ? AND last_reply_at > 0
+		WHERE filer = ? AND `+store.OpenSQL+` AND last_reply_at >= ? AND last_reply_at > 0
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since.UnixMilli()))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return c, fmt.Errorf("sqlite: latest replied case: %w", err)
@@ -244,8 +244,8 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64
 
 // EscalateUnassigned implements store.Cases.
 func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
-	n, err := d.markEach(ctx, `status = 'baru' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
-		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = 'baru' AND assigned_to = ''`, now,
+	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
+		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = '`+string(store.StatusNew)+`' AND assigned_to = ''`, now,
 		func(tx *sql.Tx, c store.Case) error {
 			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
 				return err

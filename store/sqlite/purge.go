@@ -41,7 +41,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		_ = exec(&n.Forwarded, `UPDATE cases SET survey_comment = '' WHERE survey_comment <> '' AND survey_answered_at < ?`, p.Forwarded.UnixMilli())
 	}
 	if !p.Closed.IsZero() {
-		closed := `SELECT id FROM cases WHERE status IN ('selesai', 'ditolak') AND updated_at < ?
+		closed := `SELECT id FROM cases WHERE ` + store.ClosedSQL + ` AND updated_at < ?
 			AND (name <> '' OR nik <> '' OR filer <> '' OR contact <> '' OR description <> '' OR survey_comment <> '')`
 		_ = exec(nil, anonymiseEvents+` WHERE case_id IN (`+closed+`)`, p.Closed.UnixMilli())
 		_ = exec(nil, `DELETE FROM outbox WHERE state IN ('sent', 'failed') AND case_id IN (`+closed+`)`, p.Closed.UnixMilli())

@@ -17,7 +17,6 @@ var (
 	inPeriod   = `filed_at >= ? AND filed_at < ?`
 	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
 	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
-	openStatus = `status IN (` + store.SQLList(store.OpenStatuses) + `)`
 )
 
 // lateSQL: the first response came more than ? ms after filing, or has not come by ?
@@ -62,7 +61,7 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 	}
 	args = append(args, q.Now.UnixMilli(), q.LateAfter.Milliseconds(), q.From.UnixMilli(), q.To.UnixMilli())
 	rows, err := d.db.QueryContext(ctx, `SELECT `+keys+`, count(*),
-		`+count(openStatus)+`,
+		`+count(store.OpenSQL)+`,
 		`+count(`status = '`+string(store.StatusDone)+`'`)+`,
 		`+count(`status = '`+string(store.StatusRejected)+`'`)+`,
 		`+count(lateSQL)+`
@@ -177,7 +176,7 @@ func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
 	}
-	where := `WHERE ` + openStatus + ` AND responded_at = 0 AND filed_at < ?`
+	where := `WHERE ` + store.OpenSQL + ` AND responded_at = 0 AND filed_at < ?`
 	args := []any{filedBefore.UnixMilli()}
 	if kecamatan != nil {
 		where += ` AND kecamatan IN (?` + strings.Repeat(`, ?`, len(kecamatan)-1) + `)`
