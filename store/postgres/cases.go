@@ -85,9 +85,9 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	}
 	ticket := store.NewTicket(f.FiledAt, id)
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
-	c.FiledAt = f.FiledAt.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
+	c.FiledAt = store.Stamp(f.FiledAt) // what is stored, on either engine
 	if !f.NoticeAt.IsZero() {
-		c.NoticeAt = f.NoticeAt.UTC().Truncate(time.Microsecond)
+		c.NoticeAt = store.Stamp(f.NoticeAt)
 	}
 	c.UpdatedAt = c.FiledAt
 	var channel, recipient, body []string
@@ -99,7 +99,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	k := d.keys
 	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
 		f.Relation, k.Seal(f.Name), k.Seal(f.NIK), f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, k.Seal(f.Address), f.Need,
-		k.Seal(f.Description), f.Contact, f.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(f.NoticeAt),
+		k.Seal(f.Description), f.Contact, c.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(c.NoticeAt),
 		k.Index(f.NIK)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
@@ -170,6 +170,7 @@ func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Tim
 
 // UpdateCase implements store.Cases.
 func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+	at = store.Stamp(at)
 	var c store.Case
 	var decideErr error
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
@@ -183,7 +184,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 			decideErr = err
 			return err
 		}
-		c = u.Apply(c, at.UTC().Truncate(time.Microsecond))
+		c = u.Apply(c, at)
 		sv, sr := c.Service, c.Survey
 		if _, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
 			last_reply_at = $5, updated_at = $6, acted_at = $7, responded_at = $8, closed_at = $9,

@@ -210,7 +210,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	if err != nil {
 		return c, err
 	}
-	c = u.Apply(c, at.UTC().Truncate(time.Millisecond))
+	c = u.Apply(c, store.Stamp(at))
 	sv, sr := c.Service, c.Survey
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
 		last_reply_at = ?, updated_at = ?, acted_at = ?, responded_at = ?, closed_at = ?,

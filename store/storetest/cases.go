@@ -27,6 +27,29 @@ func Filing(intakeID string) store.Filing {
 func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 	ctx := context.Background()
 
+	t.Run("times are kept to the millisecond, as given back", func(t *testing.T) {
+		s := open(t)
+		f := Filing("ms")
+		f.FiledAt = time.Date(2026, 11, 26, 10, 0, 0, 1_999_600, time.UTC) // 1.9996 ms past
+		c, _, err := s.FileCase(ctx, f, nil)
+		must(t, err)
+		want := time.Date(2026, 11, 26, 10, 0, 0, 1_000_000, time.UTC)
+		got, err := s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if !c.FiledAt.Equal(want) || !got.FiledAt.Equal(want) {
+			t.Fatalf("filed at %v, read back %v, want %v on every engine", c.FiledAt, got.FiledAt, want)
+		}
+		changed, err := s.UpdateCase(ctx, c.Ticket, want.Add(time.Hour+900*time.Microsecond), func(store.Case) (store.CaseUpdate, error) {
+			return store.CaseUpdate{Status: store.StatusInProcess}, nil
+		})
+		must(t, err)
+		got, err = s.CaseByTicket(ctx, c.Ticket)
+		must(t, err)
+		if !changed.UpdatedAt.Equal(want.Add(time.Hour)) || !got.UpdatedAt.Equal(want.Add(time.Hour)) || !got.Service.RespondedAt.Equal(want.Add(time.Hour)) {
+			t.Fatalf("updated at %v, read back %v / %v", changed.UpdatedAt, got.UpdatedAt, got.Service.RespondedAt)
+		}
+	})
+
 	t.Run("file and find by ticket", func(t *testing.T) {
 		s := open(t)
 		f := Filing("i1")
