@@ -1,10 +1,11 @@
 package bot
 
 import (
-	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/looplab/fsm"
 
@@ -24,11 +25,24 @@ var lifecycle = []fsm.EventDesc{
 // errTransition: the lifecycle does not allow the change.
 var errTransition = errors.New("bot: transition not allowed")
 
-// transition checks a status change on a machine restored at the case's status.
+// machines are lifecycle machines kept for reuse: the table is compiled once per
+// machine, and each question sets the machine to the case's status first.
+var machines = sync.Pool{New: func() any { return fsm.NewFSM(string(store.StatusNew), lifecycle, nil) }}
+
+// at lends a machine set to status; put it back with machines.Put.
+func at(status store.Status) *fsm.FSM {
+	m := machines.Get().(*fsm.FSM)
+	m.SetState(string(status))
+	return m
+}
+
+// transition checks a status change against the table: the machine, at the case's
+// status, either can take the event named after the new status or says why not.
 func transition(from, to store.Status) error {
-	m := fsm.NewFSM(string(from), lifecycle, nil)
-	if err := m.Event(context.Background(), string(to)); err != nil {
-		return errTransition
+	m := at(from)
+	defer machines.Put(m)
+	if !m.Can(string(to)) {
+		return fmt.Errorf("%w: %s -> %s", errTransition, from, to)
 	}
 	return nil
 }
@@ -38,7 +52,8 @@ var statusOrder = []store.Status{store.StatusInProcess, store.StatusReferred, st
 
 // nextStatuses lists where a case may go from status, in the usual order.
 func nextStatuses(from store.Status) []string {
-	m := fsm.NewFSM(string(from), lifecycle, nil)
+	m := at(from)
+	defer machines.Put(m)
 	var out []string
 	for _, s := range statusOrder {
 		if m.Can(string(s)) {
