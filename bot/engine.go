@@ -230,6 +230,7 @@ func New(d Deps, cfg Config) *Engine {
 	if d.Reports != nil {
 		e.reports = boundedReports{d.Reports, cfg.CallTimeout}
 	}
+	e.intake.Refused = func(err error) { d.Log.Error("intake step refused by its table; back at the menu", "err", err) }
 	if d.OptOuts != nil {
 		e.optOuts = boundedOptOuts{d.OptOuts, cfg.CallTimeout}
 	}

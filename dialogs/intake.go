@@ -7,6 +7,7 @@ package dialogs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -56,6 +57,9 @@ type Intake struct {
 	// building one (its maps of transitions) cost more than the rest of a turn's
 	// dialog step.
 	machines sync.Pool
+	// Refused hears of a step the machine refused where the code had checked it may be
+	// taken (a session saved at a step the table no longer has); nil ignores them.
+	Refused func(error)
 }
 
 // NewIntake builds the conversation over the given regions and keywords.
@@ -131,6 +135,20 @@ func (d *Intake) fire(st *State, event string) error {
 	return nil
 }
 
+// step fires an event the caller has checked the table allows. Should the table refuse
+// it all the same, the conversation is put back at the menu, its answers kept (1 at the
+// menu offers them), rather than left at a step the machine cannot leave, and Refused
+// hears of it.
+func (d *Intake) step(st *State, event string) {
+	from := st.Step
+	if err := d.fire(st, event); err != nil {
+		st.Step, st.Editing, st.ConfirmCancel = StepMenu, false, false
+		if d.Refused != nil {
+			d.Refused(fmt.Errorf("dialogs: %s from %s: %w", event, from, err))
+		}
+	}
+}
+
 // can reports whether event is allowed from st's step.
 func (d *Intake) can(st *State, event string) bool {
 	m := d.machine(st.Step)
@@ -149,7 +167,7 @@ func (d *Intake) Welcome(st *State) Result {
 // waits to be filed is filed anyway; its intake is closed.)
 func (d *Intake) Menu(st *State) Result {
 	if st.Step == StepQuestion {
-		_ = d.fire(st, "back") // the question not asked: the menu, with what it kept
+		d.step(st, "back") // the question not asked: the menu, with what it kept
 	}
 	if st.InIntake() && !st.Parked && (st.Answers != Answers{} || st.Paused != "") {
 		paused := st.Step
@@ -211,12 +229,12 @@ func (d *Intake) Back(st *State) Result {
 	case st.Editing && st.Step == StepDesa && st.Answers.Desa == "":
 		// A new kecamatan was chosen and no desa yet: back to the kecamatan, never to a
 		// summary without a desa.
-		_ = d.fire(st, "back")
+		d.step(st, "back")
 	case st.Editing && st.Step != StepConfirm:
 		st.Editing = false
-		_ = d.fire(st, "review")
+		d.step(st, "review")
 	default:
-		_ = d.fire(st, "back")
+		d.step(st, "back")
 	}
 	return reply(d.Prompt(st))
 }
@@ -272,7 +290,7 @@ func (d *Intake) ToHuman(st *State) Result {
 // time: what comes now is something else).
 func (d *Intake) DropQuestion(st *State) {
 	if st.Step == StepQuestion {
-		_ = d.fire(st, "back")
+		d.step(st, "back")
 	}
 }
 
@@ -288,14 +306,14 @@ func (d *Intake) Pause(st *State, in Input) Result {
 		st.Kept = in.Text
 	}
 	st.Paused = st.Step
-	_ = d.fire(st, "pause")
+	d.step(st, "pause")
 	return reply(locales.M("intake.resume"))
 }
 
 // Filed closes the intake after the caller stored it under ticket.
 func (d *Intake) Filed(st *State, ticket string) Result {
 	noNIK := st.Answers.NoNIK
-	_ = d.fire(st, "filed")
+	d.step(st, "filed")
 	*st = State{Step: StepMenu}
 	r := reply(locales.M("intake.submitted", "Ticket", ticket))
 	if noNIK {

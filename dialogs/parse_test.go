@@ -253,3 +253,21 @@ func TestLongAnswerIsNoChoice(t *testing.T) {
 		t.Fatalf("namang: %d, %v", i, err)
 	}
 }
+
+// A step the machine refuses though the code allowed it (a session saved at a step
+// this release does not know) puts the conversation back at the menu, answers kept,
+// and is reported, never dropped.
+func TestRefusedStepIsReported(t *testing.T) {
+	r, err := LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewIntake(r, NewKeywords(fakeVocabulary{}))
+	var refused []error
+	d.Refused = func(err error) { refused = append(refused, err) }
+	st := State{Step: "gone", Answers: Answers{Name: "Siti Aminah"}}
+	d.Back(&st)
+	if st.Step != StepMenu || st.Answers.Name != "Siti Aminah" || len(refused) != 1 {
+		t.Fatalf("after a refused step: %+v, reported %v", st, refused)
+	}
+}
