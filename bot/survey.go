@@ -27,6 +27,9 @@ const (
 	commentWindow = time.Hour
 	// maxComment keeps a comment within two SMS of an officer's reading.
 	maxComment = 300
+	// surveyLookup bounds the look-up for an open survey, which most digits at the menu
+	// cost: a slow database delays the menu by this much at most.
+	surveyLookup = time.Second
 )
 
 // offersChoices reports whether a reply offers numbered choices answered at the menu
@@ -171,15 +174,18 @@ func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, te
 	if s.MenuAt.After(since) {
 		since = s.MenuAt
 	}
-	c, err := e.reports.SurveyToAnswer(ctx, in.From, since)
+	lookup, cancel := context.WithTimeout(ctx, surveyLookup)
+	c, err := e.reports.SurveyToAnswer(lookup, in.From, since)
+	cancel()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, false
 	case err != nil:
-		// Not known whether the digit answers a survey or picks from the menu: asked
-		// again rather than guessed.
-		e.log.Error("open survey not looked up", "err", err)
-		return []locales.Msg{locales.M("error.system")}, true
+		// The menu (or the intake) goes on without the case database: a database that
+		// hangs must not stop a resident who is not answering a survey at all, nor
+		// answer them "system error" and leave their next answers on the wrong step.
+		e.log.Warn("open survey not looked up; the message is the menu's", "err", err)
+		return nil, false
 	case reply != scored:
 		return []locales.Msg{locales.M("survey.invalid", "Ticket", c.Ticket)}, true
 	}
