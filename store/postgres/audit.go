@@ -11,16 +11,18 @@ import (
 )
 
 // Audit implements store.Auditor.
-func (d *DB) Audit(ctx context.Context, e store.AuditEntry) error {
+func (d *DB) Audit(ctx context.Context, e store.AuditEntry) (err error) {
+	defer store.Wrap(&err, "postgres: audit")
 	if _, err := d.pool.Exec(ctx, `INSERT INTO audit (at, actor, kind, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
 		e.At, e.Actor, e.Kind, store.CleanText(e.Subject), store.CleanText(e.Detail)); err != nil {
-		return fmt.Errorf("postgres: audit: %w", err)
+		return err
 	}
 	return nil
 }
 
 // AuditTrail implements store.Auditor.
-func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) (_ []store.AuditEntry, err error) {
+	defer store.Wrap(&err, "postgres: audit trail")
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -46,7 +48,7 @@ func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.Audit
 	}
 	rows, err := d.pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: audit trail: %w", err)
+		return nil, err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.AuditEntry, error) {
 		var e store.AuditEntry
@@ -55,7 +57,7 @@ func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.Audit
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: audit trail: %w", err)
+		return nil, err
 	}
 	return out, nil
 }

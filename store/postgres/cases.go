@@ -78,10 +78,11 @@ SELECT c.id FROM c, LATERAL (SELECT pg_notify('` + outboxChannel + `', '')) AS w
 // to be a repeat is simply not used (tickets may skip, never repeat). notify is asked
 // for the messages before the statement that stores them with the case; they are
 // stored only if the case is new.
-func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
+func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (_ store.Case, _ bool, err error) {
+	defer store.Wrap(&err, "postgres: file case")
 	var id int64
 	if err := d.pool.QueryRow(ctx, `SELECT nextval('case_seq')`).Scan(&id); err != nil {
-		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	ticket := store.NewTicket(f.FiledAt, id)
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
@@ -97,47 +98,47 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		}
 	}
 	k := d.keys
-	err := d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
+	err = d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
 		f.Relation, k.Seal(f.Name), k.Seal(f.NIK), f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, k.Seal(f.Address), f.Need,
 		k.Seal(f.Description), f.Contact, c.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(c.NoticeAt),
 		k.Index(f.NIK)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
-			return store.Case{}, false, fmt.Errorf("postgres: file case: %w", err)
+			return store.Case{}, false, err
 		}
 		return existing, false, nil
 	}
 	if err != nil {
-		return store.Case{}, false, fmt.Errorf("postgres: file case: %w", refused(err))
+		return store.Case{}, false, refused(err)
 	}
 	return c, true, nil
 }
 
 // CaseByTicket implements store.Cases.
-func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ store.Case, err error) {
+	defer store.Wrap(&err, "postgres: case by ticket")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1`, ticket))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("postgres: case by ticket: %w", err)
-	}
 	return c, err
 }
 
 // CasesByFiler implements store.Cases.
-func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
+func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "postgres: cases by filer")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE filer = $1 ORDER BY id DESC LIMIT $2`, filer, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
+		return nil, err
 	}
 	cases, err := collectCases(d.keys, rows)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: cases by filer: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // OpenCases implements store.Cases.
-func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "postgres: open cases")
 	if beforeID <= 0 {
 		beforeID = 1 << 62
 	}
@@ -148,27 +149,26 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 		WHERE `+store.OpenSQL+` AND id < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))
 		ORDER BY id DESC LIMIT $3`, beforeID, kecamatan, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open cases: %w", err)
+		return nil, err
 	}
 	cases, err := collectCases(d.keys, rows)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open cases: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // LatestRepliedCase implements store.Cases.
-func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+	defer store.Wrap(&err, "postgres: latest replied case")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND `+store.OpenSQL+` AND last_reply_at >= $2
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("postgres: latest replied case: %w", err)
-	}
 	return c, err
 }
 
-// UpdateCase implements store.Cases.
+// UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
+// store.Wrap: decide's own error goes back as it is, as the contract says.
 func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
 	at = store.Stamp(at)
 	var c store.Case
@@ -222,7 +222,8 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64,
 
 // EscalateUnassigned implements store.Cases. Instances may run it at the same time:
 // SKIP LOCKED and the escalated_at mark make each case escalate once.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+	defer store.Wrap(&err, "postgres: escalate")
 	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
 		[]any{filedBefore}, func(tx pgx.Tx, c store.Case) error {
 			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
@@ -234,7 +235,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 			return enqueue(d.keys, ctx, tx, notify(c), now)
 		})
 	if err != nil {
-		return n, fmt.Errorf("postgres: escalate: %w", err)
+		return n, err
 	}
 	return n, nil
 }
@@ -267,12 +268,13 @@ func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(p
 }
 
 // Events implements store.Cases.
-func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
+func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err error) {
+	defer store.Wrap(&err, "postgres: events")
 	rows, err := d.pool.Query(ctx, `
 		SELECT id, case_id, at, actor, kind, from_status, to_status, note
 		FROM case_events WHERE case_id = $1 ORDER BY id`, caseID)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, err
 	}
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Event, error) {
 		var e store.Event
@@ -284,17 +286,18 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, err
 	}
 	return events, nil
 }
 
 // CountCasesByNIK implements store.Cases.
-func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
+func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (_ int, err error) {
+	defer store.Wrap(&err, "postgres: cases by nik")
 	var n int
 	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE `+nikWhere+` AND id <> $3`,
 		nik, d.keys.Indexes(nik), exceptID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("postgres: cases by nik: %w", err)
+		return 0, err
 	}
 	return n, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,7 +26,8 @@ ON CONFLICT (direction, provider_id) DO UPDATE SET
 	status_rank = GREATEST(messages.status_rank, excluded.status_rank)`
 
 // RecordMessages implements store.MessageLog.
-func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) error {
+func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (err error) {
+	defer store.Wrap(&err, "postgres: record messages")
 	recs = store.MergeRecords(recs)
 	n := len(recs)
 	dir, id, ch, peer, status, code, msg := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -38,15 +38,16 @@ func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) err
 		seg[i], rank[i], at[i] = int32(r.Segments), int32(store.StatusRank(r.Status)), r.At
 	}
 	if _, err := d.pool.Exec(ctx, upsertMessages, dir, id, ch, peer, seg, status, rank, code, msg, at); err != nil {
-		return fmt.Errorf("postgres: record messages: %w", refused(err))
+		return refused(err)
 	}
 	return nil
 }
 
 // Message implements store.MessageLog.
-func (d *DB) Message(ctx context.Context, direction, providerID string) (store.MessageRecord, error) {
+func (d *DB) Message(ctx context.Context, direction, providerID string) (_ store.MessageRecord, err error) {
+	defer store.Wrap(&err, "postgres: message")
 	r := store.MessageRecord{Direction: direction, ProviderID: providerID}
-	err := d.pool.QueryRow(ctx, `
+	err = d.pool.QueryRow(ctx, `
 		SELECT channel, peer, segments, status, error_code, error, updated_at
 		FROM messages WHERE direction = $1 AND provider_id = $2`, direction, providerID).
 		Scan(&r.Channel, &r.Peer, &r.Segments, &r.Status, &r.ErrorCode, &r.Error, &r.At)
@@ -54,32 +55,30 @@ func (d *DB) Message(ctx context.Context, direction, providerID string) (store.M
 		return r, store.ErrNotFound
 	}
 	if err != nil {
-		return r, fmt.Errorf("postgres: message: %w", err)
+		return r, err
 	}
 	r.At = r.At.UTC()
 	return r, nil
 }
 
 // SetOptOut implements store.MessageLog.
-func (d *DB) SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error {
-	var err error
+func (d *DB) SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) (err error) {
+	defer store.Wrap(&err, "postgres: opt-out")
 	if stopped {
 		_, err = d.pool.Exec(ctx, `INSERT INTO opt_outs (phone, at) VALUES ($1, $2)
 			ON CONFLICT (phone) DO UPDATE SET at = excluded.at`, phone, at)
 	} else {
 		_, err = d.pool.Exec(ctx, `DELETE FROM opt_outs WHERE phone = $1`, phone)
 	}
-	if err != nil {
-		return fmt.Errorf("postgres: opt-out: %w", err)
-	}
-	return nil
+	return err
 }
 
 // OptedOut implements store.MessageLog.
-func (d *DB) OptedOut(ctx context.Context, phone string) (bool, error) {
+func (d *DB) OptedOut(ctx context.Context, phone string) (_ bool, err error) {
+	defer store.Wrap(&err, "postgres: opt-out")
 	var n int
 	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM opt_outs WHERE phone = $1`, phone).Scan(&n); err != nil {
-		return false, fmt.Errorf("postgres: opt-out: %w", err)
+		return false, err
 	}
 	return n > 0, nil
 }

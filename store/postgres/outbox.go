@@ -39,9 +39,10 @@ func enqueue(k *seal.Keyring, ctx context.Context, tx pgx.Tx, msgs []store.Outbo
 }
 
 // Enqueue implements store.Outbox.
-func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) error {
+func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) (err error) {
+	defer store.Wrap(&err, "postgres: outbox")
 	if err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return enqueue(d.keys, ctx, tx, msgs, at) }); err != nil {
-		return fmt.Errorf("postgres: outbox: %w", refused(err))
+		return refused(err)
 	}
 	return nil
 }
@@ -78,10 +79,11 @@ WHERE id IN (
 RETURNING ` + outboxColumns + `, EXISTS (SELECT 1 FROM opt_outs WHERE phone = outbox.recipient)`
 
 // Claim implements store.Outbox.
-func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.OutboxMessage, error) {
+func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []store.OutboxMessage, err error) {
+	defer store.Wrap(&err, "postgres: claim")
 	rows, err := d.pool.Query(ctx, claimOutbox, owner, now.Add(lease), now, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+		return nil, err
 	}
 	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMessage, error) {
 		var m store.OutboxMessage
@@ -93,7 +95,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 		return m, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+		return nil, err
 	}
 	// RETURNING gives rows in no particular order; workers take them oldest first.
 	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
@@ -103,34 +105,37 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 }
 
 // Extend implements store.Outbox.
-func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) (_ []int64, err error) {
+	defer store.Wrap(&err, "postgres: extend leases")
 	rows, err := d.pool.Query(ctx, `UPDATE outbox SET lease_until = $1
 		WHERE id = ANY($2) AND lease_owner = $3 AND state = 'pending' AND lease_until IS NOT NULL RETURNING id`, until, ids, owner)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: extend leases: %w", err)
+		return nil, err
 	}
 	held, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("postgres: extend leases: %w", err)
+		return nil, err
 	}
 	return held, nil
 }
 
 // Release implements store.Outbox.
-func (d *DB) Release(ctx context.Context, owner string, ids []int64) error {
+func (d *DB) Release(ctx context.Context, owner string, ids []int64) (err error) {
+	defer store.Wrap(&err, "postgres: release leases")
 	if _, err := d.pool.Exec(ctx, `UPDATE outbox SET lease_until = NULL, lease_owner = '', attempts = GREATEST(attempts - 1, 0)
 		WHERE id = ANY($1) AND lease_owner = $2 AND state = 'pending' AND lease_until IS NOT NULL`, ids, owner); err != nil {
-		return fmt.Errorf("postgres: release leases: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (d *DB) finish(ctx context.Context, id int64, owner, set string, args ...any) error {
+func (d *DB) finish(ctx context.Context, id int64, owner, set string, args ...any) (err error) {
+	defer store.Wrap(&err, "postgres: outbox")
 	n := len(args)
 	tag, err := d.pool.Exec(ctx, fmt.Sprintf(`UPDATE outbox SET %s, lease_until = NULL
 		WHERE id = $%d AND lease_owner = $%d AND state = 'pending'`, set, n+1, n+2), append(args, id, owner)...)
 	if err != nil {
-		return fmt.Errorf("postgres: outbox: %w", err)
+		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return store.ErrLockLost

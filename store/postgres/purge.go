@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,9 +9,10 @@ import (
 )
 
 // Purge implements store.Purger, in one transaction.
-func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, error) {
+func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (_ store.PurgeCount, err error) {
+	defer store.Wrap(&err, "postgres: purge")
 	var n store.PurgeCount
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		exec := func(count *int, q string, args ...any) error {
 			tag, err := tx.Exec(ctx, q, args...)
 			if count != nil {
@@ -57,28 +56,30 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		return nil
 	})
 	if err != nil {
-		return store.PurgeCount{}, fmt.Errorf("postgres: purge: %w", err)
+		return store.PurgeCount{}, err
 	}
 	return n, nil
 }
 
 // CasesByNIK implements store.Subjects.
-func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "postgres: cases by nik")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+nikWhere+` ORDER BY id DESC LIMIT $3`,
 		nik, d.keys.Indexes(nik), limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: cases by nik: %w", err)
+		return nil, err
 	}
 	cases, err := collectCases(d.keys, rows)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: cases by nik: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // EraseCase implements store.Subjects.
-func (d *DB) EraseCase(ctx context.Context, ticket string) error {
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+func (d *DB) EraseCase(ctx context.Context, ticket string) (err error) {
+	defer store.Wrap(&err, "postgres: erase")
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
 		if err != nil {
 			return err
@@ -101,9 +102,6 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrCaseOpen) {
-		return fmt.Errorf("postgres: erase: %w", err)
-	}
 	return err
 }
 

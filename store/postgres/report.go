@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,10 +36,11 @@ var tallyKeys = map[store.Breakdown]string{
 }
 
 // Tally implements store.Reports.
-func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) ([]store.Tally, error) {
+func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) (_ []store.Tally, err error) {
+	defer store.Wrap(&err, "postgres: tally")
 	keys, ok := tallyKeys[by]
 	if !ok {
-		return nil, fmt.Errorf("postgres: tally: unknown breakdown %q", by)
+		return nil, fmt.Errorf("unknown breakdown %q", by)
 	}
 	scope, order, args := forHelp, `4 DESC, 1`, reportArgs(q)
 	switch by {
@@ -60,7 +60,7 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 		FROM cases WHERE `+inPeriod+` AND `+scope+`
 		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tally: %w", err)
+		return nil, err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Tally, error) {
 		var t store.Tally
@@ -68,7 +68,7 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 		return t, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: tally: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -101,7 +101,8 @@ func spreadSQL(end string) string {
 }
 
 // ServiceTimes implements store.Reports.
-func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.ServiceTimes, error) {
+func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (_ store.ServiceTimes, err error) {
+	defer store.Wrap(&err, "postgres: service times")
 	var st store.ServiceTimes
 	for _, m := range []struct {
 		col string
@@ -109,7 +110,7 @@ func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.Servi
 	}{{"acted_at", &st.ToAction}, {"responded_at", &st.ToResponse}, {"closed_at", &st.ToClosure}} {
 		var median, p90 float64
 		if err := d.pool.QueryRow(ctx, spreadSQL(m.col), q.From, q.To).Scan(&m.out.N, &median, &p90); err != nil {
-			return store.ServiceTimes{}, fmt.Errorf("postgres: service times: %w", err)
+			return store.ServiceTimes{}, err
 		}
 		m.out.Median, m.out.P90 = seconds(median), seconds(p90)
 	}
@@ -121,77 +122,79 @@ func seconds(s float64) time.Duration {
 }
 
 // SurveyTally implements store.Reports.
-func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error) {
+func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.SurveyTally, err error) {
+	defer store.Wrap(&err, "postgres: survey tally")
 	var t store.SurveyTally
-	err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE survey_score > 0),
+	err = d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE survey_score > 0),
 		count(*) FILTER (WHERE survey_score = 1), count(*) FILTER (WHERE survey_score = 2),
 		count(*) FILTER (WHERE survey_score = 3), count(*) FILTER (WHERE survey_score = 4)
 		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at IS NOT NULL`, q.From, q.To).
 		Scan(&t.Asked, &t.Answered, &t.Scores[0], &t.Scores[1], &t.Scores[2], &t.Scores[3])
 	if err != nil {
-		return t, fmt.Errorf("postgres: survey tally: %w", err)
+		return t, err
 	}
 	return t, nil
 }
 
 // EachCase implements store.Reports.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) error {
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) (err error) {
+	defer store.Wrap(&err, "postgres: report cases")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`, q.From, q.To)
 	if err != nil {
-		return fmt.Errorf("postgres: report cases: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		c, err := scanCase(d.keys, rows)
 		if err != nil {
-			return fmt.Errorf("postgres: report cases: %w", err)
+			return err
 		}
 		if err := fn(c); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: report cases: %w", err)
+		return err
 	}
 	return nil
 }
 
 // LateCases implements store.Reports.
-func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []store.Case, _ int, err error) {
+	defer store.Wrap(&err, "postgres: late cases")
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
 	}
 	where := `WHERE ` + store.OpenSQL + ` AND responded_at IS NULL AND filed_at < $1 AND ($2::text[] IS NULL OR kecamatan = ANY($2))`
 	var n int
 	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM cases `+where, filedBefore, kecamatan).Scan(&n); err != nil {
-		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+		return nil, 0, err
 	}
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases `+where+` ORDER BY filed_at, id LIMIT $3`, filedBefore, kecamatan, limit)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+		return nil, 0, err
 	}
 	cases, err := collectCases(d.keys, rows)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgres: late cases: %w", err)
+		return nil, 0, err
 	}
 	return cases, n, nil
 }
 
 // SurveyToAnswer implements store.Reports.
-func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+	defer store.Wrap(&err, "postgres: survey to answer")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND survey_score = 0 AND survey_asked_at IS NOT NULL
 			AND GREATEST(survey_asked_at, survey_reminded_at) > $2
 		ORDER BY GREATEST(survey_asked_at, survey_reminded_at) DESC, id DESC LIMIT 1`, filer, since))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("postgres: survey to answer: %w", err)
-	}
 	return c, err
 }
 
 // RemindSurveys implements store.Reports. Instances may run it at the same time: SKIP
 // LOCKED and the reminded mark make each reminder go once.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+	defer store.Wrap(&err, "postgres: remind surveys")
 	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at IS NULL AND filer <> ''
 		AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
 		ORDER BY survey_asked_at`, []any{askedBefore, notBefore}, func(tx pgx.Tx, c store.Case) error {
@@ -201,15 +204,16 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 		return enqueue(d.keys, ctx, tx, notify(c), now)
 	})
 	if err != nil {
-		return n, fmt.Errorf("postgres: remind surveys: %w", err)
+		return n, err
 	}
 	return n, nil
 }
 
 // EnqueueOnce implements store.Reports.
-func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (bool, error) {
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (_ bool, err error) {
+	defer store.Wrap(&err, "postgres: enqueue once")
 	done := false
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO jobs_done (name, at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, job, at)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
@@ -218,7 +222,7 @@ func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMes
 		return enqueue(d.keys, ctx, tx, msgs, at)
 	})
 	if err != nil {
-		return false, fmt.Errorf("postgres: enqueue once: %w", refused(err))
+		return false, refused(err)
 	}
 	return done, nil
 }

@@ -12,12 +12,13 @@ import (
 
 // Reseal implements store.Resealer, in one transaction: the rows are locked as they
 // are read, so instances running meanwhile wait rather than write under the old key.
-func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
+func (d *DB) Reseal(ctx context.Context) (_ store.ResealCount, err error) {
+	defer store.Wrap(&err, "postgres: reseal")
 	var n store.ResealCount
 	if d.keys == nil {
 		return n, errors.New("postgres: reseal: no key configured")
 	}
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		// The one thing the event trail lets through, and only in this transaction.
 		if _, err := tx.Exec(ctx, `SET LOCAL silakso.reseal = 'on'`); err != nil {
 			return err
@@ -36,7 +37,7 @@ func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
 		return err
 	})
 	if err != nil {
-		return store.ResealCount{}, fmt.Errorf("postgres: reseal: %w", err)
+		return store.ResealCount{}, err
 	}
 	return n, nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,16 +9,18 @@ import (
 )
 
 // Audit implements store.Auditor.
-func (d *DB) Audit(ctx context.Context, e store.AuditEntry) error {
+func (d *DB) Audit(ctx context.Context, e store.AuditEntry) (err error) {
+	defer store.Wrap(&err, "sqlite: audit")
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO audit (at, actor, kind, subject, detail) VALUES (?, ?, ?, ?, ?)`,
 		e.At.UnixMilli(), e.Actor, e.Kind, store.CleanText(e.Subject), store.CleanText(e.Detail)); err != nil {
-		return fmt.Errorf("sqlite: audit: %w", err)
+		return err
 	}
 	return nil
 }
 
 // AuditTrail implements store.Auditor.
-func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) (_ []store.AuditEntry, err error) {
+	defer store.Wrap(&err, "sqlite: audit trail")
 	var where []string
 	var args []any
 	if !f.From.IsZero() {
@@ -44,7 +45,7 @@ func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.Audit
 	}
 	rows, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: audit trail: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.AuditEntry
@@ -52,7 +53,7 @@ func (d *DB) AuditTrail(ctx context.Context, f store.AuditFilter) ([]store.Audit
 		var e store.AuditEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Kind, &e.Subject, &e.Detail); err != nil {
-			return nil, fmt.Errorf("sqlite: audit trail: %w", err)
+			return nil, err
 		}
 		e.At = time.UnixMilli(at).UTC()
 		out = append(out, e)

@@ -83,10 +83,11 @@ func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 }
 
 // FileCase implements store.Cases.
-func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
+func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (_ store.Case, _ bool, err error) {
+	defer store.Wrap(&err, "sqlite: file case")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	defer tx.Rollback()
 
@@ -96,7 +97,7 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		return existing, false, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	at := f.FiledAt.UnixMilli()
 	res, err := tx.ExecContext(ctx, `
@@ -107,20 +108,20 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		f.DesaCode, f.Desa, f.Kecamatan, d.keys.Seal(f.Address), f.Need, d.keys.Seal(f.Description), f.Contact, at, at,
 		d.keys.Seal(f.FilerName), f.Notice, toMillis(f.NoticeAt), d.keys.Index(f.NIK))
 	if err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	ticket := store.NewTicket(f.FiledAt, id)
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET ticket = ? WHERE id = ?`, ticket, id); err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (case_id, at, actor, kind, to_status) VALUES (?, ?, ?, 'filed', ?)`,
 		id, at, f.Filer, store.StatusNew); err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
 	c.FiledAt = time.UnixMilli(at).UTC()
@@ -128,35 +129,35 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 	c.UpdatedAt = c.FiledAt
 	if notify != nil {
 		if err := enqueue(d.keys, ctx, tx, notify(c), c.FiledAt); err != nil {
-			return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+			return store.Case{}, false, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return store.Case{}, false, fmt.Errorf("sqlite: file case: %w", err)
+		return store.Case{}, false, err
 	}
 	return c, true, nil
 }
 
 // CaseByTicket implements store.Cases.
-func (d *DB) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: case by ticket")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("sqlite: case by ticket: %w", err)
-	}
 	return c, err
 }
 
 // CasesByFiler implements store.Cases.
-func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
+func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: cases by filer")
 	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: cases by filer: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // OpenCases implements store.Cases.
-func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: open cases")
 	if beforeID <= 0 {
 		beforeID = 1 << 62
 	}
@@ -175,23 +176,22 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 	args = append(args, limit)
 	cases, err := queryCases(d.keys, ctx, d.db, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open cases: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // LatestRepliedCase implements store.Cases.
-func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: latest replied case")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND `+store.OpenSQL+` AND last_reply_at >= ? AND last_reply_at > 0
 		ORDER BY last_reply_at DESC LIMIT 1`, filer, since.UnixMilli()))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("sqlite: latest replied case: %w", err)
-	}
 	return c, err
 }
 
-// UpdateCase implements store.Cases.
+// UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
+// store.Wrap: decide's own error goes back as it is, as the contract says.
 func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -243,7 +243,8 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64
 }
 
 // EscalateUnassigned implements store.Cases.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+	defer store.Wrap(&err, "sqlite: escalate")
 	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
 		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = '`+string(store.StatusNew)+`' AND assigned_to = ''`, now,
 		func(tx *sql.Tx, c store.Case) error {
@@ -253,7 +254,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 			return enqueue(d.keys, ctx, tx, notify(c), now)
 		})
 	if err != nil {
-		return n, fmt.Errorf("sqlite: escalate: %w", err)
+		return n, err
 	}
 	return n, nil
 }
@@ -294,12 +295,13 @@ func (d *DB) markEach(ctx context.Context, where string, args []any, mark string
 }
 
 // Events implements store.Cases.
-func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
+func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err error) {
+	defer store.Wrap(&err, "sqlite: events")
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT id, case_id, at, actor, kind, from_status, to_status, note
 		FROM case_events WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: events: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Event
@@ -307,11 +309,11 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 		var e store.Event
 		var at int64
 		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Note); err != nil {
-			return nil, fmt.Errorf("sqlite: events: %w", err)
+			return nil, err
 		}
 		var err error
 		if e.Note, err = d.keys.Open(e.Note); err != nil {
-			return nil, fmt.Errorf("sqlite: events: %w", err)
+			return nil, err
 		}
 		e.At = time.UnixMilli(at).UTC()
 		out = append(out, e)
@@ -320,11 +322,12 @@ func (d *DB) Events(ctx context.Context, caseID int64) ([]store.Event, error) {
 }
 
 // CountCasesByNIK implements store.Cases.
-func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error) {
+func (d *DB) CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (_ int, err error) {
+	defer store.Wrap(&err, "sqlite: cases by nik")
 	var n int
 	where, args := d.nikWhere(nik)
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE `+where+` AND id <> ?`, append(args, exceptID)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: cases by nik: %w", err)
+		return 0, err
 	}
 	return n, nil
 }

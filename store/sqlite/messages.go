@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -25,34 +24,36 @@ ON CONFLICT (direction, provider_id) DO UPDATE SET
 	status_rank = MAX(messages.status_rank, excluded.status_rank)`
 
 // RecordMessages implements store.MessageLog.
-func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) error {
+func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (err error) {
+	defer store.Wrap(&err, "sqlite: record messages")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: record messages: %w", err)
+		return err
 	}
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, upsertMessage)
 	if err != nil {
-		return fmt.Errorf("sqlite: record messages: %w", err)
+		return err
 	}
 	defer stmt.Close()
 	for _, r := range store.MergeRecords(recs) {
 		if _, err := stmt.ExecContext(ctx, r.Direction, r.ProviderID, r.Channel, r.Peer, r.Segments,
 			r.Status, store.StatusRank(r.Status), r.ErrorCode, r.Error, r.At.UnixMilli()); err != nil {
-			return fmt.Errorf("sqlite: record messages: %w", err)
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: record messages: %w", err)
+		return err
 	}
 	return nil
 }
 
 // Message implements store.MessageLog.
-func (d *DB) Message(ctx context.Context, direction, providerID string) (store.MessageRecord, error) {
+func (d *DB) Message(ctx context.Context, direction, providerID string) (_ store.MessageRecord, err error) {
+	defer store.Wrap(&err, "sqlite: message")
 	r := store.MessageRecord{Direction: direction, ProviderID: providerID}
 	var at int64
-	err := d.db.QueryRowContext(ctx, `
+	err = d.db.QueryRowContext(ctx, `
 		SELECT channel, peer, segments, status, error_code, error, updated_at
 		FROM messages WHERE direction = ? AND provider_id = ?`, direction, providerID).
 		Scan(&r.Channel, &r.Peer, &r.Segments, &r.Status, &r.ErrorCode, &r.Error, &at)
@@ -60,32 +61,30 @@ func (d *DB) Message(ctx context.Context, direction, providerID string) (store.M
 		return r, store.ErrNotFound
 	}
 	if err != nil {
-		return r, fmt.Errorf("sqlite: message: %w", err)
+		return r, err
 	}
 	r.At = time.UnixMilli(at).UTC()
 	return r, nil
 }
 
 // SetOptOut implements store.MessageLog.
-func (d *DB) SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) error {
-	var err error
+func (d *DB) SetOptOut(ctx context.Context, phone string, stopped bool, at time.Time) (err error) {
+	defer store.Wrap(&err, "sqlite: opt-out")
 	if stopped {
 		_, err = d.db.ExecContext(ctx, `INSERT INTO opt_outs (phone, at) VALUES (?, ?)
 			ON CONFLICT (phone) DO UPDATE SET at = excluded.at`, phone, at.UnixMilli())
 	} else {
 		_, err = d.db.ExecContext(ctx, `DELETE FROM opt_outs WHERE phone = ?`, phone)
 	}
-	if err != nil {
-		return fmt.Errorf("sqlite: opt-out: %w", err)
-	}
-	return nil
+	return err
 }
 
 // OptedOut implements store.MessageLog.
-func (d *DB) OptedOut(ctx context.Context, phone string) (bool, error) {
+func (d *DB) OptedOut(ctx context.Context, phone string) (_ bool, err error) {
+	defer store.Wrap(&err, "sqlite: opt-out")
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM opt_outs WHERE phone = ?`, phone).Scan(&n); err != nil {
-		return false, fmt.Errorf("sqlite: opt-out: %w", err)
+		return false, err
 	}
 	return n > 0, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -12,12 +11,13 @@ import (
 )
 
 // AddOfficer implements store.Officers.
-func (d *DB) AddOfficer(ctx context.Context, o store.Officer) error {
+func (d *DB) AddOfficer(ctx context.Context, o store.Officer) (err error) {
+	defer store.Wrap(&err, "sqlite: add officer")
 	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash, monthly_summary)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
 		o.Phone, o.Name, o.Role, strings.Join(o.Kecamatan, ","), o.Channel, o.Active, o.CreatedAt.UnixMilli(), o.PINHash, o.MonthlySummary)
 	if err != nil {
-		return fmt.Errorf("sqlite: add officer: %w", err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrExists
@@ -43,26 +43,25 @@ func scanOfficer(row scanner) (store.Officer, error) {
 const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts, monthly_summary`
 
 // Officer implements store.Officers.
-func (d *DB) Officer(ctx context.Context, phone string) (store.Officer, error) {
+func (d *DB) Officer(ctx context.Context, phone string) (_ store.Officer, err error) {
+	defer store.Wrap(&err, "sqlite: officer")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `SELECT `+officerColumns+` FROM officers WHERE phone = ?`, phone))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return o, fmt.Errorf("sqlite: officer: %w", err)
-	}
 	return o, err
 }
 
 // ListOfficers implements store.Officers.
-func (d *DB) ListOfficers(ctx context.Context) ([]store.Officer, error) {
+func (d *DB) ListOfficers(ctx context.Context) (_ []store.Officer, err error) {
+	defer store.Wrap(&err, "sqlite: officers")
 	rows, err := d.db.QueryContext(ctx, `SELECT `+officerColumns+` FROM officers ORDER BY name, phone`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: officers: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Officer
 	for rows.Next() {
 		o, err := scanOfficer(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: officers: %w", err)
+			return nil, err
 		}
 		out = append(out, o)
 	}
@@ -70,10 +69,11 @@ func (d *DB) ListOfficers(ctx context.Context) ([]store.Officer, error) {
 }
 
 // SetOfficerActive implements store.Officers.
-func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at time.Time) error {
+func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at time.Time) (err error) {
+	defer store.Wrap(&err, "sqlite: officer")
 	res, err := d.db.ExecContext(ctx, `UPDATE officers SET active = ?, sessions_after = ? WHERE phone = ?`, active, at.UnixMilli(), phone)
 	if err != nil {
-		return fmt.Errorf("sqlite: officer: %w", err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
@@ -82,10 +82,11 @@ func (d *DB) SetOfficerActive(ctx context.Context, phone string, active bool, at
 }
 
 // SetOfficerPIN implements store.Officers.
-func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) error {
+func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time) (err error) {
+	defer store.Wrap(&err, "sqlite: officer pin")
 	res, err := d.db.ExecContext(ctx, `UPDATE officers SET pin_hash = ?, failed_pins = 0, locked_until = 0, lockouts = 0, sessions_after = ? WHERE phone = ?`, hash, at.UnixMilli(), phone)
 	if err != nil {
-		return fmt.Errorf("sqlite: officer pin: %w", err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
@@ -94,21 +95,23 @@ func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time
 }
 
 // PINTry implements store.Officers.
-func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (store.Officer, error) {
+func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ store.Officer, err error) {
+	defer store.Wrap(&err, "sqlite: officer pin")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `UPDATE officers SET failed_pins = failed_pins + 1
 		WHERE phone = ? AND locked_until <= ? RETURNING `+officerColumns, phone, at.UnixMilli()))
 	if errors.Is(err, store.ErrNotFound) {
 		return d.Officer(ctx, phone) // locked (left alone), or unknown
 	}
 	if err != nil {
-		return o, fmt.Errorf("sqlite: officer pin: %w", err)
+		return o, err
 	}
 	return o, nil
 }
 
 // PINFailed implements store.Officers. One statement, so concurrent instances agree
 // (SQLite runs one writer at a time).
-func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (store.Officer, error) {
+func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (_ store.Officer, err error) {
+	defer store.Wrap(&err, "sqlite: officer pin")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `
 		UPDATE officers SET
 			locked_until = CASE WHEN failed_pins >= ? THEN ? + ? * (1 << min(lockouts, 5)) ELSE locked_until END,
@@ -117,25 +120,24 @@ func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.
 			failed_pins = CASE WHEN failed_pins >= ? THEN 0 ELSE failed_pins END
 		WHERE phone = ? RETURNING `+officerColumns,
 		max, at.UnixMilli(), lockFor.Milliseconds(), max, at.UnixMilli(), max, max, phone))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return o, fmt.Errorf("sqlite: officer pin: %w", err)
-	}
 	return o, err
 }
 
 // PINPassed implements store.Officers.
-func (d *DB) PINPassed(ctx context.Context, phone string) error {
+func (d *DB) PINPassed(ctx context.Context, phone string) (err error) {
+	defer store.Wrap(&err, "sqlite: officer pin")
 	if _, err := d.db.ExecContext(ctx, `UPDATE officers SET failed_pins = 0, lockouts = 0 WHERE phone = ? AND (failed_pins <> 0 OR lockouts <> 0)`, phone); err != nil {
-		return fmt.Errorf("sqlite: officer pin: %w", err)
+		return err
 	}
 	return nil
 }
 
 // SetMonthlySummary implements store.Officers.
-func (d *DB) SetMonthlySummary(ctx context.Context, phone string, on bool) error {
+func (d *DB) SetMonthlySummary(ctx context.Context, phone string, on bool) (err error) {
+	defer store.Wrap(&err, "sqlite: officer")
 	res, err := d.db.ExecContext(ctx, `UPDATE officers SET monthly_summary = ? WHERE phone = ?`, on, phone)
 	if err != nil {
-		return fmt.Errorf("sqlite: officer: %w", err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,14 +29,15 @@ func enqueue(k *seal.Keyring, ctx context.Context, tx *sql.Tx, msgs []store.Outb
 }
 
 // Enqueue implements store.Outbox.
-func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) error {
+func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) (err error) {
+	defer store.Wrap(&err, "sqlite: outbox")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: outbox: %w", err)
+		return err
 	}
 	defer tx.Rollback()
 	if err := enqueue(d.keys, ctx, tx, msgs, at); err != nil {
-		return fmt.Errorf("sqlite: outbox: %w", err)
+		return err
 	}
 	return tx.Commit()
 }
@@ -63,10 +63,11 @@ func scanOutbox(k *seal.Keyring, row scanner) (store.OutboxMessage, error) {
 // and only when nothing older of theirs is pending, as on PostgreSQL. SQLite has one
 // writer at a time, so a plain transaction keeps two workers from claiming the same
 // message.
-func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.OutboxMessage, error) {
+func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []store.OutboxMessage, err error) {
+	defer store.Wrap(&err, "sqlite: claim")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
@@ -77,7 +78,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 			ORDER BY o.next_at, o.id LIMIT ?)
 		RETURNING `+outboxColumns+`, EXISTS (SELECT 1 FROM opt_outs WHERE phone = outbox.recipient)`, owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
+		return nil, err
 	}
 	var out []store.OutboxMessage
 	for rows.Next() {
@@ -85,19 +86,19 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 		var next int64
 		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlite: claim: %w", err)
+			return nil, err
 		}
 		m.NextAt = time.UnixMilli(next).UTC()
 		var err error
 		if m.Text, err = d.keys.Open(m.Text); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlite: claim: %w", err)
+			return nil, err
 		}
 		out = append(out, m)
 	}
 	rows.Close()
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
+		return nil, err
 	}
 	// RETURNING gives rows in no particular order; workers take them oldest first.
 	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
@@ -116,7 +117,8 @@ func idList(ids []int64) (string, []any) {
 }
 
 // Extend implements store.Outbox.
-func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.Time) (_ []int64, err error) {
+	defer store.Wrap(&err, "sqlite: extend leases")
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -125,14 +127,14 @@ func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.T
 		WHERE id IN (`+marks+`) AND lease_owner = ? AND state = 'pending' AND lease_until > 0 RETURNING id`,
 		append(append([]any{until.UnixMilli()}, args...), owner)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: extend leases: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var held []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: extend leases: %w", err)
+			return nil, err
 		}
 		held = append(held, id)
 	}
@@ -140,22 +142,24 @@ func (d *DB) Extend(ctx context.Context, owner string, ids []int64, until time.T
 }
 
 // Release implements store.Outbox.
-func (d *DB) Release(ctx context.Context, owner string, ids []int64) error {
+func (d *DB) Release(ctx context.Context, owner string, ids []int64) (err error) {
+	defer store.Wrap(&err, "sqlite: release leases")
 	if len(ids) == 0 {
 		return nil
 	}
 	marks, args := idList(ids)
 	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET lease_until = 0, lease_owner = '', attempts = MAX(attempts - 1, 0)
 		WHERE id IN (`+marks+`) AND lease_owner = ? AND state = 'pending' AND lease_until > 0`, append(args, owner)...); err != nil {
-		return fmt.Errorf("sqlite: release leases: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (d *DB) finish(ctx context.Context, id int64, owner, query string, args ...any) error {
+func (d *DB) finish(ctx context.Context, id int64, owner, query string, args ...any) (err error) {
+	defer store.Wrap(&err, "sqlite: outbox")
 	res, err := d.db.ExecContext(ctx, query+` WHERE id = ? AND lease_owner = ? AND state = 'pending'`, append(args, id, owner)...)
 	if err != nil {
-		return fmt.Errorf("sqlite: outbox: %w", err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrLockLost

@@ -2,18 +2,17 @@ package sqlite
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Purge implements store.Purger, in one transaction.
-func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, error) {
+func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (_ store.PurgeCount, err error) {
+	defer store.Wrap(&err, "sqlite: purge")
 	var n store.PurgeCount
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return n, fmt.Errorf("sqlite: purge: %w", err)
+		return n, err
 	}
 	defer tx.Rollback()
 	exec := func(count *int, q string, args ...any) error {
@@ -22,7 +21,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		}
 		res, e := tx.ExecContext(ctx, q, args...)
 		if e != nil {
-			err = fmt.Errorf("sqlite: purge: %w", e)
+			err = e
 			return err
 		}
 		if count != nil {
@@ -52,34 +51,33 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (store.PurgeCount, 
 		return store.PurgeCount{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return store.PurgeCount{}, fmt.Errorf("sqlite: purge: %w", err)
+		return store.PurgeCount{}, err
 	}
 	return n, nil
 }
 
 // CasesByNIK implements store.Subjects.
-func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) ([]store.Case, error) {
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: cases by nik")
 	where, args := d.nikWhere(nik)
 	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: cases by nik: %w", err)
+		return nil, err
 	}
 	return cases, nil
 }
 
 // EraseCase implements store.Subjects.
-func (d *DB) EraseCase(ctx context.Context, ticket string) error {
+func (d *DB) EraseCase(ctx context.Context, ticket string) (err error) {
+	defer store.Wrap(&err, "sqlite: erase")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: erase: %w", err)
+		return err
 	}
 	defer tx.Rollback()
 	c, err := scanCase(d.keys, tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return fmt.Errorf("sqlite: erase: %w", err)
+		return err
 	}
 	if c.Open() {
 		return store.ErrCaseOpen
@@ -95,7 +93,7 @@ func (d *DB) EraseCase(ctx context.Context, ticket string) error {
 		{`DELETE FROM maintenance WHERE what = 'purge'`, nil},
 	} {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
-			return fmt.Errorf("sqlite: erase: %w", err)
+			return err
 		}
 	}
 	return tx.Commit()

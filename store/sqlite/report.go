@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,10 +39,11 @@ var tallyKeys = map[store.Breakdown]string{
 func count(cond string) string { return `sum(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END)` }
 
 // Tally implements store.Reports.
-func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) ([]store.Tally, error) {
+func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) (_ []store.Tally, err error) {
+	defer store.Wrap(&err, "sqlite: tally")
 	keys, ok := tallyKeys[by]
 	if !ok {
-		return nil, fmt.Errorf("sqlite: tally: unknown breakdown %q", by)
+		return nil, fmt.Errorf("unknown breakdown %q", by)
 	}
 	scope, order := forHelp, `4 DESC, 1`
 	var args []any
@@ -68,19 +68,19 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 		FROM cases WHERE `+inPeriod+` AND `+scope+`
 		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tally: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Tally
 	for rows.Next() {
 		var t store.Tally
 		if err := rows.Scan(&t.Key, &t.Name, &t.Group, &t.Cases, &t.Open, &t.Done, &t.Rejected, &t.Late); err != nil {
-			return nil, fmt.Errorf("sqlite: tally: %w", err)
+			return nil, err
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: tally: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -102,7 +102,8 @@ func spreadSQL(end string) string {
 }
 
 // ServiceTimes implements store.Reports.
-func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.ServiceTimes, error) {
+func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (_ store.ServiceTimes, err error) {
+	defer store.Wrap(&err, "sqlite: service times")
 	var st store.ServiceTimes
 	for _, m := range []struct {
 		col string
@@ -110,7 +111,7 @@ func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.Servi
 	}{{"acted_at", &st.ToAction}, {"responded_at", &st.ToResponse}, {"closed_at", &st.ToClosure}} {
 		var median, p90 int64
 		if err := d.db.QueryRowContext(ctx, spreadSQL(m.col), q.From.UnixMilli(), q.To.UnixMilli()).Scan(&m.out.N, &median, &p90); err != nil {
-			return store.ServiceTimes{}, fmt.Errorf("sqlite: service times: %w", err)
+			return store.ServiceTimes{}, err
 		}
 		m.out.Median, m.out.P90 = time.Duration(median)*time.Millisecond, time.Duration(p90)*time.Millisecond
 	}
@@ -118,18 +119,19 @@ func (d *DB) ServiceTimes(ctx context.Context, q store.ReportQuery) (store.Servi
 }
 
 // SurveyTally implements store.Reports.
-func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error) {
+func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.SurveyTally, err error) {
+	defer store.Wrap(&err, "sqlite: survey tally")
 	var t store.SurveyTally
 	cols := []string{`count(*)`, count(`survey_score > 0`)}
 	for s := store.ScoreMin; s <= store.ScoreMax; s++ {
 		cols = append(cols, count(fmt.Sprintf(`survey_score = %d`, s)))
 	}
 	var asked, answered, s1, s2, s3, s4 *int
-	err := d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
+	err = d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
 		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
 		Scan(&asked, &answered, &s1, &s2, &s3, &s4)
 	if err != nil {
-		return t, fmt.Errorf("sqlite: survey tally: %w", err)
+		return t, err
 	}
 	for i, v := range []*int{asked, answered, s1, s2, s3, s4} {
 		if v == nil {
@@ -149,30 +151,32 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (store.Survey
 
 // EachCase implements store.Reports. fn must not use the database: SQLite's one
 // connection is reading the cases.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) error {
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) (err error) {
+	defer store.Wrap(&err, "sqlite: report cases")
 	rows, err := d.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`,
 		q.From.UnixMilli(), q.To.UnixMilli())
 	if err != nil {
-		return fmt.Errorf("sqlite: report cases: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		c, err := scanCase(d.keys, rows)
 		if err != nil {
-			return fmt.Errorf("sqlite: report cases: %w", err)
+			return err
 		}
 		if err := fn(c); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: report cases: %w", err)
+		return err
 	}
 	return nil
 }
 
 // LateCases implements store.Reports.
-func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []store.Case, _ int, err error) {
+	defer store.Wrap(&err, "sqlite: late cases")
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
 	}
@@ -186,59 +190,59 @@ func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time
 	}
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM cases `+where, args...).Scan(&n); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: late cases: %w", err)
+		return nil, 0, err
 	}
 	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases `+where+` ORDER BY filed_at, id LIMIT ?`,
 		append(args, limit)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: late cases: %w", err)
+		return nil, 0, err
 	}
 	return cases, n, nil
 }
 
 // SurveyToAnswer implements store.Reports.
-func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+	defer store.Wrap(&err, "sqlite: survey to answer")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND survey_score = 0 AND survey_asked_at > 0
 			AND max(survey_asked_at, survey_reminded_at) > ?
 		ORDER BY max(survey_asked_at, survey_reminded_at) DESC, id DESC LIMIT 1`, filer, since.UnixMilli()))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("sqlite: survey to answer: %w", err)
-	}
 	return c, err
 }
 
 // RemindSurveys implements store.Reports.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (int, error) {
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+	defer store.Wrap(&err, "sqlite: remind surveys")
 	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs)
 		AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?`, []any{askedBefore.UnixMilli(), notBefore.UnixMilli()},
 		`UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0 AND survey_score = 0`, now,
 		func(tx *sql.Tx, c store.Case) error { return enqueue(d.keys, ctx, tx, notify(c), now) })
 	if err != nil {
-		return n, fmt.Errorf("sqlite: remind surveys: %w", err)
+		return n, err
 	}
 	return n, nil
 }
 
 // EnqueueOnce implements store.Reports.
-func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (bool, error) {
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (_ bool, err error) {
+	defer store.Wrap(&err, "sqlite: enqueue once")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+		return false, err
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO jobs_done (name, at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, job, at.UnixMilli())
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+		return false, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
 	if err := enqueue(d.keys, ctx, tx, msgs, at); err != nil {
-		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+		return false, err
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: enqueue once: %w", err)
+		return false, err
 	}
 	return true, nil
 }

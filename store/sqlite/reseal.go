@@ -9,18 +9,19 @@ import (
 )
 
 // Reseal implements store.Resealer, in one transaction (SQLite writes one at a time).
-func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
+func (d *DB) Reseal(ctx context.Context) (_ store.ResealCount, err error) {
+	defer store.Wrap(&err, "sqlite: reseal")
 	var n store.ResealCount
 	if d.keys == nil {
 		return n, fmt.Errorf("sqlite: reseal: no key configured")
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return n, fmt.Errorf("sqlite: reseal: %w", err)
+		return n, err
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO maintenance (what) VALUES ('reseal')`); err != nil {
-		return n, fmt.Errorf("sqlite: reseal: %w", err)
+		return n, err
 	}
 	if n.Cases, err = d.resealRows(ctx, tx, `SELECT id, name, nik, address, description, filer_name, last_reply, survey_comment FROM cases`,
 		`UPDATE cases SET name = ?, nik = ?, address = ?, description = ?, filer_name = ?, last_reply = ?, survey_comment = ?, nik_index = ? WHERE id = ?`, true); err != nil {
@@ -35,10 +36,10 @@ func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
 		return n, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM maintenance WHERE what = 'reseal'`); err != nil {
-		return n, fmt.Errorf("sqlite: reseal: %w", err)
+		return n, err
 	}
 	if err := tx.Commit(); err != nil {
-		return n, fmt.Errorf("sqlite: reseal: %w", err)
+		return n, err
 	}
 	return n, nil
 }
@@ -46,10 +47,11 @@ func (d *DB) Reseal(ctx context.Context) (store.ResealCount, error) {
 // resealRows rewrites the rows of query (an id, then sealed text columns) whose values
 // are not under the current key; withIndex adds the NIK's blind index (the third
 // column) before the id.
-func (d *DB) resealRows(ctx context.Context, tx *sql.Tx, query, update string, withIndex bool) (int, error) {
+func (d *DB) resealRows(ctx context.Context, tx *sql.Tx, query, update string, withIndex bool) (_ int, err error) {
+	defer store.Wrap(&err, "sqlite: reseal")
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: reseal: %w", err)
+		return 0, err
 	}
 	cols, _ := rows.Columns()
 	type row struct {
@@ -65,7 +67,7 @@ func (d *DB) resealRows(ctx context.Context, tx *sql.Tx, query, update string, w
 		}
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("sqlite: reseal: %w", err)
+			return 0, err
 		}
 		if d.keys.Stale(r.values...) {
 			stale = append(stale, r)
@@ -73,7 +75,7 @@ func (d *DB) resealRows(ctx context.Context, tx *sql.Tx, query, update string, w
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("sqlite: reseal: %w", err)
+		return 0, err
 	}
 	for _, r := range stale {
 		sealed, plain, err := d.keys.Reseal(r.values)

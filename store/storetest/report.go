@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -289,7 +290,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		if got, _ := s.Officer(ctx, o.Phone); got.MonthlySummary {
 			t.Fatal("summary not switched off")
 		}
-		if err := s.SetMonthlySummary(ctx, "+628000", true); err != store.ErrNotFound {
+		if err := s.SetMonthlySummary(ctx, "+628000", true); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown officer: %v", err)
 		}
 	})
@@ -329,10 +330,10 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		if got.Ticket != c7.Ticket {
 			t.Fatalf("survey to answer %s, want %s", got.Ticket, c7.Ticket)
 		}
-		if _, err := s.SurveyToAnswer(ctx, c7.Filer, asked); err != store.ErrNotFound {
+		if _, err := s.SurveyToAnswer(ctx, c7.Filer, asked); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("asked before since: %v", err)
 		}
-		if _, err := s.SurveyToAnswer(ctx, cases["c1"].Filer, time.Time{}); err != store.ErrNotFound {
+		if _, err := s.SurveyToAnswer(ctx, cases["c1"].Filer, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("answered survey: %v", err)
 		}
 		notify := func(c store.Case) []store.OutboxMessage {
