@@ -1,10 +1,8 @@
 package bot
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/looplab/fsm"
@@ -62,24 +60,3 @@ func nextStatuses(from store.Status) []string {
 	}
 	return out
 }
-
-// agencies.txt lists where a case can be referred (proper names, not text).
-//
-//go:embed agencies.txt
-var agenciesTxt string
-
-var agencies = strings.Fields(strings.ReplaceAll(strings.TrimSpace(agenciesTxt), " ", "_"))
-
-// agencyName finds the agency a typed word names ("dinkes", "bpjs", "desa").
-func agencyName(word string) (string, bool) {
-	for _, a := range agencies {
-		for _, part := range strings.Split(a, "_") {
-			if strings.EqualFold(part, word) {
-				return strings.ReplaceAll(a, "_", " "), true
-			}
-		}
-	}
-	return "", false
-}
-
-func agencyList() string { return strings.ReplaceAll(strings.Join(agencies, ", "), "_", " ") }

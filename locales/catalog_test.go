@@ -127,7 +127,7 @@ func TestSMSBudgets(t *testing.T) {
 			"NIK":     "1904**********01",
 			"Region":  locales.M("intake.region", "Desa", desa, "Kecamatan", kec),
 			"Officer": strings.Repeat("O", 30), "Filed": "26-11-2026 09.11", "Agency": agency,
-			// Officer messages are cut at 200 characters, reasons at 150 (bot/officer.go).
+			// Officer messages are cut at 200 characters, reasons at 150 (bot/desk.go).
 			"Text": strings.Repeat("T", 200), "Reason": strings.Repeat("R", 150),
 			// A closing note is cut like a reason; an officer's name like a name.
 			"Note": strings.Repeat("R", 150), "By": strings.Repeat("B", 30), "Word": "PETUNJUK",
