@@ -25,7 +25,7 @@ func (r refusal) Error() string { return "refused: " + r.msg.Key }
 
 // changeCase runs an officer's decision in one transaction with its audit events and
 // pushes. Scope is checked inside, on the case as it is.
-func (e *Engine) changeCase(ctx context.Context, o store.Officer, ticket string, decide decision) []locales.Msg {
+func (e *desk) changeCase(ctx context.Context, o store.Officer, ticket string, decide decision) []locales.Msg {
 	var reply locales.Msg
 	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
 		if !o.Covers(c.Kecamatan) {
@@ -55,7 +55,7 @@ func closedRefusal(c store.Case) error {
 // takenByOther refuses a petugas's change of a case another officer has: one officer
 // speaks to a resident about a case, and the resident is not answered twice. A
 // supervisor moves the case (ALIH).
-func (e *Engine) takenByOther(o store.Officer, c store.Case) error {
+func (e *desk) takenByOther(o store.Officer, c store.Case) error {
 	if o.Oversees() {
 		return nil
 	}
@@ -63,7 +63,7 @@ func (e *Engine) takenByOther(o store.Officer, c store.Case) error {
 }
 
 // heldBy refuses a case assigned to someone other than phone, saying who has it.
-func (e *Engine) heldBy(c store.Case, phone string) error {
+func (e *desk) heldBy(c store.Case, phone string) error {
 	if c.AssignedTo == "" || c.AssignedTo == phone {
 		return nil
 	}
@@ -75,7 +75,7 @@ func (e *Engine) heldBy(c store.Case, phone string) error {
 }
 
 // take assigns the case to the officer (AMBIL); a new case becomes "diproses".
-func (e *Engine) take(o store.Officer) decision {
+func (e *desk) take(o store.Officer) decision {
 	return func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if !c.Open() {
 			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
@@ -101,7 +101,7 @@ func (e *Engine) take(o store.Officer) decision {
 // replyToResident sends an officer's message to the resident (BALAS). An unassigned
 // case is assigned to the officer who answers it, so the resident's answer has
 // somewhere to go.
-func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, text string) []locales.Msg {
+func (e *desk) replyToResident(ctx context.Context, o store.Officer, ticket, text string) []locales.Msg {
 	text = dialogs.Clean(text)
 	if text == "" {
 		return []locales.Msg{locales.M("officer.need_text")}
@@ -136,7 +136,7 @@ func (e *Engine) replyToResident(ctx context.Context, o store.Officer, ticket, t
 }
 
 // setStatus moves a case along the lifecycle (UBAH <tiket> <status> [catatan]).
-func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
 	words := strings.Fields(rest)
 	if len(words) == 0 {
 		return []locales.Msg{locales.M("officer.usage_status")}
@@ -214,7 +214,7 @@ func (e *Engine) setStatus(ctx context.Context, o store.Officer, ticket, rest st
 
 // assign moves a case to another officer (ALIH <tiket> <nomor>), for supervisors and
 // admins; the officer who had it and the one who has it now are told.
-func (e *Engine) assign(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+func (e *desk) assign(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
 	if !o.Oversees() {
 		return []locales.Msg{locales.M("officer.assign_not_allowed")}
 	}
@@ -259,7 +259,7 @@ func agencyOrReason(to store.Status, agency, note string) string {
 // message stays in the phone's inbox and the provider's logs, and whoever needs the
 // full number reads it from the case database. The view itself is an audit event: who
 // looked at whose data is on record.
-func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
+func (e *desk) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
 	// No officer sees a NIK in full over a chat channel: what they need is whether it
 	// is well formed and whether the same person asked before (counted outside the
 	// transaction, which must not query).
@@ -333,7 +333,7 @@ func (e *Engine) viewCase(ctx context.Context, o store.Officer, ticket string) [
 
 // caseTrail is the latest message a resident added to case id and the latest internal
 // note of its officers ("" for none, or if the trail cannot be read now).
-func (e *Engine) caseTrail(ctx context.Context, id int64) (said, note string) {
+func (e *desk) caseTrail(ctx context.Context, id int64) (said, note string) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
 	defer cancel()
 	events, err := e.cases.Events(ctx, id)
@@ -356,7 +356,7 @@ func (e *Engine) caseTrail(ctx context.Context, id int64) (said, note string) {
 // (BERHENTI): the officer is told their push will not reach them, and no survey is
 // asked. It is looked up before the change's transaction, which must not query; a
 // look-up that fails counts as not stopped (the courier still holds the push back).
-func (e *Engine) stopped(ctx context.Context, ticket string) bool {
+func (e *desk) stopped(ctx context.Context, ticket string) bool {
 	if e.optOuts == nil {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/dialogs"
@@ -18,6 +19,15 @@ const (
 	maxReason      = 150
 	casesPerPage   = 5
 )
+
+// desk answers officers: their login, their commands, and the changes they make to
+// cases (casework.go). A message from an active officer's number comes here, never to
+// the intake.
+type desk struct {
+	*shared
+	wordsOnce sync.Once
+	words     map[string]officerCommand
+}
 
 // officerState is an officer's session: the login (until when, on which channel),
 // where KASUS paging stands (the id below which LAGI continues, 0 before any list,
@@ -59,9 +69,9 @@ const (
 )
 
 // officerWords maps command words (from the catalogs) to commands.
-func (e *Engine) officerWords() map[string]officerCommand {
-	e.officerWordsOnce.Do(func() {
-		e.officerWordMap = map[string]officerCommand{}
+func (e *desk) officerWords() map[string]officerCommand {
+	e.wordsOnce.Do(func() {
+		e.words = map[string]officerCommand{}
 		for key, cmd := range map[string]officerCommand{
 			"word.officer.menu": cmdMenu, "word.officer.list": cmdList, "word.officer.more": cmdMore,
 			"word.officer.view": cmdView, "word.officer.take": cmdTake, "word.officer.reply": cmdReply,
@@ -69,15 +79,15 @@ func (e *Engine) officerWords() map[string]officerCommand {
 			"word.officer.login": cmdLogin, "word.officer.logout": cmdLogout, "word.officer.late": cmdLate,
 		} {
 			for _, w := range e.catalog.Words(key) {
-				e.officerWordMap[w] = cmd
+				e.words[w] = cmd
 			}
 		}
 	})
-	return e.officerWordMap
+	return e.words
 }
 
 // statusWord reads a status an officer typed.
-func (e *Engine) statusWord(w string) (store.Status, bool) {
+func (e *desk) statusWord(w string) (store.Status, bool) {
 	for key, st := range map[string]store.Status{
 		"word.officer.in_process": store.StatusInProcess, "word.officer.referred": store.StatusReferred,
 		"word.officer.done": store.StatusDone, "word.officer.rejected": store.StatusRejected,
@@ -100,7 +110,7 @@ const menuLate = 7
 
 // officerTurn answers a registered officer. Officers never go through the intake, and
 // their commands work only once they are logged in on their own channel.
-func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text string, o store.Officer) []locales.Msg {
+func (e *desk) officerTurn(ctx context.Context, s *session, channel, text string, o store.Officer) []locales.Msg {
 	if s.Officer == nil {
 		s.Officer = &officerState{}
 	}
@@ -212,7 +222,7 @@ func (e *Engine) officerTurn(ctx context.Context, s *session, channel, text stri
 	}
 }
 
-func (e *Engine) officerMenu(o store.Officer) locales.Msg {
+func (e *desk) officerMenu(o store.Officer) locales.Msg {
 	if o.Oversees() {
 		// Supervisors and admins move cases between officers too.
 		return locales.M("officer.menu_supervisor", "Name", o.Name)
@@ -228,7 +238,7 @@ func scope(o store.Officer) []string {
 	return append([]string{}, o.Kecamatan...)
 }
 
-func (e *Engine) listCases(ctx context.Context, s *session, o store.Officer, before int64) []locales.Msg {
+func (e *desk) listCases(ctx context.Context, s *session, o store.Officer, before int64) []locales.Msg {
 	e.audit(ctx, o.Phone, store.AuditList, "", strings.Join(scope(o), ","))
 	cases, err := e.cases.OpenCases(ctx, scope(o), before, casesPerPage+1)
 	if err != nil {

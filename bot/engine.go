@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -125,8 +124,21 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Engine runs turns. It is safe for concurrent use.
+// Engine runs turns. It is safe for concurrent use. A turn is the resident
+// conversation (this file and the ones it calls), unless the sender is an officer: then
+// the officers' desk answers it (desk). The background workers (workers: escalation,
+// survey reminders, the monthly summary, the retry of parked filings) run apart. The
+// three share what they work with (shared), and nothing else.
 type Engine struct {
+	*shared
+	desk   *desk
+	work   *workers
+	unsure unsureCommits
+}
+
+// shared is what the resident conversation, the officers' desk and the workers work
+// with: the stores, the catalog, the configuration, the clock and the log.
+type shared struct {
 	sessions store.Sessions
 	cases    store.Cases
 	parking  store.Parking
@@ -143,15 +155,6 @@ type Engine struct {
 	auditor  store.Auditor
 	keys     *seal.Keyring
 	reports  store.Reports
-
-	officerWordsOnce sync.Once
-	officerWordMap   map[string]officerCommand
-	unsure           unsureCommits
-
-	// summarySent is the last month whose summary this instance saw sent, so that the
-	// rest of the month costs no query.
-	summaryMu   sync.Mutex
-	summarySent string
 }
 
 // OptOuts records residents who asked for no more messages (BERHENTI, or STOP at the
@@ -222,7 +225,7 @@ func New(d Deps, cfg Config) *Engine {
 	}
 	kw := dialogs.NewKeywords(d.Catalog)
 	cfg = cfg.withDefaults()
-	e := &Engine{
+	e := &shared{
 		sessions: d.Sessions, cases: boundedCases{d.Cases, cfg.CallTimeout}, parking: d.Parking, catalog: d.Catalog,
 		intake: dialogs.NewIntake(d.Regions, kw), keywords: kw,
 		cfg: cfg, now: d.Now, log: d.Log, metrics: d.Metrics, outbox: d.Outbox, auditor: d.Auditor, keys: d.Keys,
@@ -240,7 +243,7 @@ func New(d Deps, cfg Config) *Engine {
 		}
 		e.officers = &officerCache{src: d.Officers, ttl: d.OfficerCacheTTL, now: d.Now, timeout: cfg.CallTimeout, log: d.Log}
 	}
-	return e
+	return &Engine{shared: e, desk: &desk{shared: e}, work: &workers{shared: e}}
 }
 
 // session is what is saved per sender between turns.
@@ -422,7 +425,7 @@ func (e *Engine) turn(ctx context.Context, s *session, in channels.Inbound, isNe
 		return nil, fmt.Errorf("bot: officer registry: %w", err)
 	}
 	if isOfficer {
-		return e.officerTurn(ctx, s, in.Channel, text, officer), nil
+		return e.desk.officerTurn(ctx, s, in.Channel, text, officer), nil
 	}
 	msgs := e.residentTurn(ctx, s, in, text, isNew)
 	e.noteMenu(s, msgs)
@@ -713,7 +716,7 @@ func (e *Engine) withdraw(ctx context.Context, st *dialogs.State, in channels.In
 
 // audit records an entry of the audit trail. A trail that cannot be written is logged
 // loudly but does not fail the officer's or resident's turn.
-func (e *Engine) audit(ctx context.Context, actor, kind, subject, detail string) {
+func (e *shared) audit(ctx context.Context, actor, kind, subject, detail string) {
 	if e.auditor == nil {
 		return
 	}

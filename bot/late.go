@@ -13,7 +13,7 @@ import (
 // waited longer than LateAfter without any response, the longest waiting first, and
 // how many there are. Supervisors and admins see every kecamatan (and the questions,
 // which have none).
-func (e *Engine) lateCases(ctx context.Context, o store.Officer) []locales.Msg {
+func (e *desk) lateCases(ctx context.Context, o store.Officer) []locales.Msg {
 	if e.reports == nil {
 		return []locales.Msg{e.officerMenu(o)}
 	}
@@ -40,7 +40,7 @@ func (e *Engine) lateCases(ctx context.Context, o store.Officer) []locales.Msg {
 }
 
 // lateLimit says LateAfter in days, or hours when it is not whole days.
-func (e *Engine) lateLimit() locales.Msg {
+func (e *desk) lateLimit() locales.Msg {
 	day := 24 * time.Hour
 	if e.cfg.LateAfter%day == 0 {
 		return locales.M("officer.late_days", "N", int(e.cfg.LateAfter/day))

@@ -54,14 +54,14 @@ func pinShaped(pin string) bool {
 // loggedIn reports whether the officer's session is open on this channel, and was not
 // ended since by a new PIN, a lockout or a disable (o is the registry's copy, at most
 // the cache's age old).
-func (e *Engine) loggedIn(s *session, channel string, o store.Officer) bool {
+func (e *desk) loggedIn(s *session, channel string, o store.Officer) bool {
 	now := e.now()
 	return s.Officer != nil && s.Officer.Channel == channel && now.Before(s.Officer.Until) &&
 		s.Officer.Since.After(o.SessionsAfter) && !now.Before(o.LockedUntil)
 }
 
 // notLoggedIn is the answer to a command before MASUK, or after the session ended.
-func (e *Engine) notLoggedIn(s *session) locales.Msg {
+func (e *desk) notLoggedIn(s *session) locales.Msg {
 	if !s.Officer.Until.IsZero() {
 		s.Officer.endLogin()
 		return locales.M("officer.session_ended")
@@ -71,7 +71,7 @@ func (e *Engine) notLoggedIn(s *session) locales.Msg {
 
 // login checks pin against the registry (read afresh: a lockout set by another
 // instance counts) and opens the officer's session.
-func (e *Engine) login(ctx context.Context, s *session, channel string, o store.Officer, pin string) []locales.Msg {
+func (e *desk) login(ctx context.Context, s *session, channel string, o store.Officer, pin string) []locales.Msg {
 	if pin == "" {
 		return []locales.Msg{locales.M("officer.login_usage")}
 	}
@@ -135,7 +135,7 @@ func (e *Engine) login(ctx context.Context, s *session, channel string, o store.
 }
 
 // logout ends the officer's session (KELUAR).
-func (e *Engine) logout(ctx context.Context, s *session, o store.Officer) []locales.Msg {
+func (e *desk) logout(ctx context.Context, s *session, o store.Officer) []locales.Msg {
 	e.audit(ctx, o.Phone, store.AuditLogout, "", "")
 	s.Officer.endLogin()
 	s.Officer.Cursor = 0
@@ -144,7 +144,7 @@ func (e *Engine) logout(ctx context.Context, s *session, o store.Officer) []loca
 
 // countView counts a LIHAT and alerts the admins, once an hour, when an officer opens
 // more case details than the work explains (a taken-over phone reading cases).
-func (e *Engine) countView(ctx context.Context, s *session, o store.Officer) {
+func (e *desk) countView(ctx context.Context, s *session, o store.Officer) {
 	if e.cfg.ViewsPerHour <= 0 {
 		return
 	}
@@ -163,7 +163,7 @@ func (e *Engine) countView(ctx context.Context, s *session, o store.Officer) {
 
 // alertAdmins queues a security alert for the active admins (the supervisors when
 // there is no admin). Without an outbox it is only logged.
-func (e *Engine) alertAdmins(ctx context.Context, m locales.Msg) {
+func (e *desk) alertAdmins(ctx context.Context, m locales.Msg) {
 	if e.outbox == nil {
 		e.log.Warn("security alert not sent: no outbox", "alert", m.Key)
 		return

@@ -90,7 +90,7 @@ func (c *officerCache) active(ctx context.Context, phone string) (store.Officer,
 // Warm loads the officer registry now, while the database is known to answer (serve
 // calls it at start), so that an outage before the first message does not leave the
 // engine without one.
-func (e *Engine) Warm(ctx context.Context) error { return e.officers.refresh(ctx) }
+func (e *shared) Warm(ctx context.Context) error { return e.officers.refresh(ctx) }
 
 // refresh loads the registry if it is stale. Call it before a case transaction whose
 // callbacks read the cache: inside the transaction the database must not be asked.

@@ -25,7 +25,7 @@ const retryBatch = 100
 // with its ticket, through the outbox. A filing the database refuses as such (it would
 // fail every time) is logged and skipped, so it never holds up the others; a database
 // that is unreachable ends the round, to be tried again in the next.
-func (e *Engine) RetryPendingFilings(ctx context.Context) int {
+func (e *workers) RetryPendingFilings(ctx context.Context) int {
 	if e.parking == nil {
 		return 0
 	}
@@ -85,7 +85,7 @@ func (e *Engine) RetryPendingFilings(ctx context.Context) int {
 }
 
 // RetryFilingsEvery runs RetryPendingFilings until ctx is done.
-func (e *Engine) RetryFilingsEvery(ctx context.Context, every time.Duration) {
+func (e *workers) RetryFilingsEvery(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

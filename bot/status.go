@@ -115,6 +115,6 @@ func (e *Engine) myCases(ctx context.Context, from, lang string) []locales.Msg {
 	return []locales.Msg{locales.M("status.list", "Lines", lines)}
 }
 
-func (e *Engine) date(lang, format string, t time.Time) string {
+func (e *shared) date(lang, format string, t time.Time) string {
 	return t.In(e.cfg.Zone).Format(e.catalog.Format(lang, format))
 }

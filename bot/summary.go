@@ -19,7 +19,7 @@ const summaryHour = 8
 // silakso serve runs it every minute; it sends from the first of the month at 08.00,
 // once per month across every instance (a later start in the month still sends it).
 // It reports whether it sent.
-func (e *Engine) MonthlySummary(ctx context.Context) (bool, error) {
+func (e *workers) MonthlySummary(ctx context.Context) (bool, error) {
 	if e.reports == nil {
 		return false, nil
 	}
@@ -68,7 +68,7 @@ func (e *Engine) MonthlySummary(ctx context.Context) (bool, error) {
 
 // summary is the month's figures in one message: requests for help and what became
 // of them, late ones, the median first response, other contacts and the IKM.
-func (e *Engine) summary(ctx context.Context, q store.ReportQuery) (locales.Msg, error) {
+func (e *workers) summary(ctx context.Context, q store.ReportQuery) (locales.Msg, error) {
 	byStatus, err := e.reports.Tally(ctx, q, store.ByStatus)
 	if err != nil {
 		return locales.Msg{}, err
@@ -105,7 +105,7 @@ func (e *Engine) summary(ctx context.Context, q store.ReportQuery) (locales.Msg,
 }
 
 // span says a duration in hours under two days, else in days.
-func (e *Engine) span(d time.Duration) locales.Msg {
+func (e *workers) span(d time.Duration) locales.Msg {
 	if d < 48*time.Hour {
 		return locales.M("officer.late_hours", "N", int((d+time.Hour/2)/time.Hour))
 	}
@@ -113,6 +113,6 @@ func (e *Engine) span(d time.Duration) locales.Msg {
 }
 
 // decimal writes an index with two decimals and the language's decimal mark.
-func (e *Engine) decimal(lang string, v float64) string {
+func (e *workers) decimal(lang string, v float64) string {
 	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", e.catalog.Format(lang, "format.decimal_mark"), 1)
 }

@@ -56,7 +56,7 @@ var (
 )
 
 // askSurvey adds the question to a change closing a request for help, once.
-func (e *Engine) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
+func (e *desk) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
 	if e.reports == nil || !c.ForHelp() || !slices.Contains(e.cfg.SurveyOn, to) || !c.Survey.AskedAt.IsZero() || c.Filer == "" {
 		return
 	}
@@ -67,7 +67,7 @@ func (e *Engine) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
 // RemindSurveys asks once more those who have not answered within SurveyRemindAfter
 // (and whose survey has not lapsed). silakso serve runs it with the escalation;
 // instances may run it at the same time.
-func (e *Engine) RemindSurveys(ctx context.Context) (int, error) {
+func (e *workers) RemindSurveys(ctx context.Context) (int, error) {
 	if e.reports == nil {
 		return 0, nil
 	}

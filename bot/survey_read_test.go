@@ -12,7 +12,7 @@ func TestReadSurvey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{catalog: cat}
+	e := &Engine{shared: &shared{catalog: cat}}
 	for _, c := range []struct {
 		text  string
 		reply surveyReply
