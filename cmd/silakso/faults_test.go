@@ -236,9 +236,15 @@ func TestFaultRedisStalls(t *testing.T) {
 	s := newSite(t)
 	p := startProcess(t, s.env)
 	c := s.crowd(p, 300, 32)
+	// The stall comes once the first residents are through, whatever the machine's
+	// speed (a fixed delay found a fast machine done already).
+	var confirmed atomic.Int32
+	c.OnConfirmed = func(int) { confirmed.Add(1) }
 	done := make(chan twiliotest.Result)
 	go func() { done <- c.Run(context.Background()) }()
-	time.Sleep(2 * time.Second)
+	if !waitUntil(30*time.Second, func() bool { return confirmed.Load() >= 20 }) {
+		t.Fatalf("only %d residents confirmed before the stall", confirmed.Load())
+	}
 	s.redis.Stall()
 	time.Sleep(10 * time.Second)
 	s.redis.Resume()
