@@ -317,9 +317,14 @@ func sigtermDuringStall(t *testing.T, pick func(pg, redis *storetest.Proxy) *sto
 	c := s.crowd(old, 300, 32)
 	c.Target = "http://" + balancer.Addr()
 	c.ReplyTimeout = 40 * time.Second
+	var confirmed atomic.Int32
+	c.OnConfirmed = func(int) { confirmed.Add(1) }
 	done := make(chan twiliotest.Result)
 	go func() { done <- c.Run(context.Background()) }()
-	time.Sleep(2 * time.Second)
+	// Mid-load whatever the machine's speed: once the first residents are through.
+	if !waitUntil(30*time.Second, func() bool { return confirmed.Load() >= 20 }) {
+		t.Fatalf("only %d residents confirmed before the stall", confirmed.Load())
+	}
 	stalled := pick(pg, redis)
 	stalled.Stall()
 	time.Sleep(time.Second)
