@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -172,6 +173,8 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 		}
 	}
 	stopped := e.stopped(ctx, ticket)
+	// No survey for a resident who asked to be erased and waits for it (HAPUS).
+	survey := !stopped && slices.Contains(e.cfg.SurveyOn, to) && !e.erasing(ctx, ticket)
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
 			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
@@ -193,7 +196,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
-		if !stopped {
+		if survey {
 			e.askSurvey(c, to, &u)
 		}
 		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
@@ -366,4 +369,16 @@ func (e *desk) stopped(ctx context.Context, ticket string) bool {
 	}
 	out, err := e.optOuts.OptedOut(ctx, c.Filer)
 	return err == nil && out
+}
+
+// erasing reports whether the resident of ticket has an open request to have their data
+// erased (HAPUS): they are not asked the survey while it waits. Looked up before the
+// change's transaction; a look-up that fails counts as not erasing.
+func (e *desk) erasing(ctx context.Context, ticket string) bool {
+	c, err := e.cases.CaseByTicket(ctx, ticket)
+	if err != nil || c.Filer == "" {
+		return false
+	}
+	cases, err := e.cases.CasesByFiler(ctx, c.Filer, myCasesLimit)
+	return err == nil && slices.ContainsFunc(cases, func(o store.Case) bool { return o.Need == store.NeedDataRequest && o.Open() })
 }
