@@ -111,7 +111,7 @@ func (e *desk) replyToResident(ctx context.Context, o store.Officer, ticket, tex
 		return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxOfficerText)}
 	}
 	done := locales.M("officer.replied", "Ticket", ticket)
-	if e.stopped(ctx, ticket) {
+	if e.residentOf(ctx, ticket, false).stopped {
 		done = locales.M("officer.replied_stopped", "Ticket", ticket)
 	}
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
@@ -172,9 +172,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
 	}
-	stopped := e.stopped(ctx, ticket)
-	// No survey for a resident who asked to be erased and waits for it (HAPUS).
-	survey := !stopped && slices.Contains(e.cfg.SurveyOn, to) && !e.erasing(ctx, ticket)
+	r := e.residentOf(ctx, ticket, e.surveyedOn(to))
 	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
 			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
@@ -196,7 +194,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 		u := store.CaseUpdate{Status: to, Agency: agency,
 			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
-		if survey {
+		if !r.stopped && !r.erasing {
 			e.askSurvey(c, to, &u)
 		}
 		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
@@ -208,7 +206,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 			u.AssignedTo = o.Phone
 		}
 		key := "officer.changed"
-		if stopped {
+		if r.stopped {
 			key = "officer.changed_stopped"
 		}
 		return u, locales.M(key, "Ticket", c.Ticket, "From", string(c.Status), "To", string(to)), nil
@@ -355,30 +353,27 @@ func (e *desk) caseTrail(ctx context.Context, id int64) (said, note string) {
 	return said, note
 }
 
-// stopped reports whether the resident of ticket asked for no more messages
-// (BERHENTI): the officer is told their push will not reach them, and no survey is
-// asked. It is looked up before the change's transaction, which must not query; a
-// look-up that fails counts as not stopped (the courier still holds the push back).
-func (e *desk) stopped(ctx context.Context, ticket string) bool {
-	if e.optOuts == nil {
-		return false
-	}
-	c, err := e.cases.CaseByTicket(ctx, ticket)
-	if err != nil || c.Filer == "" {
-		return false
-	}
-	out, err := e.optOuts.OptedOut(ctx, c.Filer)
-	return err == nil && out
-}
+// residentState is what an officer's change needs to know of the resident before its
+// transaction, which must not query: whether they asked for no more messages
+// (BERHENTI: the officer is told the push will not reach them, and no survey is asked),
+// and, when asked for, whether their request to be erased (HAPUS) waits (no survey
+// then either). A look-up that fails counts as no (the courier still holds a push to an
+// opted-out resident back).
+type residentState struct{ stopped, erasing bool }
 
-// erasing reports whether the resident of ticket has an open request to have their data
-// erased (HAPUS): they are not asked the survey while it waits. Looked up before the
-// change's transaction; a look-up that fails counts as not erasing.
-func (e *desk) erasing(ctx context.Context, ticket string) bool {
+func (e *desk) residentOf(ctx context.Context, ticket string, withErasing bool) residentState {
+	var r residentState
 	c, err := e.cases.CaseByTicket(ctx, ticket)
 	if err != nil || c.Filer == "" {
-		return false
+		return r
 	}
-	cases, err := e.cases.CasesByFiler(ctx, c.Filer, myCasesLimit)
-	return err == nil && slices.ContainsFunc(cases, func(o store.Case) bool { return o.Need == store.NeedDataRequest && o.Open() })
+	if e.optOuts != nil {
+		out, err := e.optOuts.OptedOut(ctx, c.Filer)
+		r.stopped = err == nil && out
+	}
+	if withErasing && !r.stopped {
+		cases, err := e.cases.CasesByFiler(ctx, c.Filer, myCasesLimit)
+		r.erasing = err == nil && slices.ContainsFunc(cases, func(o store.Case) bool { return o.Need == store.NeedDataRequest && o.Open() })
+	}
+	return r
 }

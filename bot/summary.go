@@ -85,13 +85,7 @@ func (e *workers) summary(ctx context.Context, q store.ReportQuery) (locales.Msg
 	if err != nil {
 		return locales.Msg{}, err
 	}
-	var all, others store.Tally
-	for _, t := range byStatus {
-		all.Cases, all.Open, all.Done, all.Rejected, all.Late = all.Cases+t.Cases, all.Open+t.Open, all.Done+t.Done, all.Rejected+t.Rejected, all.Late+t.Late
-	}
-	for _, t := range other {
-		others.Cases += t.Cases
-	}
+	all, others := store.Sum(byStatus), store.Sum(other)
 	response := any("-")
 	if times.ToResponse.N > 0 {
 		response = e.span(times.ToResponse.Median)

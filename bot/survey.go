@@ -55,9 +55,14 @@ var (
 	scoreLabels = [store.ScoreMax]string{"survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"}
 )
 
+// surveyedOn reports whether a change to status to asks the survey (SILAKSO_SURVEY).
+func (e *shared) surveyedOn(to store.Status) bool {
+	return e.reports != nil && slices.Contains(e.cfg.SurveyOn, to)
+}
+
 // askSurvey adds the question to a change closing a request for help, once.
 func (e *desk) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
-	if e.reports == nil || !c.ForHelp() || !slices.Contains(e.cfg.SurveyOn, to) || !c.Survey.AskedAt.IsZero() || c.Filer == "" {
+	if !e.surveyedOn(to) || !c.ForHelp() || !c.Survey.AskedAt.IsZero() || c.Filer == "" {
 		return
 	}
 	u.AskSurvey = true

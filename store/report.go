@@ -45,6 +45,16 @@ type Tally struct {
 	Cases, Open, Done, Rejected, Late int
 }
 
+// Sum is the counts of every line of a breakdown together (no key): the period's
+// totals, since every case has one line of a breakdown.
+func Sum(lines []Tally) Tally {
+	var t Tally
+	for _, l := range lines {
+		t.Cases, t.Open, t.Done, t.Rejected, t.Late = t.Cases+l.Cases, t.Open+l.Open, t.Done+l.Done, t.Rejected+l.Rejected, t.Late+l.Late
+	}
+	return t
+}
+
 // Spread is a service time over cases: how many have it, its median and its 90th
 // percentile (nearest rank: the value below which at least half, or 90 %, lie).
 type Spread struct {

@@ -210,13 +210,7 @@ func gatherReport(ctx context.Context, db reportDB, q store.ReportQuery) (report
 		f.By[by] = lines
 	}
 	// Every request for help has one month of filing: the month lines add up to all.
-	for _, t := range f.By[store.ByMonth] {
-		f.Total.Cases += t.Cases
-		f.Total.Open += t.Open
-		f.Total.Done += t.Done
-		f.Total.Rejected += t.Rejected
-		f.Total.Late += t.Late
-	}
+	f.Total = store.Sum(f.By[store.ByMonth])
 	var err error
 	if f.Times, err = db.ServiceTimes(ctx, q); err != nil {
 		return f, fmt.Errorf("service times: %w", err)

@@ -522,36 +522,35 @@ const backgroundJobTimeout = 30 * time.Second
 // checking every minute. Several instances may do it at once; each case escalates
 // once, each reminder and each month's summary goes once.
 func escalateEvery(ctx context.Context, e *bot.Engine, after time.Duration, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		// Each job has a deadline of its own: a database that hangs delays the round,
-		// and no job stops the others.
-		job := func(run func(ctx context.Context) (int, error)) (int, error) {
-			jctx, cancel := context.WithTimeout(ctx, backgroundJobTimeout)
-			defer cancel()
-			return run(jctx)
-		}
-		if n, err := job(func(ctx context.Context) (int, error) { return e.Escalate(ctx, after) }); err != nil && ctx.Err() == nil {
-			log.Error("escalation", "err", err)
-		} else if n > 0 {
-			log.Info("cases escalated to supervisors", "cases", n)
-		}
-		if n, err := job(e.RemindSurveys); err != nil && ctx.Err() == nil {
-			log.Error("survey reminders", "err", err)
-		} else if n > 0 {
-			log.Info("residents reminded of the survey", "cases", n)
-		}
-		if n, err := job(func(ctx context.Context) (int, error) {
+	jobs := []struct {
+		name, done string // what failed; what it did, when it did something
+		run        func(ctx context.Context) (int, error)
+	}{
+		{"escalation", "cases escalated to supervisors", func(ctx context.Context) (int, error) { return e.Escalate(ctx, after) }},
+		{"survey reminders", "residents reminded of the survey", e.RemindSurveys},
+		{"monthly summary", "monthly summary queued for supervisors", func(ctx context.Context) (int, error) {
 			sent, err := e.MonthlySummary(ctx)
 			if sent {
 				return 1, err
 			}
 			return 0, err
-		}); err != nil && ctx.Err() == nil {
-			log.Error("monthly summary", "err", err)
-		} else if n > 0 {
-			log.Info("monthly summary queued for supervisors")
+		}},
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		for _, j := range jobs {
+			// Each job has a deadline of its own: a database that hangs delays the
+			// round, and no job stops the others.
+			jctx, cancel := context.WithTimeout(ctx, backgroundJobTimeout)
+			n, err := j.run(jctx)
+			cancel()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error(j.name, "err", err)
+			case err == nil && n > 0:
+				log.Info(j.done, "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -36,7 +36,8 @@ var tallyKeys = map[store.Breakdown]string{
 	store.ByOther:     `need, '', ''`,
 }
 
-func count(cond string) string { return `sum(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END)` }
+// count counts the rows where cond holds: 0, not NULL, over no rows.
+func count(cond string) string { return `COALESCE(sum(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END), 0)` }
 
 // Tally implements store.Reports.
 func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) (_ []store.Tally, err error) {
@@ -123,30 +124,15 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 	defer store.Wrap(&err, "sqlite: survey tally")
 	var t store.SurveyTally
 	cols := []string{`count(*)`, count(`survey_score > 0`)}
+	into := []any{&t.Asked, &t.Answered}
 	for s := store.ScoreMin; s <= store.ScoreMax; s++ {
 		cols = append(cols, count(fmt.Sprintf(`survey_score = %d`, s)))
+		into = append(into, &t.Scores[s-store.ScoreMin])
 	}
-	var asked, answered, s1, s2, s3, s4 *int
 	err = d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
 		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
-		Scan(&asked, &answered, &s1, &s2, &s3, &s4)
-	if err != nil {
-		return t, err
-	}
-	for i, v := range []*int{asked, answered, s1, s2, s3, s4} {
-		if v == nil {
-			continue // sum() over no rows is NULL
-		}
-		switch i {
-		case 0:
-			t.Asked = *v
-		case 1:
-			t.Answered = *v
-		default:
-			t.Scores[i-2] = *v
-		}
-	}
-	return t, nil
+		Scan(into...)
+	return t, err
 }
 
 // EachCase implements store.Reports. fn must not use the database: SQLite's one
