@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net"
 	"strings"
@@ -85,7 +86,18 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	// Instances migrating the same schema take turns; those of other schemas (other
+	// deployments, or tests, sharing one database) need not wait for each other: the
+	// lock is named after the schema. A busy lock is tried again every second (goose's
+	// shortest), not every 5 s, so that a start-up waits as long as the migration ahead
+	// of it and not a whole probe more.
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("silakso migrations " + schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
