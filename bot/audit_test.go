@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Every officer action on a case is on its audit trail: who, what, from and to.
@@ -41,7 +41,7 @@ func TestOfficerActionsAreAudited(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("audit trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if events[5].Note != "Rumah sudah disurvei, layak dibantu sembako." || c.Status != store.StatusDone || c.AssignedTo != "+6281100000001" {
+	if events[5].Note != "Rumah sudah disurvei, layak dibantu sembako." || c.Status != domain.StatusDone || c.AssignedTo != "+6281100000001" {
 		t.Fatalf("note %q, case %+v", events[5].Note, c)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -17,7 +18,7 @@ import (
 
 // decision is an officer's change to a case: the update, the reply to the officer, or
 // an error reply (a locales.Msg inside refusal).
-type decision func(c store.Case) (store.CaseUpdate, locales.Msg, error)
+type decision func(c domain.Case) (domain.CaseUpdate, locales.Msg, error)
 
 // refusal is a change the officer cannot make, with the reply that says why.
 type refusal struct{ msg locales.Msg }
@@ -26,11 +27,11 @@ func (r refusal) Error() string { return "refused: " + r.msg.Key }
 
 // changeCase runs an officer's decision in one transaction with its audit events and
 // pushes. Scope is checked inside, on the case as it is.
-func (e *desk) changeCase(ctx context.Context, o store.Officer, ticket string, decide decision) []locales.Msg {
+func (e *desk) changeCase(ctx context.Context, o domain.Officer, ticket string, decide decision) []locales.Msg {
 	var reply locales.Msg
-	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
+	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
 		if !o.Covers(c.Kecamatan) {
-			return store.CaseUpdate{}, refusal{locales.M("officer.out_of_scope", "Ticket", c.Ticket, "Kecamatan", c.Kecamatan)}
+			return domain.CaseUpdate{}, refusal{locales.M("officer.out_of_scope", "Ticket", c.Ticket, "Kecamatan", c.Kecamatan)}
 		}
 		u, msg, err := decide(c)
 		reply = msg
@@ -49,14 +50,14 @@ func (e *desk) changeCase(ctx context.Context, o store.Officer, ticket string, d
 	return []locales.Msg{reply}
 }
 
-func closedRefusal(c store.Case) error {
+func closedRefusal(c domain.Case) error {
 	return refusal{locales.M("officer.closed", "Ticket", c.Ticket, "Status", string(c.Status))}
 }
 
 // takenByOther refuses a petugas's change of a case another officer has: one officer
 // speaks to a resident about a case, and the resident is not answered twice. A
 // supervisor moves the case (ALIH).
-func (e *desk) takenByOther(o store.Officer, c store.Case) error {
+func (e *desk) takenByOther(o domain.Officer, c domain.Case) error {
 	if o.Oversees() {
 		return nil
 	}
@@ -64,7 +65,7 @@ func (e *desk) takenByOther(o store.Officer, c store.Case) error {
 }
 
 // heldBy refuses a case assigned to someone other than phone, saying who has it.
-func (e *desk) heldBy(c store.Case, phone string) error {
+func (e *desk) heldBy(c domain.Case, phone string) error {
 	if c.AssignedTo == "" || c.AssignedTo == phone {
 		return nil
 	}
@@ -76,23 +77,23 @@ func (e *desk) heldBy(c store.Case, phone string) error {
 }
 
 // take assigns the case to the officer (AMBIL); a new case becomes "diproses".
-func (e *desk) take(o store.Officer) decision {
-	return func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+func (e *desk) take(o domain.Officer) decision {
+	return func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		if !c.Open() {
-			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+			return domain.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
 		}
 		// Even a supervisor's AMBIL does not take a case from its officer unseen: ALIH
 		// moves it and tells both.
 		if err := e.heldBy(c, o.Phone); err != nil {
-			return store.CaseUpdate{}, locales.Msg{}, err
+			return domain.CaseUpdate{}, locales.Msg{}, err
 		}
-		u := store.CaseUpdate{AssignedTo: o.Phone,
-			Events: []store.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo, From: c.Status, To: c.Status}}}
+		u := domain.CaseUpdate{AssignedTo: o.Phone,
+			Events: []domain.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo, From: c.Status, To: c.Status}}}
 		status := c.Status
-		if c.Status == store.StatusNew {
-			status = store.StatusInProcess
+		if c.Status == domain.StatusNew {
+			status = domain.StatusInProcess
 			u.Status = status
-			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: status})
+			u.Events = append(u.Events, domain.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: status})
 			u.Messages = e.statusPush(c, status, "")
 		}
 		return u, locales.M("officer.taken", "Ticket", c.Ticket, "Status", string(status)), nil
@@ -102,7 +103,7 @@ func (e *desk) take(o store.Officer) decision {
 // replyToResident sends an officer's message to the resident (BALAS). An unassigned
 // case is assigned to the officer who answers it, so the resident's answer has
 // somewhere to go.
-func (e *desk) replyToResident(ctx context.Context, o store.Officer, ticket, text string) []locales.Msg {
+func (e *desk) replyToResident(ctx context.Context, o domain.Officer, ticket, text string) []locales.Msg {
 	text = dialogs.Clean(text)
 	if text == "" {
 		return []locales.Msg{locales.M("officer.need_text")}
@@ -114,30 +115,30 @@ func (e *desk) replyToResident(ctx context.Context, o store.Officer, ticket, tex
 	if e.residentOf(ctx, ticket, false).stopped {
 		done = locales.M("officer.replied_stopped", "Ticket", ticket)
 	}
-	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		// A closed case can still be answered: a resident's question after the push
 		// ("kenapa ditolak pak?") comes to it.
 		if err := e.takenByOther(o, c); err != nil {
-			return store.CaseUpdate{}, locales.Msg{}, err
+			return domain.CaseUpdate{}, locales.Msg{}, err
 		}
-		u := store.CaseUpdate{Reply: text,
-			Events:   []store.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
-			Messages: []store.OutboxMessage{e.toResident(c, locales.M("push.reply", "Ticket", c.Ticket, "Text", text))}}
+		u := domain.CaseUpdate{Reply: text,
+			Events:   []domain.Event{{Actor: o.Phone, Kind: "reply", Note: text}},
+			Messages: []domain.OutboxMessage{e.toResident(c, locales.M("push.reply", "Ticket", c.Ticket, "Text", text))}}
 		if c.AssignedTo == "" && c.Open() {
 			u.AssignedTo = o.Phone
-			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "assign"})
+			u.Events = append(u.Events, domain.Event{Actor: o.Phone, Kind: "assign"})
 		}
-		if c.Need == NeedQuestion && c.Status == store.StatusNew {
+		if c.Need == NeedQuestion && c.Status == domain.StatusNew {
 			// An answered question is being dealt with: UBAH ... selesai closes it.
-			u.Status = store.StatusInProcess
-			u.Events = append(u.Events, store.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: store.StatusInProcess})
+			u.Status = domain.StatusInProcess
+			u.Events = append(u.Events, domain.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: domain.StatusInProcess})
 		}
 		return u, done, nil
 	})
 }
 
 // setStatus moves a case along the lifecycle (UBAH <tiket> <status> [catatan]).
-func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+func (e *desk) setStatus(ctx context.Context, o domain.Officer, ticket, rest string) []locales.Msg {
 	words := strings.Fields(rest)
 	if len(words) == 0 {
 		return []locales.Msg{locales.M("officer.usage_status")}
@@ -149,7 +150,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 	note := dialogs.Clean(strings.TrimSpace(strings.TrimPrefix(rest, words[0])))
 	var agency string
 	switch to {
-	case store.StatusReferred:
+	case domain.StatusReferred:
 		if len(words) < 2 {
 			return []locales.Msg{locales.M("officer.need_agency", "Agencies", agencyList())}
 		}
@@ -157,7 +158,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 			return []locales.Msg{locales.M("officer.need_agency", "Agencies", agencyList())}
 		}
 		note = dialogs.Clean(strings.TrimSpace(strings.TrimPrefix(note, words[1])))
-	case store.StatusRejected:
+	case domain.StatusRejected:
 		// The push ends the reason with its own full stop.
 		note = strings.TrimRight(note, ".!")
 		if note == "" {
@@ -166,38 +167,38 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 		if n := utf8.RuneCountInString(note); n > maxReason {
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
-	case store.StatusDone:
+	case domain.StatusDone:
 		// The closing note goes to the resident with the push, within its two SMS.
 		if n := utf8.RuneCountInString(note); n > maxReason {
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
 	}
 	r := e.residentOf(ctx, ticket, e.surveyedOn(to))
-	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
-			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
+			return domain.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
 		}
 		if !c.Open() {
-			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+			return domain.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
 		}
 		if err := e.takenByOther(o, c); err != nil {
-			return store.CaseUpdate{}, locales.Msg{}, err
+			return domain.CaseUpdate{}, locales.Msg{}, err
 		}
-		if err := transition(c.Status, to); err != nil {
-			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.not_allowed", "Ticket", c.Ticket,
-				"From", string(c.Status), "To", string(to), "Allowed", strings.Join(nextStatuses(c.Status), ", "))}
+		if err := domain.Transition(c.Status, to); err != nil {
+			return domain.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.not_allowed", "Ticket", c.Ticket,
+				"From", string(c.Status), "To", string(to), "Allowed", strings.Join(domain.NextStatuses(c.Status), ", "))}
 		}
 		eventNote := note
 		if agency != "" {
 			eventNote = strings.TrimSpace(agency + " " + note)
 		}
-		u := store.CaseUpdate{Status: to, Agency: agency,
-			Events:   []store.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
+		u := domain.CaseUpdate{Status: to, Agency: agency,
+			Events:   []domain.Event{{Actor: o.Phone, Kind: "status", From: c.Status, To: to, Note: eventNote}},
 			Messages: e.statusPush(c, to, agencyOrReason(to, agency, note))}
 		if !r.stopped && !r.erasing {
 			e.askSurvey(c, to, &u)
 		}
-		if note != "" && (to == store.StatusDone || to == store.StatusRejected) {
+		if note != "" && (to == domain.StatusDone || to == domain.StatusRejected) {
 			// The closing word or the reason reaches the resident with the push, and CEK
 			// shows it afterwards.
 			u.Reply = note
@@ -215,7 +216,7 @@ func (e *desk) setStatus(ctx context.Context, o store.Officer, ticket, rest stri
 
 // assign moves a case to another officer (ALIH <tiket> <nomor>), for supervisors and
 // admins; the officer who had it and the one who has it now are told.
-func (e *desk) assign(ctx context.Context, o store.Officer, ticket, rest string) []locales.Msg {
+func (e *desk) assign(ctx context.Context, o domain.Officer, ticket, rest string) []locales.Msg {
 	if !o.Oversees() {
 		return []locales.Msg{locales.M("officer.assign_not_allowed")}
 	}
@@ -231,17 +232,17 @@ func (e *desk) assign(ctx context.Context, o store.Officer, ticket, rest string)
 	if !ok || !target.Active {
 		return []locales.Msg{locales.M("officer.assign_unknown", "Phone", dialogs.Shorten(rest, 20))}
 	}
-	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		if !c.Open() {
-			return store.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
+			return domain.CaseUpdate{}, locales.Msg{}, closedRefusal(c)
 		}
 		if !target.Covers(c.Kecamatan) {
-			return store.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.assign_out_of_scope", "Ticket", c.Ticket,
+			return domain.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.assign_out_of_scope", "Ticket", c.Ticket,
 				"Officer", target.Name, "Kecamatan", c.Kecamatan)}
 		}
-		u := store.CaseUpdate{AssignedTo: target.Phone,
-			Events:   []store.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo + " -> " + target.Phone, From: c.Status, To: c.Status}},
-			Messages: []store.OutboxMessage{e.toOfficer(target, c.ID, locales.M("officer.assigned_to_you", "Ticket", c.Ticket, "By", o.Name))}}
+		u := domain.CaseUpdate{AssignedTo: target.Phone,
+			Events:   []domain.Event{{Actor: o.Phone, Kind: "assign", Note: c.AssignedTo + " -> " + target.Phone, From: c.Status, To: c.Status}},
+			Messages: []domain.OutboxMessage{e.toOfficer(target, c.ID, locales.M("officer.assigned_to_you", "Ticket", c.Ticket, "By", o.Name))}}
 		if prev, ok := e.officers.get(c.AssignedTo); ok && prev.Phone != target.Phone {
 			u.Messages = append(u.Messages, e.toOfficer(prev, c.ID, locales.M("officer.assigned_away", "Ticket", c.Ticket, "Officer", target.Name)))
 		}
@@ -249,8 +250,8 @@ func (e *desk) assign(ctx context.Context, o store.Officer, ticket, rest string)
 	})
 }
 
-func agencyOrReason(to store.Status, agency, note string) string {
-	if to == store.StatusReferred {
+func agencyOrReason(to domain.Status, agency, note string) string {
+	if to == domain.StatusReferred {
 		return agency
 	}
 	return note
@@ -260,7 +261,7 @@ func agencyOrReason(to store.Status, agency, note string) string {
 // message stays in the phone's inbox and the provider's logs, and whoever needs the
 // full number reads it from the case database. The view itself is an audit event: who
 // looked at whose data is on record.
-func (e *desk) viewCase(ctx context.Context, o store.Officer, ticket string) []locales.Msg {
+func (e *desk) viewCase(ctx context.Context, o domain.Officer, ticket string) []locales.Msg {
 	// No officer sees a NIK in full over a chat channel: what they need is whether it
 	// is well formed and whether the same person asked before (counted outside the
 	// transaction, which must not query).
@@ -275,7 +276,7 @@ func (e *desk) viewCase(ctx context.Context, o store.Officer, ticket string) []l
 		}
 		said, note = e.caseTrail(ctx, c.ID)
 	}
-	return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
+	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		nik := any(locales.M("intake.no_nik"))
 		switch {
 		case !c.NoNIK && c.NIK == "":
@@ -310,7 +311,7 @@ func (e *desk) viewCase(ctx context.Context, o store.Officer, ticket string) []l
 			view := locales.M("officer.view_question", "Kind", locales.M("need."+c.Need), "Ticket", c.Ticket, "Status", string(c.Status),
 				"Contact", dialogs.LocalPhone(c.Contact), "Description", dialogs.MaskNIKs(c.Description),
 				"Filed", e.date(locales.Default, "format.date", c.FiledAt), "Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)
-			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
+			return domain.CaseUpdate{Events: []domain.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 		}
 		// Who filed, when it was for someone else or from another number than the
 		// contact: whom to ask too.
@@ -328,7 +329,7 @@ func (e *desk) viewCase(ctx context.Context, o store.Officer, ticket string) []l
 			"Address", dialogs.MaskNIKs(c.Address), "Need", locales.M("need."+c.Need), "Description", dialogs.MaskNIKs(c.Description),
 			"Contact", dialogs.LocalPhone(c.Contact), "Filer", filer, "Filed", e.date(locales.Default, "format.date", c.FiledAt),
 			"Officer", officer, "Noted", noted, "Resident", resident, "Reply", reply)
-		return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
+		return domain.CaseUpdate{Events: []domain.Event{{Actor: o.Phone, Kind: "view"}}}, view, nil
 	})
 }
 
@@ -373,7 +374,7 @@ func (e *desk) residentOf(ctx context.Context, ticket string, withErasing bool) 
 	}
 	if withErasing && !r.stopped {
 		cases, err := e.cases.CasesByFiler(ctx, c.Filer, myCasesLimit)
-		r.erasing = err == nil && slices.ContainsFunc(cases, func(o store.Case) bool { return o.Need == store.NeedDataRequest && o.Open() })
+		r.erasing = err == nil && slices.ContainsFunc(cases, func(o domain.Case) bool { return o.Need == domain.NeedDataRequest && o.Open() })
 	}
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -20,37 +21,37 @@ func (b boundedCases) bound(ctx context.Context) (context.Context, context.Cance
 	return context.WithTimeout(ctx, b.d)
 }
 
-func (b boundedCases) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
+func (b boundedCases) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (domain.Case, bool, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.FileCase(ctx, f, notify)
 }
 
-func (b boundedCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+func (b boundedCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.UpdateCase(ctx, ticket, at, decide)
 }
 
-func (b boundedCases) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]store.Case, error) {
+func (b boundedCases) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]domain.Case, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.OpenCases(ctx, kecamatan, beforeID, limit)
 }
 
-func (b boundedCases) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (b boundedCases) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (domain.Case, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.LatestRepliedCase(ctx, filer, since)
 }
 
-func (b boundedCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+func (b boundedCases) CaseByTicket(ctx context.Context, ticket string) (domain.Case, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.CaseByTicket(ctx, ticket)
 }
 
-func (b boundedCases) CasesByFiler(ctx context.Context, filer string, limit int) ([]store.Case, error) {
+func (b boundedCases) CasesByFiler(ctx context.Context, filer string, limit int) ([]domain.Case, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	return b.Cases.CasesByFiler(ctx, filer, limit)
@@ -87,13 +88,13 @@ type boundedReports struct {
 	d time.Duration
 }
 
-func (b boundedReports) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (store.Case, error) {
+func (b boundedReports) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (domain.Case, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.d)
 	defer cancel()
 	return b.Reports.SurveyToAnswer(ctx, filer, since)
 }
 
-func (b boundedReports) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]store.Case, int, error) {
+func (b boundedReports) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]domain.Case, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.d)
 	defer cancel()
 	return b.Reports.LateCases(ctx, kecamatan, filedBefore, limit)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -87,10 +88,10 @@ func (e *desk) officerWords() map[string]officerCommand {
 }
 
 // statusWord reads a status an officer typed.
-func (e *desk) statusWord(w string) (store.Status, bool) {
-	for key, st := range map[string]store.Status{
-		"word.officer.in_process": store.StatusInProcess, "word.officer.referred": store.StatusReferred,
-		"word.officer.done": store.StatusDone, "word.officer.rejected": store.StatusRejected,
+func (e *desk) statusWord(w string) (domain.Status, bool) {
+	for key, st := range map[string]domain.Status{
+		"word.officer.in_process": domain.StatusInProcess, "word.officer.referred": domain.StatusReferred,
+		"word.officer.done": domain.StatusDone, "word.officer.rejected": domain.StatusRejected,
 	} {
 		for _, v := range e.catalog.Words(key) {
 			if v == w {
@@ -110,7 +111,7 @@ const menuLate = 7
 
 // officerTurn answers a registered officer. Officers never go through the intake, and
 // their commands work only once they are logged in on their own channel.
-func (e *desk) officerTurn(ctx context.Context, s *session, channel, text string, o store.Officer) []locales.Msg {
+func (e *desk) officerTurn(ctx context.Context, s *session, channel, text string, o domain.Officer) []locales.Msg {
 	if s.Officer == nil {
 		s.Officer = &officerState{}
 	}
@@ -188,9 +189,9 @@ func (e *desk) officerTurn(ctx context.Context, s *session, channel, text string
 		return []locales.Msg{locales.M(usage)}
 	}
 	typed := fields[1]
-	ticket, err := store.ParseTicket(typed)
+	ticket, err := domain.ParseTicket(typed)
 	switch {
-	case errors.Is(err, store.ErrTicketMistyped):
+	case errors.Is(err, domain.ErrTicketMistyped):
 		return []locales.Msg{locales.M("officer.mistyped", "Ticket", dialogs.Shorten(typed, 20))}
 	case err != nil:
 		return []locales.Msg{locales.M(usage)}
@@ -215,14 +216,14 @@ func (e *desk) officerTurn(ctx context.Context, s *session, channel, text string
 		if rest == "" {
 			return []locales.Msg{locales.M("officer.usage_note")}
 		}
-		return e.changeCase(ctx, o, ticket, func(c store.Case) (store.CaseUpdate, locales.Msg, error) {
-			return store.CaseUpdate{Events: []store.Event{{Actor: o.Phone, Kind: "note", Note: rest}}},
+		return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
+			return domain.CaseUpdate{Events: []domain.Event{{Actor: o.Phone, Kind: "note", Note: rest}}},
 				locales.M("officer.noted", "Ticket", c.Ticket), nil
 		})
 	}
 }
 
-func (e *desk) officerMenu(o store.Officer) locales.Msg {
+func (e *desk) officerMenu(o domain.Officer) locales.Msg {
 	if o.Oversees() {
 		// Supervisors and admins move cases between officers too.
 		return locales.M("officer.menu_supervisor", "Name", o.Name)
@@ -231,14 +232,14 @@ func (e *desk) officerMenu(o store.Officer) locales.Msg {
 }
 
 // scope is the kecamatan an officer sees (nil: all).
-func scope(o store.Officer) []string {
+func scope(o domain.Officer) []string {
 	if o.Oversees() {
 		return nil
 	}
 	return append([]string{}, o.Kecamatan...)
 }
 
-func (e *desk) listCases(ctx context.Context, s *session, o store.Officer, before int64) []locales.Msg {
+func (e *desk) listCases(ctx context.Context, s *session, o domain.Officer, before int64) []locales.Msg {
 	e.audit(ctx, o.Phone, store.AuditList, "", strings.Join(scope(o), ","))
 	cases, err := e.cases.OpenCases(ctx, scope(o), before, casesPerPage+1)
 	if err != nil {

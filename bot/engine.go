@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -58,7 +59,7 @@ type Config struct {
 	// SurveyOn are the statuses whose push asks the resident the satisfaction
 	// question (nil: selesai; ditolak may be added; empty: never). Questions and data
 	// requests are never surveyed.
-	SurveyOn []store.Status
+	SurveyOn []domain.Status
 	// SurveyRemindAfter is when an unanswered survey is asked once more (default 2
 	// days); SurveyLapse when an answer is no longer taken (default 7 days after the
 	// last asking).
@@ -110,7 +111,7 @@ func (c Config) withDefaults() Config {
 		c.Zone = time.FixedZone("WIB", 7*3600)
 	}
 	if c.SurveyOn == nil {
-		c.SurveyOn = []store.Status{store.StatusDone}
+		c.SurveyOn = []domain.Status{domain.StatusDone}
 	}
 	if c.SurveyRemindAfter == 0 {
 		c.SurveyRemindAfter = 48 * time.Hour
@@ -641,7 +642,7 @@ func (e *Engine) keyword(ctx context.Context, s *session, in channels.Inbound, k
 func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []locales.Msg {
 	st := &s.Dialog
 	a := st.Answers
-	f := store.Filing{
+	f := domain.Filing{
 		IntakeID: st.IntakeID, Channel: in.Channel, Filer: in.From, FilerName: a.FilerName, Lang: s.Lang,
 		Notice: s.Notice, NoticeAt: s.NoticeAt,
 		Relation: a.Relation, Name: a.Name, NIK: a.NIK, NoNIK: a.NoNIK,
@@ -649,11 +650,11 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
 	}
 	notices := e.newCaseNotices(ctx)
-	c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
+	c, created, err := e.cases.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 		shown := *st // Filed changes the state it is given; the real one changes below
-		var msgs []store.OutboxMessage
+		var msgs []domain.OutboxMessage
 		for _, m := range e.intake.Filed(&shown, c.Ticket).Replies {
-			msgs = append(msgs, store.OutboxMessage{Channel: in.Channel, To: in.From, Text: e.catalog.Text(s.Lang, m), CaseID: c.ID})
+			msgs = append(msgs, domain.OutboxMessage{Channel: in.Channel, To: in.From, Text: e.catalog.Text(s.Lang, m), CaseID: c.ID})
 		}
 		return append(msgs, notices(c)...)
 	})
@@ -681,17 +682,17 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 }
 
 // filedIntake finds the case filed for an intake, among the filer's latest cases.
-func (e *Engine) filedIntake(ctx context.Context, filer, intakeID string) (store.Case, bool) {
+func (e *Engine) filedIntake(ctx context.Context, filer, intakeID string) (domain.Case, bool) {
 	cases, err := e.cases.CasesByFiler(ctx, filer, 5)
 	if err != nil {
-		return store.Case{}, false
+		return domain.Case{}, false
 	}
 	for _, c := range cases {
 		if c.IntakeID == intakeID {
 			return c, true
 		}
 	}
-	return store.Case{}, false
+	return domain.Case{}, false
 }
 
 // withdraw takes back a confirmed intake waiting to be filed (the database was down at

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // AlertSupervisors queues m for every active supervisor and admin, in the outbox: the
@@ -20,7 +20,7 @@ func (e *workers) AlertSupervisors(ctx context.Context, m locales.Msg, avoid str
 	if err := e.officers.refresh(ctx); err != nil {
 		return 0, err
 	}
-	var elsewhere, all []store.OutboxMessage
+	var elsewhere, all []domain.OutboxMessage
 	for _, o := range e.officers.supervisors() {
 		msg := e.toOfficer(o, 0, m)
 		all = append(all, msg)
@@ -44,8 +44,8 @@ func (e *workers) Escalate(ctx context.Context, after time.Duration) (int, error
 	if err := e.officers.refresh(ctx); err != nil {
 		return 0, err
 	}
-	return e.cases.EscalateUnassigned(ctx, now.Add(-after), now, func(c store.Case) []store.OutboxMessage {
-		var out []store.OutboxMessage
+	return e.cases.EscalateUnassigned(ctx, now.Add(-after), now, func(c domain.Case) []domain.OutboxMessage {
+		var out []domain.OutboxMessage
 		for _, o := range e.officers.supervisors() {
 			m := locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)
 			if !c.ForHelp() {

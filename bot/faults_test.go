@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/memory"
@@ -86,7 +87,7 @@ type countingOfficers struct {
 	reads atomic.Int64
 }
 
-func (c *countingOfficers) ListOfficers(ctx context.Context) ([]store.Officer, error) {
+func (c *countingOfficers) ListOfficers(ctx context.Context) ([]domain.Officer, error) {
 	c.reads.Add(1)
 	return c.Officers.ListOfficers(ctx)
 }
@@ -111,7 +112,7 @@ func TestRetryGoesPastARefusedFiling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var good []store.Filing
+	var good []domain.Filing
 	for i := range 5 {
 		f := storetest.Filing(fmt.Sprintf("%s/SM%d", residentPhone(i), i))
 		f.Filer = residentPhone(i)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -13,7 +14,7 @@ import (
 // waited longer than LateAfter without any response, the longest waiting first, and
 // how many there are. Supervisors and admins see every kecamatan (and the questions,
 // which have none).
-func (e *desk) lateCases(ctx context.Context, o store.Officer) []locales.Msg {
+func (e *desk) lateCases(ctx context.Context, o domain.Officer) []locales.Msg {
 	if e.reports == nil {
 		return []locales.Msg{e.officerMenu(o)}
 	}

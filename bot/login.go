@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -54,7 +55,7 @@ func pinShaped(pin string) bool {
 // loggedIn reports whether the officer's session is open on this channel, and was not
 // ended since by a new PIN, a lockout or a disable (o is the registry's copy, at most
 // the cache's age old).
-func (e *desk) loggedIn(s *session, channel string, o store.Officer) bool {
+func (e *desk) loggedIn(s *session, channel string, o domain.Officer) bool {
 	now := e.now()
 	return s.Officer != nil && s.Officer.Channel == channel && now.Before(s.Officer.Until) &&
 		s.Officer.Since.After(o.SessionsAfter) && !now.Before(o.LockedUntil)
@@ -71,7 +72,7 @@ func (e *desk) notLoggedIn(s *session) locales.Msg {
 
 // login checks pin against the registry (read afresh: a lockout set by another
 // instance counts) and opens the officer's session.
-func (e *desk) login(ctx context.Context, s *session, channel string, o store.Officer, pin string) []locales.Msg {
+func (e *desk) login(ctx context.Context, s *session, channel string, o domain.Officer, pin string) []locales.Msg {
 	if pin == "" {
 		return []locales.Msg{locales.M("officer.login_usage")}
 	}
@@ -135,7 +136,7 @@ func (e *desk) login(ctx context.Context, s *session, channel string, o store.Of
 }
 
 // logout ends the officer's session (KELUAR).
-func (e *desk) logout(ctx context.Context, s *session, o store.Officer) []locales.Msg {
+func (e *desk) logout(ctx context.Context, s *session, o domain.Officer) []locales.Msg {
 	e.audit(ctx, o.Phone, store.AuditLogout, "", "")
 	s.Officer.endLogin()
 	s.Officer.Cursor = 0
@@ -144,7 +145,7 @@ func (e *desk) logout(ctx context.Context, s *session, o store.Officer) []locale
 
 // countView counts a LIHAT and alerts the admins, once an hour, when an officer opens
 // more case details than the work explains (a taken-over phone reading cases).
-func (e *desk) countView(ctx context.Context, s *session, o store.Officer) {
+func (e *desk) countView(ctx context.Context, s *session, o domain.Officer) {
 	if e.cfg.ViewsPerHour <= 0 {
 		return
 	}
@@ -168,10 +169,10 @@ func (e *desk) alertAdmins(ctx context.Context, m locales.Msg) {
 		e.log.Warn("security alert not sent: no outbox", "alert", m.Key)
 		return
 	}
-	var admins, supervisors []store.OutboxMessage
+	var admins, supervisors []domain.OutboxMessage
 	for _, o := range e.officers.supervisors() {
 		msg := e.toOfficer(o, 0, m)
-		if o.Role == store.RoleAdmin {
+		if o.Role == domain.RoleAdmin {
 			admins = append(admins, msg)
 		} else {
 			supervisors = append(supervisors, msg)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -72,7 +73,7 @@ func BenchmarkLogin(b *testing.B) {
 	}
 	h := newHarness(b)
 	ctx := context.Background()
-	if err := h.db.AddOfficer(ctx, store.Officer{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas,
+	if err := h.db.AddOfficer(ctx, domain.Officer{Phone: "+6281100000001", Name: "Rudi", Role: domain.RolePetugas,
 		Kecamatan: []string{"Koba"}, Channel: "console", Active: true, CreatedAt: h.now(), PINHash: hash}); err != nil {
 		b.Fatal(err)
 	}

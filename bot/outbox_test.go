@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -63,7 +64,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	}
 	defer viaProxy.Close()
 
-	officer := store.Officer{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: time.Now(), PINHash: transcriptPIN}
+	officer := domain.Officer{Phone: "+6281100000001", Name: "Rudi", Role: domain.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: time.Now(), PINHash: transcriptPIN}
 	if err := direct.AddOfficer(ctx, officer); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, _ := direct.Events(ctx, c.ID)
-	if after.Status != store.StatusInProcess || len(events) != 3 { // filed, assign, status
+	if after.Status != domain.StatusInProcess || len(events) != 3 { // filed, assign, status
 		t.Fatalf("half-written: status %s, %d events", after.Status, len(events))
 	}
 	p.Restore(t)

@@ -3,8 +3,8 @@ package bot
 import (
 	"context"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Pushes are rendered when they are queued, in the recipient's language, and sent by
@@ -12,24 +12,24 @@ import (
 // resident, the officer's own channel for officers.
 
 // toResident addresses a push to the resident who filed c.
-func (e *shared) toResident(c store.Case, m locales.Msg) store.OutboxMessage {
-	return store.OutboxMessage{Channel: c.Channel, To: c.Filer, Text: e.catalog.Text(c.Lang, m), CaseID: c.ID}
+func (e *shared) toResident(c domain.Case, m locales.Msg) domain.OutboxMessage {
+	return domain.OutboxMessage{Channel: c.Channel, To: c.Filer, Text: e.catalog.Text(c.Lang, m), CaseID: c.ID}
 }
 
 // toOfficer addresses a push to an officer (officers read Indonesian).
-func (e *shared) toOfficer(o store.Officer, caseID int64, m locales.Msg) store.OutboxMessage {
-	return store.OutboxMessage{Channel: o.Channel, To: o.Phone, Text: e.catalog.Text(locales.Default, m), CaseID: caseID}
+func (e *shared) toOfficer(o domain.Officer, caseID int64, m locales.Msg) domain.OutboxMessage {
+	return domain.OutboxMessage{Channel: o.Channel, To: o.Phone, Text: e.catalog.Text(locales.Default, m), CaseID: caseID}
 }
 
 // statusPush tells the resident what a status change means and what happens next.
-func (e *shared) statusPush(c store.Case, to store.Status, detail string) []store.OutboxMessage {
+func (e *shared) statusPush(c domain.Case, to domain.Status, detail string) []domain.OutboxMessage {
 	var m locales.Msg
 	switch to {
-	case store.StatusReferred:
+	case domain.StatusReferred:
 		m = locales.M("push.referred", "Ticket", c.Ticket, "Agency", detail)
-	case store.StatusRejected:
+	case domain.StatusRejected:
 		m = locales.M("push.rejected", "Ticket", c.Ticket, "Reason", detail)
-	case store.StatusDone:
+	case domain.StatusDone:
 		m = locales.M("push.done", "Ticket", c.Ticket)
 		if detail != "" {
 			m = locales.M("push.done_note", "Ticket", c.Ticket, "Note", detail)
@@ -38,17 +38,17 @@ func (e *shared) statusPush(c store.Case, to store.Status, detail string) []stor
 		m = locales.M("push.status", "Ticket", c.Ticket, "Status", locales.M("status.label."+string(to)),
 			"Next", locales.M("status.next."+string(to)))
 	}
-	return []store.OutboxMessage{e.toResident(c, m)}
+	return []domain.OutboxMessage{e.toResident(c, m)}
 }
 
 // newCaseNotices tells the officers covering the case's kecamatan that it was filed.
 // It runs inside the filing transaction, so it reads the officer cache only.
-func (e *shared) newCaseNotices(ctx context.Context) func(store.Case) []store.OutboxMessage {
+func (e *shared) newCaseNotices(ctx context.Context) func(domain.Case) []domain.OutboxMessage {
 	if err := e.officers.refresh(ctx); err != nil {
 		e.log.Error("officer registry unavailable; new case not announced", "err", err)
 	}
-	return func(c store.Case) []store.OutboxMessage {
-		var out []store.OutboxMessage
+	return func(c domain.Case) []domain.OutboxMessage {
+		var out []domain.OutboxMessage
 		for _, o := range e.officers.forKecamatan(c.Kecamatan) {
 			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_case", "Ticket", c.Ticket, "Desa", c.Desa, "Need", locales.M("need."+c.Need))))
 		}

@@ -3,15 +3,15 @@ package bot
 import (
 	"context"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // NeedQuestion marks a case that is a resident's question for an officer (menu 4), not
 // a request for help: it has a ticket, is listed by KASUS, answered with BALAS and
 // closed with UBAH like any case, so nothing a resident asks is lost.
-const NeedQuestion = store.NeedQuestion
+const NeedQuestion = domain.NeedQuestion
 
 // officeContact is how to reach the office, with its own contact when configured.
 func (e *Engine) officeContact() locales.Msg {
@@ -33,13 +33,13 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 	if err := e.officers.refresh(ctx); err != nil {
 		e.log.Warn("officer registry unavailable; the question is filed and escalated later", "err", err)
 	}
-	f := store.Filing{
+	f := domain.Filing{
 		IntakeID: in.From + "/question/" + in.ID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
 		Notice: s.Notice, NoticeAt: s.NoticeAt,
 		Relation: "self", NoNIK: true, Need: NeedQuestion, Description: text, Contact: in.From, FiledAt: e.now(),
 	}
-	_, _, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
-		out := []store.OutboxMessage{e.toResident(c, locales.M("push.question_filed", "Ticket", c.Ticket))}
+	_, _, err := e.cases.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
+		out := []domain.OutboxMessage{e.toResident(c, locales.M("push.question_filed", "Ticket", c.Ticket))}
 		officers := e.officers.forKecamatan(c.Kecamatan)
 		if len(officers) == 0 {
 			e.log.Warn("a resident's question has nobody to tell: register a supervisor (silakso officer add --role supervisor)", "ticket", c.Ticket)

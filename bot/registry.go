@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -28,8 +29,8 @@ type officerCache struct {
 	loaded  time.Time
 	retryAt time.Time
 	loading bool
-	byPhone map[string]store.Officer
-	all     []store.Officer
+	byPhone map[string]domain.Officer
+	all     []domain.Officer
 }
 
 // retryAfter is how long a failed reload leaves the last good copy in use.
@@ -65,7 +66,7 @@ func (c *officerCache) load(ctx context.Context) error {
 		}
 		return err
 	}
-	byPhone := make(map[string]store.Officer, len(list))
+	byPhone := make(map[string]domain.Officer, len(list))
 	for _, o := range list {
 		byPhone[o.Phone] = o
 	}
@@ -74,12 +75,12 @@ func (c *officerCache) load(ctx context.Context) error {
 }
 
 // active returns the active officer with that number.
-func (c *officerCache) active(ctx context.Context, phone string) (store.Officer, bool, error) {
+func (c *officerCache) active(ctx context.Context, phone string) (domain.Officer, bool, error) {
 	if c == nil {
-		return store.Officer{}, false, nil
+		return domain.Officer{}, false, nil
 	}
 	if err := c.load(ctx); err != nil {
-		return store.Officer{}, false, err
+		return domain.Officer{}, false, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -103,17 +104,17 @@ func (c *officerCache) refresh(ctx context.Context) error {
 
 // forKecamatan returns who hears about a new case there: the active petugas covering
 // it, or, if there is none, the supervisors and admins. It reads the cache as it is.
-func (c *officerCache) forKecamatan(kecamatan string) []store.Officer {
+func (c *officerCache) forKecamatan(kecamatan string) []domain.Officer {
 	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var petugas, others []store.Officer
+	var petugas, others []domain.Officer
 	for _, o := range c.all {
 		switch {
 		case !o.Active:
-		case o.Role == store.RolePetugas && o.Covers(kecamatan):
+		case o.Role == domain.RolePetugas && o.Covers(kecamatan):
 			petugas = append(petugas, o)
 		case o.Oversees():
 			others = append(others, o)
@@ -126,13 +127,13 @@ func (c *officerCache) forKecamatan(kecamatan string) []store.Officer {
 }
 
 // supervisors returns the active supervisors and admins, from the cache as it is.
-func (c *officerCache) supervisors() []store.Officer {
+func (c *officerCache) supervisors() []domain.Officer {
 	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []store.Officer
+	var out []domain.Officer
 	for _, o := range c.all {
 		if o.Active && o.Oversees() {
 			out = append(out, o)
@@ -154,9 +155,9 @@ func (c *officerCache) name(phone string) (string, bool) {
 }
 
 // get returns an officer from the cache as it is (inside case transactions, like name).
-func (c *officerCache) get(phone string) (store.Officer, bool) {
+func (c *officerCache) get(phone string) (domain.Officer, bool) {
 	if c == nil {
-		return store.Officer{}, false
+		return domain.Officer{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

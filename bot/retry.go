@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -53,7 +54,7 @@ func (e *workers) RetryPendingFilings(ctx context.Context) int {
 			continue
 		}
 		notices := e.newCaseNotices(ctx)
-		c, created, err := e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
+		c, created, err := e.cases.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))
 		})
 		if errors.Is(err, store.ErrInvalid) {

@@ -4,17 +4,17 @@ import (
 	"context"
 	"strings"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // NeedDataRequest marks a case that is a resident's request to have their data erased
 // (HAPUS): officers see it in KASUS, do what it asks, and close it with UBAH, like a
-// question. Such cases, and questions, are not requests for help (store.Case.ForHelp):
+// question. Such cases, and questions, are not requests for help (domain.Case.ForHelp):
 // they have no desa, NIK or kind of help of their own.
-const NeedDataRequest = store.NeedDataRequest
+const NeedDataRequest = domain.NeedDataRequest
 
 // dataCases is how many of a number's cases DATA and HAPUS look at.
 const dataCases = 5
@@ -124,14 +124,14 @@ func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []l
 	if err := e.officers.refresh(ctx); err != nil {
 		e.log.Warn("officer registry unavailable; the request is filed and escalated later", "err", err)
 	}
-	f := store.Filing{
+	f := domain.Filing{
 		IntakeID: in.From + "/erase/" + in.ID, Channel: in.Channel, Filer: in.From, Lang: s.Lang,
 		Notice: s.Notice, NoticeAt: s.NoticeAt, Relation: "self", NoNIK: true, Need: NeedDataRequest,
 		Description: e.catalog.Text(locales.Default, locales.M("privacy.erase_description", "Tickets", strings.Join(tickets, ", "))),
 		Contact:     in.From, FiledAt: e.now(),
 	}
-	_, _, err = e.cases.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
-		out := []store.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket,
+	_, _, err = e.cases.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
+		out := []domain.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket,
 			"Tickets", strings.Join(tickets, ", "), "Draft", draft))}
 		for _, o := range e.officers.supervisors() {
 			out = append(out, e.toOfficer(o, c.ID, locales.M("officer.new_data_request", "Ticket", c.Ticket)))

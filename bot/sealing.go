@@ -1,7 +1,7 @@
 package bot
 
 import (
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
@@ -25,13 +25,13 @@ func openSession(k *seal.Keyring, blob []byte) ([]byte, error) {
 }
 
 // sealFiling seals a parked filing's personal fields.
-func sealFiling(k *seal.Keyring, f store.Filing) store.Filing {
+func sealFiling(k *seal.Keyring, f domain.Filing) domain.Filing {
 	k.SealAll(&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName)
 	return f
 }
 
 // openFiling opens what sealFiling sealed.
-func openFiling(k *seal.Keyring, f store.Filing) (store.Filing, error) {
+func openFiling(k *seal.Keyring, f domain.Filing) (domain.Filing, error) {
 	err := k.OpenAll(&f.Name, &f.NIK, &f.Address, &f.Description, &f.FilerName)
 	return f, err
 }

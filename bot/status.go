@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -52,9 +53,9 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 		// Longer than any ticket: a NIK or a phone number, not repeated back whole.
 		shown = channels.MaskDigits(digits)
 	}
-	ticket, err := store.ParseTicket(typed)
+	ticket, err := domain.ParseTicket(typed)
 	switch {
-	case errors.Is(err, store.ErrTicketMistyped):
+	case errors.Is(err, domain.ErrTicketMistyped):
 		return locales.M("status.mistyped", "Ticket", shown)
 	case err != nil:
 		return locales.M("status.not_found", "Ticket", shown)
@@ -75,14 +76,14 @@ func (e *Engine) caseStatus(ctx context.Context, from, typed, lang string) local
 }
 
 // caseReport is one case's status as the sender may see it.
-func (e *Engine) caseReport(c store.Case, from, lang string) locales.Msg {
+func (e *Engine) caseReport(c domain.Case, from, lang string) locales.Msg {
 	status := locales.M("status.label." + string(c.Status))
 	updated := e.date(lang, "format.date", c.UpdatedAt)
 	if c.Filer != from {
 		return locales.M("status.case_public", "Ticket", c.Ticket, "Status", status, "Updated", updated)
 	}
 	agency, reply := any(""), any("")
-	if c.Agency != "" && c.Status == store.StatusReferred {
+	if c.Agency != "" && c.Status == domain.StatusReferred {
 		agency = locales.M("status.more.agency", "Agency", c.Agency)
 	}
 	if c.LastReply != "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -38,7 +39,7 @@ func (e *workers) MonthlySummary(ctx context.Context) (bool, error) {
 	if err := e.officers.refresh(ctx); err != nil {
 		return false, err
 	}
-	var to []store.Officer
+	var to []domain.Officer
 	for _, o := range e.officers.supervisors() {
 		if o.MonthlySummary {
 			to = append(to, o)
@@ -52,7 +53,7 @@ func (e *workers) MonthlySummary(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	msgs := make([]store.OutboxMessage, len(to))
+	msgs := make([]domain.OutboxMessage, len(to))
 	for i, o := range to {
 		msgs[i] = e.toOfficer(o, 0, m)
 	}

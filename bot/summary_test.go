@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
-	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -16,10 +16,10 @@ func TestMonthlySummary(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	storetest.ReportSeed(t, h.db)
-	for _, o := range []store.Officer{
-		{Phone: "+6281100000003", Name: "Bu Ani", Role: store.RoleSupervisor, Channel: "console", Active: true},
-		{Phone: "+6281100000004", Name: "Pak Admin", Role: store.RoleAdmin, Channel: "console", Active: true},
-		{Phone: "+6281100000001", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "console", Active: true},
+	for _, o := range []domain.Officer{
+		{Phone: "+6281100000003", Name: "Bu Ani", Role: domain.RoleSupervisor, Channel: "console", Active: true},
+		{Phone: "+6281100000004", Name: "Pak Admin", Role: domain.RoleAdmin, Channel: "console", Active: true},
+		{Phone: "+6281100000001", Name: "Rudi", Role: domain.RolePetugas, Kecamatan: []string{"Koba"}, Channel: "console", Active: true},
 	} {
 		if err := h.db.AddOfficer(ctx, o); err != nil {
 			t.Fatal(err)

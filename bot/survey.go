@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
@@ -51,17 +52,17 @@ func (e *Engine) noteMenu(s *session, msgs []locales.Msg) {
 
 // scoreWords and scoreLabels are the catalog keys of scores 1 to 4.
 var (
-	scoreWords  = [store.ScoreMax]string{"word.survey.s1", "word.survey.s2", "word.survey.s3", "word.survey.s4"}
-	scoreLabels = [store.ScoreMax]string{"survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"}
+	scoreWords  = [domain.ScoreMax]string{"word.survey.s1", "word.survey.s2", "word.survey.s3", "word.survey.s4"}
+	scoreLabels = [domain.ScoreMax]string{"survey.score.s1", "survey.score.s2", "survey.score.s3", "survey.score.s4"}
 )
 
 // surveyedOn reports whether a change to status to asks the survey (SILAKSO_SURVEY).
-func (e *shared) surveyedOn(to store.Status) bool {
+func (e *shared) surveyedOn(to domain.Status) bool {
 	return e.reports != nil && slices.Contains(e.cfg.SurveyOn, to)
 }
 
 // askSurvey adds the question to a change closing a request for help, once.
-func (e *desk) askSurvey(c store.Case, to store.Status, u *store.CaseUpdate) {
+func (e *desk) askSurvey(c domain.Case, to domain.Status, u *domain.CaseUpdate) {
 	if !e.surveyedOn(to) || !c.ForHelp() || !c.Survey.AskedAt.IsZero() || c.Filer == "" {
 		return
 	}
@@ -78,8 +79,8 @@ func (e *workers) RemindSurveys(ctx context.Context) (int, error) {
 	}
 	now := e.now()
 	return e.reports.RemindSurveys(ctx, now.Add(-e.cfg.SurveyRemindAfter), now.Add(-e.cfg.SurveyLapse), now,
-		func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{e.toResident(c, locales.M("survey.remind", "Ticket", c.Ticket))}
+		func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{e.toResident(c, locales.M("survey.remind", "Ticket", c.Ticket))}
 		})
 }
 
@@ -129,7 +130,7 @@ func (e *Engine) readSurvey(text string) (reply surveyReply, score int, rest str
 		digits := strings.TrimRight(words[first], ".!?,)")
 		n, err := strconv.Atoi(digits)
 		switch {
-		case err == nil && n >= store.ScoreMin && n <= store.ScoreMax:
+		case err == nil && n >= domain.ScoreMin && n <= domain.ScoreMax:
 			// What follows the digit, in the resident's own writing.
 			orig := strings.Fields(text)
 			if skip := first + 1; skip < len(orig) {
@@ -150,7 +151,7 @@ func (e *Engine) readSurvey(text string) (reply surveyReply, score int, rest str
 	phrase := strings.Join(core, " ")
 	for i, key := range scoreWords {
 		if phrase != "" && slices.Contains(e.catalog.Words(key), phrase) {
-			return scored, i + store.ScoreMin, ""
+			return scored, i + domain.ScoreMin, ""
 		}
 	}
 	return notForSurvey, 0, ""
@@ -166,7 +167,7 @@ func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, te
 	reply, score, rest := e.readSurvey(text)
 	if comment != "" && reply == notForSurvey && !dialogs.IsNumber(text) && !e.inThread(ctx, in.From) {
 		note := dialogs.Shorten(dialogs.MaskNIKs(text), maxComment)
-		if err := e.surveyAnswer(ctx, comment, in.From, store.CaseUpdate{SurveyComment: note}); err != nil {
+		if err := e.surveyAnswer(ctx, comment, in.From, domain.CaseUpdate{SurveyComment: note}); err != nil {
 			s.Comment, s.CommentUntil = comment, until // the next try is a comment still
 			return []locales.Msg{locales.M("error.system")}, true
 		}
@@ -194,14 +195,14 @@ func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, te
 	case reply != scored:
 		return []locales.Msg{locales.M("survey.invalid", "Ticket", c.Ticket)}, true
 	}
-	u := store.CaseUpdate{SurveyScore: score}
+	u := domain.CaseUpdate{SurveyScore: score}
 	if rest != "" {
 		u.SurveyComment = dialogs.Shorten(dialogs.MaskNIKs(rest), maxComment)
 	}
 	if err := e.surveyAnswer(ctx, c.Ticket, in.From, u); err != nil {
 		return []locales.Msg{locales.M("error.system")}, true
 	}
-	label := locales.M(scoreLabels[score-store.ScoreMin])
+	label := locales.M(scoreLabels[score-domain.ScoreMin])
 	if rest != "" {
 		return []locales.Msg{locales.M("survey.thanks_comment", "Score", score, "Label", label, "Ticket", c.Ticket)}, true
 	}
@@ -222,10 +223,10 @@ var errNotTheirs = errors.New("bot: survey case is not the sender's")
 
 // surveyAnswer stores a score or a comment with the case, if it is still the
 // sender's (an erasure may have come in between).
-func (e *Engine) surveyAnswer(ctx context.Context, ticket, from string, u store.CaseUpdate) error {
-	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
+func (e *Engine) surveyAnswer(ctx context.Context, ticket, from string, u domain.CaseUpdate) error {
+	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
 		if c.Filer != from {
-			return store.CaseUpdate{}, errNotTheirs
+			return domain.CaseUpdate{}, errNotTheirs
 		}
 		return u, nil
 	})

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // threadWindow is how long after an officer's reply, or after a case was closed, a
@@ -21,17 +21,17 @@ const maxForwarded = maxOfficerText
 // latest officer reply within threadWindow (any answer to the officer, "ya" too), else,
 // for a sentence, their latest case if it is open or was closed within threadWindow
 // ("kenapa ditolak pak?" after the push; a greeting alone gets the menu).
-func (e *Engine) threadCase(ctx context.Context, from, text string) (store.Case, bool) {
+func (e *Engine) threadCase(ctx context.Context, from, text string) (domain.Case, bool) {
 	if c, err := e.cases.LatestRepliedCase(ctx, from, e.now().Add(-threadWindow)); err == nil {
 		return c, true
 	}
 	if len(strings.Fields(text)) < 2 || e.intake.IsGreeting(text) {
 		// A word, or "selamat pagi", with no officer's message to answer: the menu.
-		return store.Case{}, false
+		return domain.Case{}, false
 	}
 	cases, err := e.cases.CasesByFiler(ctx, from, 1)
 	if err != nil || len(cases) == 0 {
-		return store.Case{}, false
+		return domain.Case{}, false
 	}
 	c := cases[0]
 	return c, c.Open() || e.now().Sub(c.UpdatedAt) <= threadWindow
@@ -51,11 +51,11 @@ func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, tex
 	}
 	recipients := e.officers.forKecamatan(c.Kecamatan)
 	if handler, ok, _ := e.officers.active(ctx, c.AssignedTo); ok {
-		recipients = []store.Officer{handler}
+		recipients = []domain.Officer{handler}
 	}
-	_, err := e.cases.UpdateCase(ctx, c.Ticket, e.now(), func(c store.Case) (store.CaseUpdate, error) {
-		u := store.CaseUpdate{Events: []store.Event{{Actor: in.From, Kind: "resident_message", Note: text}},
-			Messages: []store.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
+	_, err := e.cases.UpdateCase(ctx, c.Ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+		u := domain.CaseUpdate{Events: []domain.Event{{Actor: in.From, Kind: "resident_message", Note: text}},
+			Messages: []domain.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
 				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}
 		for _, o := range recipients {
 			// Only the ticket: the words are read with LIHAT, after MASUK.

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
@@ -198,30 +199,30 @@ type faultyCases struct {
 
 var errDown = errors.New("case store down (test)")
 
-func (f *faultyCases) FileCase(ctx context.Context, fl store.Filing, notify func(store.Case) []store.OutboxMessage) (store.Case, bool, error) {
+func (f *faultyCases) FileCase(ctx context.Context, fl domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (domain.Case, bool, error) {
 	if f.down {
-		return store.Case{}, false, errDown
+		return domain.Case{}, false, errDown
 	}
 	return f.Cases.FileCase(ctx, fl, notify)
 }
 
-func (f *faultyCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+func (f *faultyCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
 	if f.down {
-		return store.Case{}, errDown
+		return domain.Case{}, errDown
 	}
 	return f.Cases.UpdateCase(ctx, ticket, at, decide)
 }
 
-func (f *faultyCases) OpenCases(ctx context.Context, kecamatan []string, before int64, limit int) ([]store.Case, error) {
+func (f *faultyCases) OpenCases(ctx context.Context, kecamatan []string, before int64, limit int) ([]domain.Case, error) {
 	if f.down {
 		return nil, errDown
 	}
 	return f.Cases.OpenCases(ctx, kecamatan, before, limit)
 }
 
-func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (store.Case, error) {
+func (f *faultyCases) CaseByTicket(ctx context.Context, ticket string) (domain.Case, error) {
 	if f.down {
-		return store.Case{}, errDown
+		return domain.Case{}, errDown
 	}
 	return f.Cases.CaseByTicket(ctx, ticket)
 }
@@ -232,7 +233,7 @@ type faultyParking struct {
 	down bool
 }
 
-func (f *faultyParking) Park(ctx context.Context, fl store.Filing) error {
+func (f *faultyParking) Park(ctx context.Context, fl domain.Filing) error {
 	if f.down {
 		return errDown
 	}
@@ -336,7 +337,7 @@ func runTranscriptOn(t *testing.T, h *harness, script string) string {
 				if f[2] != "-" {
 					kec = strings.Split(strings.ReplaceAll(f[2], "_", " "), ",")
 				}
-				if err := h.db.AddOfficer(context.Background(), store.Officer{Phone: f[0], Role: store.Role(f[1]), Kecamatan: kec,
+				if err := h.db.AddOfficer(context.Background(), domain.Officer{Phone: f[0], Role: domain.Role(f[1]), Kecamatan: kec,
 					Name: strings.Join(f[3:], " "), Channel: "console", Active: true, CreatedAt: h.now(), PINHash: transcriptPIN}); err != nil {
 					t.Fatal(err)
 				}

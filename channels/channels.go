@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Inbound is one message from a resident or an officer, normalised by an adapter.
@@ -153,4 +155,11 @@ func MaskPhone(p string) string {
 		return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
 	}
 	return p[:6] + strings.Repeat("*", len(p)-10) + p[len(p)-4:]
+}
+
+// Recorder takes the record of each message an adapter carries (who, how many SMS
+// segments, how far it got; never the text). store.Batcher is one, writing them in
+// batches.
+type Recorder interface {
+	Add(ctx context.Context, r domain.MessageRecord) error
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Batcher collects message records and writes them in batches: one transaction per
@@ -16,7 +18,7 @@ type Batcher struct {
 	every   time.Duration
 	onError func(err error, lost int)
 
-	in   chan MessageRecord
+	in   chan domain.MessageRecord
 	done chan struct{}
 	// stop ends writing: Close's deadline has passed (the database hangs), and what
 	// is not written by then is reported lost instead of holding up the shutdown.
@@ -35,7 +37,7 @@ var ErrClosed = errors.New("store: batcher closed")
 func NewBatcher(log MessageLog, size int, every time.Duration, onError func(err error, lost int)) *Batcher {
 	b := &Batcher{
 		log: log, size: size, every: every, onError: onError,
-		in: make(chan MessageRecord, size*8), done: make(chan struct{}),
+		in: make(chan domain.MessageRecord, size*8), done: make(chan struct{}),
 	}
 	b.stop, b.stopNow = context.WithCancel(context.Background())
 	go b.run()
@@ -45,7 +47,7 @@ func NewBatcher(log MessageLog, size int, every time.Duration, onError func(err 
 // Add queues a record. It blocks only when the queue is full (the database is far
 // behind), up to ctx's deadline, so back-pressure reaches the webhook instead of memory
 // growing without bound.
-func (b *Batcher) Add(ctx context.Context, r MessageRecord) error {
+func (b *Batcher) Add(ctx context.Context, r domain.MessageRecord) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
@@ -80,7 +82,7 @@ func (b *Batcher) Close(ctx context.Context) {
 
 func (b *Batcher) run() {
 	defer close(b.done)
-	batch := make([]MessageRecord, 0, b.size)
+	batch := make([]domain.MessageRecord, 0, b.size)
 	tick := time.NewTicker(b.every)
 	defer tick.Stop()
 	for {
@@ -102,9 +104,9 @@ func (b *Batcher) run() {
 
 // flush writes a batch, retrying a few times with a pause: a database that is down for
 // a moment costs a delay, not records.
-func (b *Batcher) flush(batch []MessageRecord) []MessageRecord {
+func (b *Batcher) flush(batch []domain.MessageRecord) []domain.MessageRecord {
 	if len(batch) > 0 {
-		b.write(MergeRecords(batch))
+		b.write(domain.MergeRecords(batch))
 	}
 	return batch[:0]
 }
@@ -112,7 +114,7 @@ func (b *Batcher) flush(batch []MessageRecord) []MessageRecord {
 // write stores recs. A batch the database refuses (ErrInvalid) is split in halves until
 // the refused record is found and dropped alone, so one bad record never costs the
 // others.
-func (b *Batcher) write(recs []MessageRecord) {
+func (b *Batcher) write(recs []domain.MessageRecord) {
 	var err error
 	for attempt := range 5 {
 		ctx, cancel := context.WithTimeout(b.stop, 10*time.Second)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
 	"github.com/dinsospmd-bateng/silakso/store/sqlite"
@@ -24,7 +25,7 @@ type refusing struct {
 	batches int
 }
 
-func (r *refusing) RecordMessages(ctx context.Context, recs []store.MessageRecord) error {
+func (r *refusing) RecordMessages(ctx context.Context, recs []domain.MessageRecord) error {
 	r.mu.Lock()
 	r.batches++
 	r.mu.Unlock()
@@ -57,7 +58,7 @@ func TestBatcherDropsOnlyTheRefusedRecord(t *testing.T) {
 		if i == 17 {
 			peer = "refuse"
 		}
-		if err := b.Add(ctx, store.MessageRecord{Direction: store.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: peer, Status: "received", At: time.Now()}); err != nil {
+		if err := b.Add(ctx, domain.MessageRecord{Direction: domain.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: peer, Status: "received", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,7 +67,7 @@ func TestBatcherDropsOnlyTheRefusedRecord(t *testing.T) {
 		t.Fatalf("lost batches of %v records, want one record", lost)
 	}
 	for i := range 40 {
-		_, err := db.Message(ctx, store.Inbound, fmt.Sprint("SM", i))
+		_, err := db.Message(ctx, domain.Inbound, fmt.Sprint("SM", i))
 		if (err == nil) == (i == 17) {
 			t.Fatalf("record %d: %v", i, err)
 		}
@@ -85,7 +86,7 @@ func TestBatcherAddAfterClose(t *testing.T) {
 	defer db.Close()
 	b := store.NewBatcher(db, 10, time.Hour, nil)
 	b.Close(context.Background())
-	if err := b.Add(context.Background(), store.MessageRecord{Direction: store.Inbound, ProviderID: "SM1"}); !errors.Is(err, store.ErrClosed) {
+	if err := b.Add(context.Background(), domain.MessageRecord{Direction: domain.Inbound, ProviderID: "SM1"}); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Add after Close: %v", err)
 	}
 	b.Close(context.Background())
@@ -111,7 +112,7 @@ func TestBatcherCloseWithAHangingDatabase(t *testing.T) {
 	})
 	proxy.Stall()
 	for i := range 25 {
-		if err := b.Add(ctx, store.MessageRecord{Direction: store.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: "+628110000001", Status: "received", At: time.Now()}); err != nil {
+		if err := b.Add(ctx, domain.MessageRecord{Direction: domain.Inbound, ProviderID: fmt.Sprint("SM", i), Peer: "+628110000001", Status: "received", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}

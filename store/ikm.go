@@ -1,6 +1,10 @@
 package store
 
-import "math"
+import (
+	"math"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
+)
 
 // IKM is the Indeks Kepuasan Masyarakat of Permenpan RB 14/2017 from the survey's
 // answers: each element's average score (nilai rata-rata, 1 to 4) is weighted by one
@@ -12,7 +16,7 @@ func (t SurveyTally) IKM() (index float64, ok bool) {
 	answers, sum := 0, 0
 	for i, n := range t.Scores {
 		answers += n
-		sum += n * (i + ScoreMin)
+		sum += n * (i + domain.ScoreMin)
 	}
 	if answers == 0 {
 		return 0, false

@@ -3,35 +3,9 @@ package store
 import (
 	"context"
 	"time"
-)
 
-// Outbox message states.
-const (
-	OutboxPending = "pending"
-	OutboxSent    = "sent"
-	OutboxFailed  = "failed"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
-
-// OutboxMessage is a message waiting to be delivered (or the record of one).
-type OutboxMessage struct {
-	ID      int64
-	Channel string
-	To      string
-	Text    string
-	CaseID  int64
-	// State is pending, sent or failed.
-	State      string
-	Attempts   int
-	NextAt     time.Time
-	ProviderID string
-	LastError  string
-	// Key names the message for every try to send it (channels.Outbound.Key). Enqueue
-	// keeps the one given, or makes one.
-	Key string
-	// OptedOut is set by Claim when the recipient asked for no more messages
-	// (BERHENTI, or STOP at the provider): the message is not to be sent.
-	OptedOut bool
-}
 
 // Outbox holds messages until a worker has delivered them. Delivery is at least once: a
 // worker that dies after sending but before recording it loses its lease, and the
@@ -43,11 +17,11 @@ type OutboxMessage struct {
 // instance asks.
 type Outbox interface {
 	// Enqueue stores messages due at at (for messages not tied to a case change).
-	Enqueue(ctx context.Context, msgs []OutboxMessage, at time.Time) error
+	Enqueue(ctx context.Context, msgs []domain.OutboxMessage, at time.Time) error
 	// Claim leases up to limit due messages, at most one per recipient, to owner until
 	// now+lease, counting an attempt, and says of each whether its recipient opted out
 	// (so a worker needs no second query per message).
-	Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]OutboxMessage, error)
+	Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]domain.OutboxMessage, error)
 	// Extend renews owner's leases of ids until until, for messages still being worked
 	// on, and returns the ids owner still holds (a lease that ran out may have gone to
 	// another worker).
@@ -56,12 +30,12 @@ type Outbox interface {
 	// stopping): the messages are due again at once and the attempt is not counted.
 	Release(ctx context.Context, owner string, ids []int64) error
 	// Sent, Retry and Failed record the outcome of a claimed message. They return
-	// ErrLockLost if owner no longer holds the lease (another worker took it over).
+	// domain.ErrLeaseLost if owner no longer holds the lease (another worker took it over).
 	// A message sent or failed keeps its record but not its text: what residents were
 	// told is not kept longer than it takes to tell them.
 	Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error
 	Retry(ctx context.Context, id int64, owner string, next time.Time, reason string, at time.Time) error
 	Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error
 	// OutboxMessageByID reads one message (for tests and operators).
-	OutboxMessageByID(ctx context.Context, id int64) (OutboxMessage, error)
+	OutboxMessageByID(ctx context.Context, id int64) (domain.OutboxMessage, error)
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // ParkingCopies keeps every parked filing in several stores at once: the instance's
@@ -19,7 +21,7 @@ type ParkingCopies struct {
 
 // Park implements Parking: it succeeds when the durable copy holds the filing (a
 // resident is told "saved" only then).
-func (p ParkingCopies) Park(ctx context.Context, f Filing) error {
+func (p ParkingCopies) Park(ctx context.Context, f domain.Filing) error {
 	if err := p.Copies[0].Park(ctx, f); err != nil {
 		return err
 	}
@@ -36,8 +38,8 @@ func (p ParkingCopies) Park(ctx context.Context, f Filing) error {
 }
 
 // Parked implements Parking: the filings of every copy that answers, each once.
-func (p ParkingCopies) Parked(ctx context.Context, limit int) ([]Filing, error) {
-	var out []Filing
+func (p ParkingCopies) Parked(ctx context.Context, limit int) ([]domain.Filing, error) {
+	var out []domain.Filing
 	seen := map[string]bool{}
 	var errs []error
 	for _, c := range p.Copies {

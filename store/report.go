@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // ReportQuery says which cases a report covers: requests for help filed in
@@ -73,7 +75,7 @@ type ServiceTimes struct {
 // were asked, how many answered, and how many gave each score (Scores[0] is score 1).
 type SurveyTally struct {
 	Asked, Answered int
-	Scores          [ScoreMax]int
+	Scores          [domain.ScoreMax]int
 }
 
 // Reports answers the office's figures with queries over the case table, never by
@@ -84,21 +86,21 @@ type Reports interface {
 	SurveyTally(ctx context.Context, q ReportQuery) (SurveyTally, error)
 	// EachCase calls fn with every request for help of the period, oldest first,
 	// streamed (a report's sheet of cases).
-	EachCase(ctx context.Context, q ReportQuery, fn func(Case) error) error
+	EachCase(ctx context.Context, q ReportQuery, fn func(domain.Case) error) error
 	// LateCases lists open cases nobody has answered yet that were filed before
 	// filedBefore, oldest first, in the given kecamatan (nil: all), with their number.
-	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]Case, int, error)
+	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]domain.Case, int, error)
 	// SurveyToAnswer is the filer's case whose open survey was asked (or reminded) last,
 	// after since: the one the resident's latest question was about; ErrNotFound if
 	// none.
-	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (Case, error)
+	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (domain.Case, error)
 	// RemindSurveys marks, once, every open survey asked before askedBefore and not
 	// before notBefore (older ones have lapsed), of a resident who did not opt out and
 	// was not erased, and queues the messages notify returns for each
 	// case. It returns how many were reminded.
-	RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(Case) []OutboxMessage) (int, error)
+	RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (int, error)
 	// EnqueueOnce queues msgs unless a job of that name ran before, in one transaction
 	// with the mark that it ran, so that of instances running it together one sends
 	// and the others learn it was done (false).
-	EnqueueOnce(ctx context.Context, job string, msgs []OutboxMessage, at time.Time) (bool, error)
+	EnqueueOnce(ctx context.Context, job string, msgs []domain.OutboxMessage, at time.Time) (bool, error)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // AuditPurge marks a run of the retention purge.
@@ -51,7 +53,7 @@ var ErrCaseOpen = errors.New("store: the case is still open")
 type Subjects interface {
 	// CasesByNIK lists the cases of a NIK, newest first (by its blind index when the
 	// store seals).
-	CasesByNIK(ctx context.Context, nik string, limit int) ([]Case, error)
+	CasesByNIK(ctx context.Context, nik string, limit int) ([]domain.Case, error)
 	// EraseCase anonymises one closed case now, as the archive purge would (ErrCaseOpen
 	// if it is open, ErrNotFound if there is no such ticket).
 	EraseCase(ctx context.Context, ticket string) error

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Errors callers act on.
@@ -109,89 +111,6 @@ type Turn interface {
 	Release()
 }
 
-// Status is a case's place in the SLRT flow (docs/architecture.md, Case lifecycle). The values are the
-// office's own terms and are stored as is.
-type Status string
-
-// Case statuses.
-const (
-	StatusNew       Status = "baru"
-	StatusInProcess Status = "diproses"
-	StatusReferred  Status = "dirujuk"
-	StatusDone      Status = "selesai"
-	StatusRejected  Status = "ditolak"
-)
-
-// Filing is a finished intake as submitted.
-type Filing struct {
-	// IntakeID identifies the intake; filing the same IntakeID again returns the case
-	// filed the first time.
-	IntakeID string
-	// Channel is where the intake came in; pushes go back out on it.
-	Channel string
-	// Filer is the E.164 number that filed the case.
-	Filer string
-	// FilerName is the name of who filed for someone else ("" when filed for oneself:
-	// Name is theirs).
-	FilerName string
-	Lang      string
-	// Notice is the version of the privacy notice the filer was shown, and NoticeAt
-	// when ("" and zero when not known: an intake begun before notices were recorded).
-	Notice   string
-	NoticeAt time.Time
-
-	Relation    string
-	Name        string
-	NIK         string
-	NoNIK       bool
-	DesaCode    string
-	Desa        string
-	Kecamatan   string
-	Address     string
-	Need        string
-	Description string
-	Contact     string
-	FiledAt     time.Time
-}
-
-// Case is a filed referral.
-type Case struct {
-	Filing
-	ID        int64
-	Ticket    string
-	Status    Status
-	UpdatedAt time.Time
-	// AssignedTo is the phone number of the officer handling the case, "" if nobody.
-	AssignedTo string
-	// Agency is where a "dirujuk" case was referred to.
-	Agency string
-	// LastReply is the latest officer message to the resident, and when it was sent.
-	LastReply   string
-	LastReplyAt time.Time
-	// EscalatedAt is when an untaken case was escalated to supervisors (zero if not).
-	EscalatedAt time.Time
-	// Service holds the service-time marks, Survey the resident's satisfaction answer.
-	Service Service
-	Survey  Survey
-}
-
-// Open reports whether officers still work on the case.
-func (c Case) Open() bool { return c.Status.Open() }
-
-// Event is one line of a case's audit trail.
-type Event struct {
-	ID     int64
-	CaseID int64
-	At     time.Time
-	// Actor is who did it: a phone number in E.164 or "system".
-	Actor string
-	// Kind is what happened: "filed", "status", ...
-	Kind string
-	From Status
-	To   Status
-	Note string
-}
-
 // Cases stores cases and their audit trail.
 type Cases interface {
 	// FileCase stores a new case with status "baru", a "filed" event and a fresh ticket,
@@ -199,31 +118,31 @@ type Cases interface {
 	// confirmation, the officers to tell). It is idempotent on Filing.IntakeID: a second
 	// call returns the first case and created=false, and stores no messages (notify may
 	// still be asked; it must only compute them).
-	FileCase(ctx context.Context, f Filing, notify func(Case) []OutboxMessage) (c Case, created bool, err error)
+	FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (c domain.Case, created bool, err error)
 	// UpdateCase changes a case in one transaction: decide sees the case as it is (locked
 	// against other changes) and returns the change, its audit events and the messages
 	// announcing it; nothing is written if decide returns an error, which UpdateCase
 	// returns as is. ErrNotFound if there is no such ticket.
-	UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(Case) (CaseUpdate, error)) (Case, error)
+	UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error)
 	// OpenCases lists open cases (baru, diproses, dirujuk), newest first, with an id below
 	// beforeID (0: from the newest), in the given kecamatan (nil: all).
-	OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]Case, error)
+	OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]domain.Case, error)
 	// LatestRepliedCase is the filer's open case with the latest officer reply since
 	// since, or ErrNotFound.
-	LatestRepliedCase(ctx context.Context, filer string, since time.Time) (Case, error)
+	LatestRepliedCase(ctx context.Context, filer string, since time.Time) (domain.Case, error)
 	// EscalateUnassigned marks, once, every case still "baru" and untaken that was filed
 	// before filedBefore, and stores the messages notify returns for each, in one
 	// transaction per case. It returns how many were escalated.
-	EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(Case) []OutboxMessage) (int, error)
+	EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (int, error)
 	// CaseByTicket finds a case by its ticket in canonical form (see ParseTicket).
-	CaseByTicket(ctx context.Context, ticket string) (Case, error)
+	CaseByTicket(ctx context.Context, ticket string) (domain.Case, error)
 	// CasesByFiler lists the cases filed from a number, newest first.
-	CasesByFiler(ctx context.Context, filer string, limit int) ([]Case, error)
+	CasesByFiler(ctx context.Context, filer string, limit int) ([]domain.Case, error)
 	// CountCasesByNIK counts the cases with that NIK other than exceptID, so that an
 	// officer learns of other requests for one person without seeing the NIK.
 	CountCasesByNIK(ctx context.Context, nik string, exceptID int64) (int, error)
 	// Events lists a case's audit trail, oldest first.
-	Events(ctx context.Context, caseID int64) ([]Event, error)
+	Events(ctx context.Context, caseID int64) ([]domain.Event, error)
 	Close() error
 }
 
@@ -232,9 +151,9 @@ type Cases interface {
 // store/spool keeps one that no restart loses; ParkingCopies keeps both.
 type Parking interface {
 	// Park keeps f until Unpark; parking the same intake again replaces it.
-	Park(ctx context.Context, f Filing) error
+	Park(ctx context.Context, f domain.Filing) error
 	// Parked returns up to limit parked filings.
-	Parked(ctx context.Context, limit int) ([]Filing, error)
+	Parked(ctx context.Context, limit int) ([]domain.Filing, error)
 	// Unpark forgets a filing once it is filed.
 	Unpark(ctx context.Context, intakeID string) error
 }

@@ -6,8 +6,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Recorder records every turn, queued reply and message record. Like the bot it
@@ -19,7 +19,7 @@ type Recorder struct {
 	mu        sync.Mutex
 	Inbound   []channels.Inbound
 	Replies   []channels.Outbound
-	Records   []store.MessageRecord
+	Records   []domain.MessageRecord
 	Fail      error
 	FailTimes int
 	failed    int
@@ -58,7 +58,7 @@ func (r *Recorder) Enqueue(ctx context.Context, out channels.Outbound) error {
 }
 
 // Add records a message record.
-func (r *Recorder) Add(_ context.Context, rec store.MessageRecord) error {
+func (r *Recorder) Add(_ context.Context, rec domain.MessageRecord) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.Records = append(r.Records, rec)
@@ -67,8 +67,8 @@ func (r *Recorder) Add(_ context.Context, rec store.MessageRecord) error {
 
 // MessageRecords returns the message records so far, for adapters that write them after
 // answering the provider.
-func (r *Recorder) MessageRecords() []store.MessageRecord {
+func (r *Recorder) MessageRecords() []domain.MessageRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]store.MessageRecord(nil), r.Records...)
+	return append([]domain.MessageRecord(nil), r.Records...)
 }

@@ -22,8 +22,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Config tunes a Courier; zero values take the defaults.
@@ -106,6 +106,20 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Outbox is the durable queue a Courier claims messages from and records their
+// outcomes in; the case stores implement it (store.Outbox has the full contract:
+// order per recipient, leases, at-least-once delivery). A Sent, Retry or Failed after
+// the lease went to another worker returns domain.ErrLeaseLost.
+type Outbox interface {
+	Enqueue(ctx context.Context, msgs []domain.OutboxMessage, at time.Time) error
+	Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]domain.OutboxMessage, error)
+	Extend(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error)
+	Release(ctx context.Context, owner string, ids []int64) error
+	Sent(ctx context.Context, id int64, owner, providerID string, at time.Time) error
+	Retry(ctx context.Context, id int64, owner string, next time.Time, reason string, at time.Time) error
+	Failed(ctx context.Context, id int64, owner, reason string, at time.Time) error
+}
+
 // Deps are what a Courier sends with and where it keeps what waits.
 type Deps struct {
 	// Senders by channel name.
@@ -116,7 +130,7 @@ type Deps struct {
 	FallbackChannel string
 	// Outbox holds pushes, and replies that could not be sent now. Without one, a
 	// reply that keeps failing is dropped after its quick retries (tests only).
-	Outbox store.Outbox
+	Outbox Outbox
 	// Owner names this courier in outbox leases; unique per process.
 	Owner string
 	Now   func() time.Time
@@ -159,7 +173,7 @@ type Courier struct {
 type item struct {
 	out channels.Outbound
 	// msg is the outbox row; ID 0 for a turn's reply that was never in the outbox.
-	msg store.OutboxMessage
+	msg domain.OutboxMessage
 	// tries counts failed sends of a reply in memory.
 	tries int
 	// due is when the next try may start.
@@ -569,9 +583,9 @@ func (c *Courier) spill(items []*item, wait time.Duration) error {
 		wait = 0
 	}
 	next := c.Now().Add(wait)
-	msgs := make([]store.OutboxMessage, len(items))
+	msgs := make([]domain.OutboxMessage, len(items))
 	for i, it := range items {
-		msgs[i] = store.OutboxMessage{Channel: it.out.Channel, To: it.out.To, Text: it.out.Text, Key: it.out.Key, NextAt: next}
+		msgs[i] = domain.OutboxMessage{Channel: it.out.Channel, To: it.out.To, Text: it.out.Text, Key: it.out.Key, NextAt: next}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
@@ -589,7 +603,7 @@ func (c *Courier) record(it *item, write func(ctx context.Context) error) error 
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CallTimeout)
 	defer cancel()
 	err := write(ctx)
-	if errors.Is(err, store.ErrLockLost) {
+	if errors.Is(err, domain.ErrLeaseLost) {
 		c.Log.Warn("outbox lease lost; another worker has the message", "id", it.msg.ID)
 		return nil
 	}

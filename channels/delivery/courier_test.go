@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -260,9 +261,9 @@ func TestRateCapKeepsQueueOrder(t *testing.T) {
 func TestSlowProviderNoDuplicates(t *testing.T) {
 	db := postgresOutbox(t)
 	ctx := context.Background()
-	var msgs []store.OutboxMessage
+	var msgs []domain.OutboxMessage
 	for i := range 40 {
-		msgs = append(msgs, store.OutboxMessage{Channel: "sms", To: phone(i % 20), Text: fmt.Sprint(i)})
+		msgs = append(msgs, domain.OutboxMessage{Channel: "sms", To: phone(i % 20), Text: fmt.Sprint(i)})
 	}
 	if err := db.Enqueue(ctx, msgs, time.Now()); err != nil {
 		t.Fatal(err)
@@ -362,7 +363,7 @@ func TestFailingReplyWaitsInTheOutbox(t *testing.T) {
 func TestShutdownDeadline(t *testing.T) {
 	db := postgresOutbox(t)
 	ctx := context.Background()
-	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: phone(100), Text: "push"}}, time.Now()); err != nil {
+	if err := db.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: phone(100), Text: "push"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	hang := &provider{act: func(ctx context.Context, out channels.Outbound) error {
@@ -415,7 +416,7 @@ func TestShutdownDeadline(t *testing.T) {
 func TestPermanentAndOptedOut(t *testing.T) {
 	db := sqliteOutbox(t)
 	ctx := context.Background()
-	if err := db.Enqueue(ctx, []store.OutboxMessage{
+	if err := db.Enqueue(ctx, []domain.OutboxMessage{
 		{Channel: "sms", To: phone(1), Text: "push to opted out"},
 		{Channel: "sms", To: phone(2), Text: "push to invalid"},
 	}, time.Now()); err != nil {
@@ -448,7 +449,7 @@ func TestPermanentAndOptedOut(t *testing.T) {
 	}
 	for id := int64(1); id <= 2; id++ {
 		m, err := db.OutboxMessageByID(ctx, id)
-		if err != nil || m.State != store.OutboxFailed {
+		if err != nil || m.State != domain.OutboxFailed {
 			t.Fatalf("push %d: %+v %v", id, m, err)
 		}
 	}

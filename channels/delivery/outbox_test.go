@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -57,7 +58,7 @@ func TestOutboxRetries(t *testing.T) {
 			n := 0
 			enqueue := func(text string) int64 {
 				n++
-				if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: phone(n), Text: text}}, start); err != nil {
+				if err := db.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: phone(n), Text: text}}, start); err != nil {
 					t.Fatal(err)
 				}
 				return int64(n)
@@ -80,7 +81,7 @@ func TestOutboxRetries(t *testing.T) {
 					clock = clock.Add(2 * time.Minute) // past any backoff
 				}
 				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxSent || s.delivered["retry me"] != 1 || s.calls != 4 || m.Attempts != 4 {
+				if m.State != domain.OutboxSent || s.delivered["retry me"] != 1 || s.calls != 4 || m.Attempts != 4 {
 					t.Fatalf("state %s, delivered %d, calls %d, attempts %d", m.State, s.delivered["retry me"], s.calls, m.Attempts)
 				}
 			})
@@ -95,7 +96,7 @@ func TestOutboxRetries(t *testing.T) {
 					clock = clock.Add(time.Hour)
 				}
 				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxFailed || s.calls != 1 || !strings.Contains(m.LastError, "invalid number") {
+				if m.State != domain.OutboxFailed || s.calls != 1 || !strings.Contains(m.LastError, "invalid number") {
 					t.Fatalf("state %s, calls %d, error %q", m.State, s.calls, m.LastError)
 				}
 			})
@@ -110,7 +111,7 @@ func TestOutboxRetries(t *testing.T) {
 					clock = clock.Add(time.Hour)
 				}
 				m, _ := db.OutboxMessageByID(ctx, id)
-				if m.State != store.OutboxFailed || s.calls != 6 {
+				if m.State != domain.OutboxFailed || s.calls != 6 {
 					t.Fatalf("state %s after %d calls", m.State, s.calls)
 				}
 			})
@@ -132,7 +133,7 @@ func TestOutboxRetries(t *testing.T) {
 				clock = start.Add(2 * time.Minute)
 				c.Flush(ctx)
 				m, _ := db.OutboxMessageByID(ctx, id)
-				if s.delivered["crash"] != 1 || m.State != store.OutboxSent {
+				if s.delivered["crash"] != 1 || m.State != domain.OutboxSent {
 					t.Fatalf("after the lease: delivered %d, state %s", s.delivered["crash"], m.State)
 				}
 			})
@@ -159,9 +160,9 @@ func TestTwoCouriersOnePostgres(t *testing.T) {
 		go func() { defer wg.Done(); db.ListenOutbox(run, c.Wake) }()
 	}
 	for batch := range 10 {
-		var msgs []store.OutboxMessage
+		var msgs []domain.OutboxMessage
 		for i := range 100 {
-			msgs = append(msgs, store.OutboxMessage{Channel: "sms", To: phone(i), Text: fmt.Sprint(batch)})
+			msgs = append(msgs, domain.OutboxMessage{Channel: "sms", To: phone(i), Text: fmt.Sprint(batch)})
 		}
 		if err := db.Enqueue(ctx, msgs, time.Now()); err != nil {
 			t.Fatal(err)
@@ -207,9 +208,9 @@ func BenchmarkOutbox(b *testing.B) {
 		for _, concurrency := range []int{8, 64} {
 			b.Run(fmt.Sprintf("sender=%v/concurrency=%d", delay, concurrency), func(b *testing.B) {
 				b.StopTimer()
-				msgs := make([]store.OutboxMessage, b.N)
+				msgs := make([]domain.OutboxMessage, b.N)
 				for i := range msgs {
-					msgs[i] = store.OutboxMessage{Channel: "sms", To: phone(i % 500), Text: fmt.Sprint("m", i)}
+					msgs[i] = domain.OutboxMessage{Channel: "sms", To: phone(i % 500), Text: fmt.Sprint("m", i)}
 				}
 				if err := db.Enqueue(ctx, msgs, time.Now()); err != nil {
 					b.Fatal(err)
@@ -265,7 +266,7 @@ func TestSentButNotRecordedIsNotSentAgain(t *testing.T) {
 		QuickBackoff: 50 * time.Millisecond},
 		delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "only", Log: quiet})
 	to := phone(1)
-	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: to, Text: "ticket"}, {Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
+	if err := db.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: to, Text: "ticket"}, {Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	run, stop := context.WithCancel(ctx)
@@ -284,7 +285,7 @@ func TestSentButNotRecordedIsNotSentAgain(t *testing.T) {
 		t.Fatalf("resident got %q, want the ticket then the note, once each", got)
 	}
 	for id := int64(1); id <= 2; id++ {
-		if m, err := db.OutboxMessageByID(ctx, id); err != nil || m.State != store.OutboxSent {
+		if m, err := db.OutboxMessageByID(ctx, id); err != nil || m.State != domain.OutboxSent {
 			t.Fatalf("message %d: state %q, err %v", id, m.State, err)
 		}
 	}
@@ -307,7 +308,7 @@ func TestReplyWaitsBehindAPushRetrying(t *testing.T) {
 	c := delivery.New(delivery.Config{Backoff: 400 * time.Millisecond, Poll: 20 * time.Millisecond},
 		delivery.Deps{Senders: map[string]channels.Sender{"sms": p}, Outbox: db, Owner: "only", Log: quiet})
 	to := phone(2)
-	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
+	if err := db.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: to, Text: "note"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	run, stop := context.WithCancel(ctx)

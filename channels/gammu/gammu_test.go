@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu/gammutest"
-	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -83,10 +83,10 @@ func (d direct) Enqueue(ctx context.Context, out channels.Outbound) error {
 // records collects message records.
 type records struct {
 	mu   sync.Mutex
-	recs []store.MessageRecord
+	recs []domain.MessageRecord
 }
 
-func (r *records) Add(_ context.Context, rec store.MessageRecord) error {
+func (r *records) Add(_ context.Context, rec domain.MessageRecord) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.recs = append(r.recs, rec)
@@ -97,7 +97,7 @@ func (r *records) statuses(dir string) map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := map[string]string{}
-	for _, m := range store.MergeRecords(r.recs) {
+	for _, m := range domain.MergeRecords(r.recs) {
 		if m.Direction == dir {
 			out[m.ProviderID] = m.Status
 		}
@@ -206,7 +206,7 @@ func TestSMSInAndReplyOut(t *testing.T) {
 		waitFor(t, 5*time.Second, "inbox row processed", func() bool { return unprocessed(t, g) == 0 })
 		want := fmt.Sprintf("gammu:%d", sent[0].ID)
 		waitFor(t, 5*time.Second, "records of both messages", func() bool {
-			return c.records.statuses(store.Outbound)[want] == "sent" && len(c.records.statuses(store.Inbound)) == 1
+			return c.records.statuses(domain.Outbound)[want] == "sent" && len(c.records.statuses(domain.Inbound)) == 1
 		})
 	})
 }
@@ -477,7 +477,7 @@ func TestFailedSMSIsSentAgain(t *testing.T) {
 			t.Errorf("sent again: %+v", sent[1])
 		}
 		want := fmt.Sprintf("gammu:%d", sent[0].ID)
-		waitFor(t, 5*time.Second, "the failure recorded", func() bool { return c.records.statuses(store.Outbound)[want] == "failed" })
+		waitFor(t, 5*time.Second, "the failure recorded", func() bool { return c.records.statuses(domain.Outbound)[want] == "failed" })
 		time.Sleep(2 * time.Second)
 		if n := len(g.WaitSent(2, time.Second)); n != 2 {
 			t.Errorf("%d messages in sentitems, want the failed one and its one resend", n)
@@ -641,7 +641,7 @@ func TestDeliveryReport(t *testing.T) {
 		}
 		g.Report(resident, "Delivered")
 		want := fmt.Sprintf("gammu:%d", sent[0].ID)
-		waitFor(t, 20*time.Second, "the delivery recorded", func() bool { return c.records.statuses(store.Outbound)[want] == "delivered" })
+		waitFor(t, 20*time.Second, "the delivery recorded", func() bool { return c.records.statuses(domain.Outbound)[want] == "delivered" })
 	})
 }
 

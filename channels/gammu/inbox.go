@@ -12,9 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/msisdn"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Results of an inbox row beyond a turn's.
@@ -41,7 +41,7 @@ type Adapter struct {
 	cfg Config
 	h   channels.Handler
 	r   channels.Replier
-	rec store.Recorder
+	rec channels.Recorder
 	m   Metrics
 	log *slog.Logger
 
@@ -64,7 +64,7 @@ type Adapter struct {
 
 // NewAdapter returns an adapter handing inbox rows to h and their replies to r;
 // records, if not nil, gets a record of each message.
-func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, records store.Recorder, m Metrics, log *slog.Logger) *Adapter {
+func NewAdapter(db *DB, cfg Config, h channels.Handler, r channels.Replier, records channels.Recorder, m Metrics, log *slog.Logger) *Adapter {
 	cfg = cfg.WithDefaults()
 	if m == nil {
 		m = NopMetrics{}
@@ -362,11 +362,11 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 		// answer to a short code can cost the office money.
 		result = resultRefused
 		a.log.Info("gammu: message from a sender that cannot be answered: no turn", "id", msg.ID,
-			"sender", channels.MaskPhone(store.CleanText(msg.rows[0].Sender)))
+			"sender", channels.MaskPhone(domain.CleanText(msg.rows[0].Sender)))
 	} else {
 		text, binary := msg.Text()
 		in := channels.Inbound{Channel: Channel, ID: strconv.FormatInt(msg.ID, 10), From: from,
-			Text: store.CleanText(text), Time: time.Now()}
+			Text: domain.CleanText(text), Time: time.Now()}
 		if binary {
 			in.Media = 1
 		}
@@ -405,7 +405,7 @@ func (a *Adapter) process(ctx context.Context, c *claimed) {
 	a.mu.Unlock()
 	a.m.Inbound(Channel, result)
 	if a.rec != nil && ok {
-		a.rec.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: "gammu-in:" + strconv.FormatInt(msg.ID, 10),
+		a.rec.Add(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Inbound, ProviderID: "gammu-in:" + strconv.FormatInt(msg.ID, 10),
 			Peer: from, Segments: len(msg.rows), Status: "received", At: time.Now()})
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // deliveryStatus maps sentitems.Status to the words message records use. SendingError
@@ -28,7 +28,7 @@ var deliveryStatus = map[string]string{
 type Tracker struct {
 	db  *DB
 	cfg Config
-	rec store.Recorder
+	rec channels.Recorder
 	m   Metrics
 	log *slog.Logger
 	// OnSilent, if set, is called once when the modem has been silent for AlertAfter
@@ -43,7 +43,7 @@ type Tracker struct {
 }
 
 // NewTracker returns a tracker writing message records to records (nil: none).
-func NewTracker(db *DB, cfg Config, records store.Recorder, m Metrics, log *slog.Logger) *Tracker {
+func NewTracker(db *DB, cfg Config, records channels.Recorder, m Metrics, log *slog.Logger) *Tracker {
 	if m == nil {
 		m = NopMetrics{}
 	}
@@ -171,7 +171,7 @@ ORDER BY 1`), t.low)
 		}
 		t.seen[id] = m.status
 		t.m.Status(st)
-		rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: providerID(id), Peer: m.to, Status: st, At: now}
+		rec := domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: providerID(id), Peer: m.to, Status: st, At: now}
 		if st == "failed" || st == "undelivered" {
 			rec.ErrorCode, rec.Error = m.status, "gammu-smsd: "+m.status
 			t.log.Warn("gammu: SMS not delivered", "id", id, "to", channels.MaskPhone(m.to), "status", m.status, "code", m.code)
@@ -219,5 +219,5 @@ func worse(a, b string) bool {
 	if fa != fb {
 		return fa
 	}
-	return store.StatusRank(a) < store.StatusRank(b)
+	return domain.StatusRank(a) < domain.StatusRank(b)
 }

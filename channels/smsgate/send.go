@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // maxParts bounds one message: ten SMS parts (1,530 characters) is more than any
@@ -24,14 +24,14 @@ const maxParts = 10
 type Sender struct {
 	client  *Client
 	cfg     Config
-	records store.Recorder
+	records channels.Recorder
 	metrics Metrics
 	log     *slog.Logger
 	now     func() time.Time
 }
 
 // NewSender makes a sender for cfg. Records of sent messages go to records.
-func NewSender(cfg Config, records store.Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg Config, records channels.Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
 	client, err := NewClient(cfg)
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	}
 	s.metrics.Sent(Channel, "sent", segments)
 	if s.records != nil {
-		if err := s.records.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: id,
+		if err := s.records.Add(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: id,
 			Peer: out.To, Segments: segments, Status: "queued", At: s.now()}); err != nil {
 			s.log.Warn("message record dropped", "err", err)
 		}
@@ -105,7 +105,7 @@ func (s *Sender) failed(out channels.Outbound, id string, status int, err error)
 	s.metrics.Sent(Channel, "permanent", 0)
 	s.log.Warn("smsgate refused message", "to", channels.MaskPhone(out.To), "err", se)
 	if s.records != nil {
-		rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: id, Peer: out.To,
+		rec := domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: id, Peer: out.To,
 			Status: "failed", ErrorCode: se.Code, Error: channels.MaskDigits(err.Error()), At: s.now()}
 		if err := s.records.Add(context.Background(), rec); err != nil {
 			s.log.Warn("message record dropped", "err", err)

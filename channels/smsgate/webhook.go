@@ -19,9 +19,9 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/msisdn"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // maxEventBody bounds an event: a received SMS is a few KB at most (the app joins a
@@ -37,7 +37,7 @@ type Webhook struct {
 	cfg     Config
 	handler channels.Handler
 	replies channels.Replier
-	records store.Recorder
+	records channels.Recorder
 	state   State
 	metrics Metrics
 	log     *slog.Logger
@@ -54,7 +54,7 @@ type Webhook struct {
 
 // NewWebhook makes the events endpoint. Without a signing key it refuses every
 // request: an unsigned endpoint would let anyone speak for any resident.
-func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records store.Recorder, state State,
+func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records channels.Recorder, state State,
 	metrics Metrics, log *slog.Logger) *Webhook {
 	if metrics == nil {
 		metrics = NopMetrics{}
@@ -257,7 +257,7 @@ func (w *Webhook) received(rw http.ResponseWriter, r *http.Request, env envelope
 	if w.records != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sideCallTimeout)
 		defer cancel()
-		if err := w.records.Add(rctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
+		if err := w.records.Add(rctx, domain.MessageRecord{Channel: Channel, Direction: domain.Inbound, ProviderID: in.ID,
 			Peer: from, Status: "received", At: now}); err != nil {
 			w.log.Warn("message record dropped", "err", err)
 		}
@@ -274,7 +274,7 @@ func (w *Webhook) delivery(rw http.ResponseWriter, r *http.Request, env envelope
 		return
 	}
 	to, _ := msisdn.Parse(p.to())
-	rec := store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: p.MessageID, Peer: to, At: now}
+	rec := domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: p.MessageID, Peer: to, At: now}
 	ctx, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
 	defer cancel()
 	switch env.Event {

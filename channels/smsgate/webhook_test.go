@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/channelstest"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate/smsgatetest"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 const key = "Xq3vT9pL"
@@ -91,7 +91,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (s *site) records() []store.MessageRecord { return s.bot.MessageRecords() }
+func (s *site) records() []domain.MessageRecord { return s.bot.MessageRecords() }
 
 func post(t *testing.T, s *site, body []byte) int {
 	t.Helper()
@@ -194,7 +194,7 @@ func TestReceivedSMS(t *testing.T) {
 		t.Fatalf("replies %+v", s.bot.Replies)
 	}
 	eventually(t, "two records", func() bool { return len(s.records()) == 2 })
-	if recs := s.records(); recs[0].Direction != store.Inbound || recs[0].Status != "received" {
+	if recs := s.records(); recs[0].Direction != domain.Inbound || recs[0].Status != "received" {
 		t.Fatalf("records %+v", recs)
 	}
 	eventually(t, "the phone heard from", func() bool { last, _ := s.state.LastHeard(context.Background()); return !last.IsZero() })
@@ -272,7 +272,7 @@ func TestFailedTurnIsPostedAgain(t *testing.T) {
 func TestMultipartDelivery(t *testing.T) {
 	s := newSite(t, smsgate.Config{SigningKey: key})
 	status := func() string {
-		merged := store.MergeRecords(s.bot.Records)
+		merged := domain.MergeRecords(s.bot.Records)
 		if len(merged) != 1 {
 			t.Fatalf("records %+v", merged)
 		}
@@ -292,7 +292,7 @@ func TestMultipartDelivery(t *testing.T) {
 	if got := status(); got != "delivered/2" {
 		t.Fatalf("after both parts: %s", got)
 	}
-	if rec := s.bot.Records[0]; rec.Direction != store.Outbound || rec.ProviderID != "5d41402abc4b2a76b9719d911017c592" || rec.Peer != "+6281234567890" {
+	if rec := s.bot.Records[0]; rec.Direction != domain.Outbound || rec.ProviderID != "5d41402abc4b2a76b9719d911017c592" || rec.Peer != "+6281234567890" {
 		t.Fatalf("record %+v", rec)
 	}
 }

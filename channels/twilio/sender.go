@@ -17,8 +17,8 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Sender sends messages through Twilio's REST API. It implements channels.Sender for
@@ -29,7 +29,7 @@ type Sender struct {
 	// gets a client of its own around it, bound to the send's context.
 	transport http.RoundTripper
 	window    WindowStore
-	records   store.Recorder
+	records   channels.Recorder
 	metrics   Metrics
 	log       *slog.Logger
 	now       func() time.Time
@@ -39,7 +39,7 @@ type Sender struct {
 }
 
 // NewSender makes a sender for cfg. Records of sent messages go to records.
-func NewSender(cfg Config, window WindowStore, records store.Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
+func NewSender(cfg Config, window WindowStore, records channels.Recorder, metrics Metrics, log *slog.Logger) (*Sender, error) {
 	if cfg.HTTPTimeout == 0 {
 		cfg.HTTPTimeout = 10 * time.Second
 	}
@@ -187,8 +187,8 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 	}
 	s.metrics.Sent(out.Channel, "sent", segments)
 	if s.records != nil && sid != "" {
-		if err := s.records.Add(ctx, store.MessageRecord{
-			Channel: out.Channel, Direction: store.Outbound, ProviderID: sid, Peer: out.To,
+		if err := s.records.Add(ctx, domain.MessageRecord{
+			Channel: out.Channel, Direction: domain.Outbound, ProviderID: sid, Peer: out.To,
 			Segments: segments, Status: status, At: s.now(),
 		}); err != nil {
 			s.log.Warn("message record dropped", "err", err)
@@ -210,7 +210,7 @@ func (s *Sender) failed(ctx context.Context, out channels.Outbound, err error) e
 	s.metrics.Sent(out.Channel, "permanent", 0)
 	s.log.Warn("twilio refused message", "to", channels.MaskPhone(out.To), "channel", out.Channel, "code", se.Code, "reason", Reason(se.Code))
 	if s.records != nil {
-		rec := store.MessageRecord{Channel: out.Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
+		rec := domain.MessageRecord{Channel: out.Channel, Direction: domain.Outbound, ProviderID: "local-" + localID(),
 			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: Reason(se.Code), At: s.now()}
 		if rec.Error == "" {
 			rec.Error = channels.MaskDigits(se.Err.Error()) // Twilio's words may quote the number

@@ -16,7 +16,6 @@ import (
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 func fakeAPI(t *testing.T) (*twiliotest.API, string) {
@@ -27,7 +26,7 @@ func fakeAPI(t *testing.T) (*twiliotest.API, string) {
 	return api, srv.URL
 }
 
-func newSender(t *testing.T, cfg twilio.Config, window twilio.WindowStore, rec store.Recorder) *twilio.Sender {
+func newSender(t *testing.T, cfg twilio.Config, window twilio.WindowStore, rec channels.Recorder) *twilio.Sender {
 	t.Helper()
 	cfg.AccountSID, cfg.AuthToken, cfg.PublicURL = accountSID, authToken, publicURL
 	s, err := twilio.NewSender(cfg, window, rec, nil, quiet)

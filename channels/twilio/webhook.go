@@ -13,8 +13,8 @@ import (
 
 	"github.com/twilio/twilio-go/client"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // The webhook paths; set them as the number's "A message comes in" URL and they are
@@ -77,7 +77,7 @@ type Webhook struct {
 	validator client.RequestValidator
 	handler   channels.Handler
 	replies   channels.Replier
-	records   store.Recorder
+	records   channels.Recorder
 	optOuts   OptOuts
 	window    WindowStore
 	metrics   Metrics
@@ -98,7 +98,7 @@ func (w *Webhook) Close(ctx context.Context) error { return w.gate.Close(ctx) }
 
 // NewWebhook makes the webhook endpoints. Without an auth token they refuse every
 // request: an unsigned endpoint would let anyone speak for any resident.
-func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records store.Recorder, optOuts OptOuts,
+func NewWebhook(cfg Config, handler channels.Handler, replies channels.Replier, records channels.Recorder, optOuts OptOuts,
 	window WindowStore, metrics Metrics, log *slog.Logger) *Webhook {
 	if metrics == nil {
 		metrics = NopMetrics{}
@@ -206,7 +206,7 @@ func (w *Webhook) messages(rw http.ResponseWriter, r *http.Request) {
 		// The request's context may have run out with the turn; the record gets its own.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 		defer cancel()
-		if err := w.records.Add(rctx, store.MessageRecord{Channel: channel, Direction: store.Inbound, ProviderID: sid,
+		if err := w.records.Add(rctx, domain.MessageRecord{Channel: channel, Direction: domain.Inbound, ProviderID: sid,
 			Peer: from, Segments: segments, Status: "received", At: now}); err != nil {
 			w.log.Warn("message record dropped", "err", err)
 		}
@@ -238,7 +238,7 @@ func (w *Webhook) status(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), sideCallTimeout)
 	defer cancel()
 	if w.records != nil {
-		if err := w.records.Add(ctx, store.MessageRecord{Direction: store.Outbound, ProviderID: sid,
+		if err := w.records.Add(ctx, domain.MessageRecord{Direction: domain.Outbound, ProviderID: sid,
 			Peer: to, Status: status, ErrorCode: code, Error: Reason(code), At: now}); err != nil {
 			w.log.Warn("status record dropped", "err", err)
 		}

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/channelstest"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio/twiliotest"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 const (
@@ -141,7 +141,7 @@ func TestInboundWebhook(t *testing.T) {
 			if len(r.Replies) != 1 || r.Replies[0].Channel != tt.want.Channel || r.Replies[0].To != tt.want.From {
 				t.Fatalf("replies %+v", r.Replies)
 			}
-			if len(r.Records) != 1 || r.Records[0].Direction != store.Inbound || r.Records[0].ProviderID != tt.want.ID {
+			if len(r.Records) != 1 || r.Records[0].Direction != domain.Inbound || r.Records[0].ProviderID != tt.want.ID {
 				t.Fatalf("records %+v", r.Records)
 			}
 			open, _ := window.Open(context.Background(), tt.want.From, time.Now())
@@ -285,7 +285,7 @@ func TestStatusCallbacks(t *testing.T) {
 			}
 			rec := r.Records[0]
 			if rec.Status != tt.status || rec.ErrorCode != tt.code || rec.ProviderID != "SM9f8e7d6c5b4a39281706f5e4d3c2b1a0" ||
-				rec.Direction != store.Outbound || rec.Peer != "+6281234567890" {
+				rec.Direction != domain.Outbound || rec.Peer != "+6281234567890" {
 				t.Fatalf("record %+v", rec)
 			}
 			if tt.code != "" && rec.Error == "" {

@@ -11,8 +11,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Adapter turns whatsmeow events into turns of the bot. Register HandleEvent with
@@ -27,7 +27,7 @@ import (
 type Adapter struct {
 	handler channels.Handler
 	replies channels.Replier
-	records store.Recorder
+	records channels.Recorder
 	lids    LIDs
 	metrics Metrics
 	log     *slog.Logger
@@ -48,7 +48,7 @@ type Adapter struct {
 
 // NewAdapter makes an adapter that runs turns on handler and queues replies on replies.
 // lids may be nil (then senders known only by LID are not served).
-func NewAdapter(handler channels.Handler, replies channels.Replier, records store.Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
+func NewAdapter(handler channels.Handler, replies channels.Replier, records channels.Recorder, lids LIDs, metrics Metrics, log *slog.Logger) *Adapter {
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}
@@ -142,7 +142,7 @@ func (a *Adapter) message(e *events.Message) bool {
 	if a.records != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := a.records.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Inbound, ProviderID: in.ID,
+		if err := a.records.Add(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Inbound, ProviderID: in.ID,
 			Peer: in.From, Status: "received", At: in.Time}); err != nil {
 			a.log.Warn("message record dropped", "err", err)
 		}
@@ -262,7 +262,7 @@ func (a *Adapter) receipt(e *events.Receipt) {
 		if a.records == nil {
 			continue
 		}
-		if err := a.records.Add(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: id,
+		if err := a.records.Add(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: id,
 			Peer: peer, Status: status, At: e.Timestamp}); err != nil {
 			a.log.Warn("status record dropped", "err", err)
 		}

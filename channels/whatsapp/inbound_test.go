@@ -16,11 +16,11 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/channelstest"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp"
 	"github.com/dinsospmd-bateng/silakso/channels/whatsapp/whatsapptest"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -207,7 +207,7 @@ func TestReceiptsAreRecorded(t *testing.T) {
 	}
 	var got []string
 	for _, rec := range r.Records {
-		if rec.Direction != store.Outbound || rec.Peer != "+6281234567890" || rec.Channel != whatsapp.Channel {
+		if rec.Direction != domain.Outbound || rec.Peer != "+6281234567890" || rec.Channel != whatsapp.Channel {
 			t.Errorf("record %+v", rec)
 		}
 		got = append(got, rec.ProviderID+" "+rec.Status)

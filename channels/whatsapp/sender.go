@@ -15,8 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // knownLimit bounds the cache of numbers found on WhatsApp; past it the cache starts
@@ -26,7 +26,7 @@ const knownLimit = 100_000
 // Sender sends text messages from the linked number. It implements channels.Sender.
 type Sender struct {
 	client  Client
-	records store.Recorder
+	records channels.Recorder
 	metrics Metrics
 	log     *slog.Logger
 	now     func() time.Time
@@ -36,7 +36,7 @@ type Sender struct {
 }
 
 // NewSender makes a sender over client (a connected *whatsmeow.Client).
-func NewSender(client Client, records store.Recorder, metrics Metrics, log *slog.Logger) *Sender {
+func NewSender(client Client, records channels.Recorder, metrics Metrics, log *slog.Logger) *Sender {
 	if metrics == nil {
 		metrics = NopMetrics{}
 	}
@@ -58,7 +58,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		resp, err = s.client.SendMessage(ctx, to, &waE2E.Message{Conversation: proto.String(out.Text)})
 		if err == nil {
 			s.metrics.Sent(Channel, "sent", 0)
-			s.record(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: resp.ID,
+			s.record(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: resp.ID,
 				Peer: out.To, Status: "sent", At: s.now()})
 			return channels.Receipt{ProviderID: resp.ID}, nil
 		}
@@ -69,7 +69,7 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (channels.Rece
 		s.metrics.Sent(Channel, "permanent", 0)
 		// A refused message has no WhatsApp id; it gets a local one, so each refusal is
 		// a record of its own (records are keyed by provider id).
-		s.record(ctx, store.MessageRecord{Channel: Channel, Direction: store.Outbound, ProviderID: "local-" + localID(),
+		s.record(ctx, domain.MessageRecord{Channel: Channel, Direction: domain.Outbound, ProviderID: "local-" + localID(),
 			Peer: out.To, Status: "failed", ErrorCode: se.Code, Error: channels.MaskDigits(se.Err.Error()), At: s.now()})
 	} else {
 		s.metrics.Sent(Channel, "retryable", 0)
@@ -129,7 +129,7 @@ func localID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (s *Sender) record(ctx context.Context, r store.MessageRecord) {
+func (s *Sender) record(ctx context.Context, r domain.MessageRecord) {
 	if s.records == nil {
 		return
 	}

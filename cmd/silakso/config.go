@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/gsm7"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // config is everything read from the environment, once, at start-up.
@@ -42,7 +42,7 @@ type config struct {
 	// case counts as late (TELAT, silakso report).
 	LateAfter time.Duration
 	// SurveyOn are the closing statuses that ask the satisfaction survey (empty: none).
-	SurveyOn []store.Status
+	SurveyOn []domain.Status
 	// OfficerSession is how long an officer's MASUK lasts; OfficerLock how long five
 	// wrong PINs lock them out.
 	OfficerSession, OfficerLock time.Duration
@@ -385,18 +385,18 @@ func parseDays(v string) (time.Duration, error) {
 
 // readSurvey reads SILAKSO_SURVEY: the closing statuses after which residents are
 // asked the satisfaction question ("selesai", the default, "selesai,ditolak"), or off.
-func readSurvey(v string) ([]store.Status, error) {
+func readSurvey(v string) ([]domain.Status, error) {
 	switch v = strings.TrimSpace(v); v {
 	case "":
-		return []store.Status{store.StatusDone}, nil
+		return []domain.Status{domain.StatusDone}, nil
 	case "off":
-		return []store.Status{}, nil
+		return []domain.Status{}, nil
 	}
-	var out []store.Status
+	var out []domain.Status
 	for _, w := range strings.Split(v, ",") {
-		st := store.Status(strings.ToLower(strings.TrimSpace(w)))
+		st := domain.Status(strings.ToLower(strings.TrimSpace(w)))
 		if !st.Closed() {
-			return nil, fmt.Errorf("SILAKSO_SURVEY=%q: use %s, %s,%s, or off", v, store.StatusDone, store.StatusDone, store.StatusRejected)
+			return nil, fmt.Errorf("SILAKSO_SURVEY=%q: use %s, %s,%s, or off", v, domain.StatusDone, domain.StatusDone, domain.StatusRejected)
 		}
 		out = append(out, st)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -46,7 +47,7 @@ func runData(ctx context.Context, env func(string) string, args []string, _ io.R
 	case "export":
 		return exportData(ctx, db, *phone, *nik, stdout, stderr)
 	case "erase":
-		t, err := store.ParseTicket(*ticket)
+		t, err := domain.ParseTicket(*ticket)
 		if err != nil {
 			return usageError{fmt.Errorf("--ticket %q: a ticket such as 2600017", *ticket)}
 		}
@@ -78,14 +79,14 @@ func runData(ctx context.Context, env func(string) string, args []string, _ io.R
 
 // exported is one case as an export shows it, with its history.
 type exported struct {
-	store.Case
-	Events []store.Event
+	domain.Case
+	Events []domain.Event
 }
 
 // exportData writes everything held about one resident (by number or NIK) as JSON: what
 // an operator hands over on a request to see one's data, or a case to the ministry.
 func exportData(ctx context.Context, db database, phone, nik string, stdout, stderr io.Writer) error {
-	var cases []store.Case
+	var cases []domain.Case
 	var subject string
 	switch {
 	case (phone == "") == (nik == ""):

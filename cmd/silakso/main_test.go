@@ -18,7 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -298,7 +298,7 @@ func TestRedisWrongPassword(t *testing.T) {
 }
 
 // firstTicket is the ticket of the first case filed in a fresh database this year.
-var firstTicket = store.NewTicket(time.Now(), 1)
+var firstTicket = domain.NewTicket(time.Now(), 1)
 
 // chat's /wait lets time pass for the conversation: an intake left for longer than the
 // resume time is offered for resuming.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/bot"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels/console"
 	"github.com/dinsospmd-bateng/silakso/channels/gammu"
 	"github.com/dinsospmd-bateng/silakso/channels/smsgate"
@@ -164,7 +165,7 @@ func runOfficer(ctx context.Context, env func(string) string, args []string, std
 	}
 }
 
-func coverage(o store.Officer) string {
+func coverage(o domain.Officer) string {
 	if o.Oversees() {
 		return ", all kecamatan"
 	}
@@ -172,27 +173,27 @@ func coverage(o store.Officer) string {
 }
 
 // newOfficer checks an officer's details and says exactly what is wrong.
-func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, error) {
+func newOfficer(phone, name, role, kecamatan, channel string) (domain.Officer, error) {
 	p, err := dialogs.ParsePhone(phone)
 	if err != nil {
-		return store.Officer{}, fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", phone)
+		return domain.Officer{}, fmt.Errorf("--phone %q is not an Indonesian phone number (example: --phone 081234567890)", phone)
 	}
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" || len([]rune(name)) > 60 {
-		return store.Officer{}, errors.New("--name is required (at most 60 characters)")
+		return domain.Officer{}, errors.New("--name is required (at most 60 characters)")
 	}
-	r := store.Role(strings.ToLower(role))
+	r := domain.Role(strings.ToLower(role))
 	if !r.Valid() {
-		return store.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
+		return domain.Officer{}, fmt.Errorf("--role %q: use petugas, supervisor or admin", role)
 	}
 	switch channel {
 	case twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, smsgate.Channel, console.Channel:
 	default:
-		return store.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, smsgate.Channel, console.Channel)
+		return domain.Officer{}, fmt.Errorf("--channel %q: use %s, %s, %s, %s, %s or %s", channel, twilio.ChannelSMS, twilio.ChannelWhatsApp, whatsapp.Channel, gammu.Channel, smsgate.Channel, console.Channel)
 	}
 	regions, err := dialogs.LoadRegions()
 	if err != nil {
-		return store.Officer{}, err
+		return domain.Officer{}, err
 	}
 	var names []string
 	for _, k := range regions.Kecamatan {
@@ -205,14 +206,14 @@ func newOfficer(phone, name, role, kecamatan, channel string) (store.Officer, er
 		}
 		k, ok := regions.KecamatanByName(strings.Join(strings.Fields(typed), " "))
 		if !ok {
-			return store.Officer{}, fmt.Errorf("--kecamatan %q is not a kecamatan of Bangka Tengah; use: %s", typed, strings.Join(names, ", "))
+			return domain.Officer{}, fmt.Errorf("--kecamatan %q is not a kecamatan of Bangka Tengah; use: %s", typed, strings.Join(names, ", "))
 		}
 		kec = append(kec, k.Name)
 	}
-	if r == store.RolePetugas && len(kec) == 0 {
-		return store.Officer{}, fmt.Errorf("--kecamatan is required for a petugas: one or more of %s", strings.Join(names, ", "))
+	if r == domain.RolePetugas && len(kec) == 0 {
+		return domain.Officer{}, fmt.Errorf("--kecamatan is required for a petugas: one or more of %s", strings.Join(names, ", "))
 	}
-	return store.Officer{Phone: p, Name: name, Role: r, Kecamatan: kec, Channel: channel, Active: true, CreatedAt: time.Now()}, nil
+	return domain.Officer{Phone: p, Name: name, Role: r, Kecamatan: kec, Channel: channel, Active: true, CreatedAt: time.Now()}, nil
 }
 
 // readPIN reads --pin (or, for -, the first line of stdin) and hashes it.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
@@ -180,7 +181,7 @@ type reportDB interface {
 	Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown) ([]store.Tally, error)
 	ServiceTimes(ctx context.Context, q store.ReportQuery) (store.ServiceTimes, error)
 	SurveyTally(ctx context.Context, q store.ReportQuery) (store.SurveyTally, error)
-	ListOfficers(ctx context.Context) ([]store.Officer, error)
+	ListOfficers(ctx context.Context) ([]domain.Officer, error)
 }
 
 // reportFigures are a period's figures, all read before any output is written: they

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
@@ -286,7 +287,7 @@ func seedBenchTemplate(b *testing.B, db database, workers int) {
 	channels := []string{"sms", "sms", "whatsapp"}
 	officers := []string{"+628111000001", "+628111000002", "+628111000003", "+628111000004", "+628111000005", "+628111000006"}
 	for i, p := range officers {
-		if err := db.AddOfficer(context.Background(), store.Officer{Phone: p, Name: fmt.Sprintf("Petugas %d", i+1), Role: store.RolePetugas,
+		if err := db.AddOfficer(context.Background(), domain.Officer{Phone: p, Name: fmt.Sprintf("Petugas %d", i+1), Role: domain.RolePetugas,
 			Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: benchYear}); err != nil {
 			b.Fatal(err)
 		}
@@ -310,14 +311,14 @@ func seedBenchTemplate(b *testing.B, db database, workers int) {
 			f.NIK, f.NoNIK = "", true
 		}
 		if i >= benchTemplate {
-			f.Need, f.NIK, f.NoNIK, f.Kecamatan, f.Desa, f.DesaCode = store.NeedQuestion, "", true, "", "", ""
+			f.Need, f.NIK, f.NoNIK, f.Kecamatan, f.Desa, f.DesaCode = domain.NeedQuestion, "", true, "", "", ""
 		}
 		c, _, err := db.FileCase(ctx, f, nil)
 		if err != nil {
 			return err
 		}
-		change := func(at time.Time, u store.CaseUpdate) error {
-			_, err := db.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return u, nil })
+		change := func(at time.Time, u domain.CaseUpdate) error {
+			_, err := db.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 			return err
 		}
 		officer := officers[r.IntN(len(officers))]
@@ -326,7 +327,7 @@ func seedBenchTemplate(b *testing.B, db database, workers int) {
 		case roll < 8: // never touched
 			return nil
 		case roll < 13: // looked into, nobody told the resident
-			return change(f.FiledAt.Add(time.Duration(1+r.IntN(6))*h), store.CaseUpdate{Events: []store.Event{{Actor: officer, Kind: "note", Note: "dicek"}}})
+			return change(f.FiledAt.Add(time.Duration(1+r.IntN(6))*h), domain.CaseUpdate{Events: []domain.Event{{Actor: officer, Kind: "note", Note: "dicek"}}})
 		}
 		// Taken: 60 % within a day, 25 % in one to three days, 15 % late.
 		var taken time.Duration
@@ -338,22 +339,22 @@ func seedBenchTemplate(b *testing.B, db database, workers int) {
 		default:
 			taken = 72*h + time.Duration(1+r.IntN(96*60))*time.Minute
 		}
-		status := store.StatusInProcess
+		status := domain.StatusInProcess
 		if r.IntN(20) == 0 {
-			status = store.StatusReferred
+			status = domain.StatusReferred
 		}
-		if err := change(f.FiledAt.Add(taken), store.CaseUpdate{AssignedTo: officer, Status: status,
-			Events: []store.Event{{Actor: officer, Kind: "status", From: store.StatusNew, To: status}}}); err != nil {
+		if err := change(f.FiledAt.Add(taken), domain.CaseUpdate{AssignedTo: officer, Status: status,
+			Events: []domain.Event{{Actor: officer, Kind: "status", From: domain.StatusNew, To: status}}}); err != nil {
 			return err
 		}
 		if r.IntN(10) >= 7 {
 			return nil // still worked on
 		}
-		closing := store.StatusDone
+		closing := domain.StatusDone
 		if r.IntN(7) == 0 {
-			closing = store.StatusRejected
+			closing = domain.StatusRejected
 		}
-		u := store.CaseUpdate{Status: closing, AskSurvey: true, Events: []store.Event{{Actor: officer, Kind: "status", From: status, To: closing}}}
+		u := domain.CaseUpdate{Status: closing, AskSurvey: true, Events: []domain.Event{{Actor: officer, Kind: "status", From: status, To: closing}}}
 		if r.IntN(100) < 55 {
 			// Scores as such surveys go: mostly good.
 			u.SurveyScore = []int{1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4}[r.IntN(20)]

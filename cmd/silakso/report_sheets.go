@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
@@ -111,7 +112,7 @@ type reportContent struct {
 
 // caseSource streams the cases of a period.
 type caseSource interface {
-	EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) error
+	EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) error
 }
 
 // writeReport writes every sheet in report order: the summary, one sheet per
@@ -176,7 +177,7 @@ func (r reportContent) summarySheet() sheet {
 	for _, t := range f.By[store.ByOther] {
 		other[t.Key] += t.Cases
 	}
-	for _, kind := range store.NotForHelp {
+	for _, kind := range domain.NotForHelp {
 		add(l.label("need.", kind), other[kind], l.text("report.other_note"))
 	}
 	for _, m := range []struct {
@@ -300,7 +301,7 @@ func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases ca
 		return late, comments, err
 	}
 	var sinkErr error
-	err = cases.EachCase(ctx, q, func(c store.Case) error {
+	err = cases.EachCase(ctx, q, func(c domain.Case) error {
 		// Never the NIK in full, the address, the description or a resident's number:
 		// the sheet goes round the office.
 		var nik string

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
@@ -35,11 +36,11 @@ type reportDatabase interface {
 
 // seedReportDB files the storetest fixture (October 2026, figures known exactly) and
 // registers the first officer by name; the second stays unknown to the registry.
-func seedReportDB(t *testing.T, db reportDatabase) map[string]store.Case {
+func seedReportDB(t *testing.T, db reportDatabase) map[string]domain.Case {
 	t.Helper()
 	defer db.Close()
 	cases := storetest.ReportSeed(t, db)
-	err := db.AddOfficer(context.Background(), store.Officer{Phone: "+628111000001", Name: "Rudi Hartono", Role: store.RolePetugas,
+	err := db.AddOfficer(context.Background(), domain.Officer{Phone: "+628111000001", Name: "Rudi Hartono", Role: domain.RolePetugas,
 		Kecamatan: []string{"Koba"}, Channel: "sms", Active: true, CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +52,9 @@ func seedReportDB(t *testing.T, db reportDatabase) map[string]store.Case {
 // with the test key as the service seals.
 var reportEngines = []struct {
 	name string
-	open func(t *testing.T) (map[string]string, map[string]store.Case)
+	open func(t *testing.T) (map[string]string, map[string]domain.Case)
 }{
-	{"sqlite", func(t *testing.T) (map[string]string, map[string]store.Case) {
+	{"sqlite", func(t *testing.T) (map[string]string, map[string]domain.Case) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "silakso.db")
 		db, err := sqlite.Open(context.Background(), path)
@@ -64,7 +65,7 @@ var reportEngines = []struct {
 		cases := seedReportDB(t, db)
 		return map[string]string{"SILAKSO_DATA_DIR": dir, "SILAKSO_DATABASE_URL": "sqlite:" + path, "SILAKSO_DATA_KEY": testDataKey}, cases
 	}},
-	{"postgres", func(t *testing.T) (map[string]string, map[string]store.Case) {
+	{"postgres", func(t *testing.T) (map[string]string, map[string]domain.Case) {
 		url := storetest.PostgresDatabase(t)
 		db, err := postgres.Open(context.Background(), url)
 		if err != nil {
@@ -210,7 +211,7 @@ func checkReportTable(t *testing.T, env map[string]string) {
 	}
 }
 
-func checkReportCSV(t *testing.T, env map[string]string, cases map[string]store.Case) {
+func checkReportCSV(t *testing.T, env map[string]string, cases map[string]domain.Case) {
 	dir := filepath.Join(t.TempDir(), "laporan-oktober") // made by the command
 	code, _, errOut := runCmd(t, env, "", append([]string{"report", "--format", "csv", "--out", dir}, october...)...)
 	if code != 0 {
@@ -288,7 +289,7 @@ func checkReportCSV(t *testing.T, env map[string]string, cases map[string]store.
 	})
 }
 
-func checkReportXLSX(t *testing.T, env map[string]string, cases map[string]store.Case) {
+func checkReportXLSX(t *testing.T, env map[string]string, cases map[string]domain.Case) {
 	path := filepath.Join(t.TempDir(), "laporan-2026-10.xlsx")
 	code, _, errOut := runCmd(t, env, "", append([]string{"report", "--format", "xlsx", "--out", path}, october...)...)
 	if code != 0 {
@@ -541,9 +542,9 @@ func (c *captureSink) endSheet() error { return nil }
 func (c *captureSink) finish() error   { return nil }
 func (c *captureSink) discard()        {}
 
-type fakeCases []store.Case
+type fakeCases []domain.Case
 
-func (f fakeCases) EachCase(_ context.Context, _ store.ReportQuery, fn func(store.Case) error) error {
+func (f fakeCases) EachCase(_ context.Context, _ store.ReportQuery, fn func(domain.Case) error) error {
 	for _, c := range f {
 		if err := fn(c); err != nil {
 			return err
@@ -564,13 +565,13 @@ func TestReportCaseRows(t *testing.T) {
 	q := store.ReportQuery{From: time.Date(2026, 10, 1, 0, 0, 0, 0, reportZone), To: time.Date(2026, 11, 1, 0, 0, 0, 0, reportZone),
 		Zone: reportZone, LateAfter: 36 * time.Hour, Now: now}
 	filed := time.Date(2026, 10, 31, 23, 30, 0, 0, reportZone)
-	withNIK := store.Case{Ticket: "2600017", Status: store.StatusInProcess, AssignedTo: "+628111000001",
-		Filing: store.Filing{Name: "Siti Aminah", NIK: "1904014507850001", Need: "food", Relation: "family", FiledAt: filed.UTC()}}
+	withNIK := domain.Case{Ticket: "2600017", Status: domain.StatusInProcess, AssignedTo: "+628111000001",
+		Filing: domain.Filing{Name: "Siti Aminah", NIK: "1904014507850001", Need: "food", Relation: "family", FiledAt: filed.UTC()}}
 	withNIK.Service.RespondedAt = filed.Add(90 * time.Minute)
-	noNIK := store.Case{Ticket: "2600025", Status: store.StatusNew,
-		Filing: store.Filing{Name: "Ahmad", NoNIK: true, Need: "housing", Relation: "self", FiledAt: filed.Add(-48 * time.Hour)}}
-	erased := store.Case{Ticket: "2600030", Status: store.StatusDone, AssignedTo: "+628111000009",
-		Filing: store.Filing{Need: "pkh", Relation: "self", FiledAt: filed.Add(-72 * time.Hour)}}
+	noNIK := domain.Case{Ticket: "2600025", Status: domain.StatusNew,
+		Filing: domain.Filing{Name: "Ahmad", NoNIK: true, Need: "housing", Relation: "self", FiledAt: filed.Add(-48 * time.Hour)}}
+	erased := domain.Case{Ticket: "2600030", Status: domain.StatusDone, AssignedTo: "+628111000009",
+		Filing: domain.Filing{Need: "pkh", Relation: "self", FiledAt: filed.Add(-72 * time.Hour)}}
 	erased.Service.RespondedAt, erased.Service.ClosedAt = erased.FiledAt.Add(40*time.Hour), erased.FiledAt.Add(50*time.Hour)
 	erased.Survey.Score = 3
 

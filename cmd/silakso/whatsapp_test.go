@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/channels/delivery"
 	"github.com/dinsospmd-bateng/silakso/channels/twilio"
@@ -156,8 +157,8 @@ func TestPushForAbsentChannelGoesBySMS(t *testing.T) {
 	defer db.Close()
 	f := storetest.Filing("intake-1")
 	f.Channel = whatsapp.Channel
-	if _, _, err := db.FileCase(ctx, f, func(c store.Case) []store.OutboxMessage {
-		return []store.OutboxMessage{{Channel: whatsapp.Channel, To: c.Filer, Text: "Tiket " + c.Ticket + " selesai ditangani."}}
+	if _, _, err := db.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
+		return []domain.OutboxMessage{{Channel: whatsapp.Channel, To: c.Filer, Text: "Tiket " + c.Ticket + " selesai ditangani."}}
 	}); err != nil {
 		t.Fatal(err)
 	}

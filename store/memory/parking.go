@@ -3,25 +3,25 @@ package memory
 import (
 	"context"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Park implements store.Parking.
-func (s *Sessions) Park(_ context.Context, f store.Filing) error {
+func (s *Sessions) Park(_ context.Context, f domain.Filing) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.parked == nil {
-		s.parked = map[string]store.Filing{}
+		s.parked = map[string]domain.Filing{}
 	}
 	s.parked[f.IntakeID] = f
 	return nil
 }
 
 // Parked implements store.Parking.
-func (s *Sessions) Parked(_ context.Context, limit int) ([]store.Filing, error) {
+func (s *Sessions) Parked(_ context.Context, limit int) ([]domain.Filing, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]store.Filing, 0, min(limit, len(s.parked)))
+	out := make([]domain.Filing, 0, min(limit, len(s.parked)))
 	for _, f := range s.parked {
 		if len(out) == limit {
 			break

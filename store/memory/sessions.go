@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -21,7 +22,7 @@ type Sessions struct {
 	seen     map[string]time.Time
 	queues   map[string]*queue
 	rates    map[string]*window
-	parked   map[string]store.Filing
+	parked   map[string]domain.Filing
 	seq      uint64
 	writes   int
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // snapshot is the on-disk form of the store, used by `silakso chat` so that a
@@ -14,7 +14,7 @@ import (
 type snapshot struct {
 	Sessions map[string]snapshotEntry `json:"sessions"`
 	Seen     map[string]time.Time     `json:"seen"`
-	Parked   map[string]store.Filing  `json:"parked,omitempty"`
+	Parked   map[string]domain.Filing `json:"parked,omitempty"`
 }
 
 type snapshotEntry struct {
@@ -57,7 +57,7 @@ func (s *Sessions) Restore(r io.Reader) error {
 	}
 	for k, f := range snap.Parked {
 		if s.parked == nil {
-			s.parked = map[string]store.Filing{}
+			s.parked = map[string]domain.Filing{}
 		}
 		s.parked[k] = f
 	}

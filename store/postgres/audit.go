@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -14,7 +15,7 @@ import (
 func (d *DB) Audit(ctx context.Context, e store.AuditEntry) (err error) {
 	defer store.Wrap(&err, "postgres: audit")
 	if _, err := d.pool.Exec(ctx, `INSERT INTO audit (at, actor, kind, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
-		e.At, e.Actor, e.Kind, store.CleanText(e.Subject), store.CleanText(e.Detail)); err != nil {
+		e.At, e.Actor, e.Kind, domain.CleanText(e.Subject), domain.CleanText(e.Detail)); err != nil {
 		return err
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
@@ -17,8 +18,8 @@ const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer
 	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at,
 	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment`
 
-func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
-	var c store.Case
+func scanCase(k *seal.Keyring, row pgx.Row) (domain.Case, error) {
+	var c domain.Case
 	var replied, escalated, noticed, acted, responded, closed, asked, reminded, answered *time.Time
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
@@ -30,7 +31,7 @@ func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 	}
 	c.FiledAt, c.UpdatedAt = c.FiledAt.UTC(), c.UpdatedAt.UTC()
 	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = utc(replied), utc(escalated), utc(noticed)
-	c.Service = store.Service{ActedAt: utc(acted), RespondedAt: utc(responded), ClosedAt: utc(closed)}
+	c.Service = domain.Service{ActedAt: utc(acted), RespondedAt: utc(responded), ClosedAt: utc(closed)}
 	c.Survey.AskedAt, c.Survey.RemindedAt, c.Survey.AnsweredAt = utc(asked), utc(reminded), utc(answered)
 	if err != nil {
 		return c, err
@@ -39,15 +40,15 @@ func scanCase(k *seal.Keyring, row pgx.Row) (store.Case, error) {
 }
 
 // openCase opens a case's sealed fields in place.
-func openCase(k *seal.Keyring, c *store.Case) error {
+func openCase(k *seal.Keyring, c *domain.Case) error {
 	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply, &c.Survey.Comment); err != nil {
 		return fmt.Errorf("case %s: %w", c.Ticket, err)
 	}
 	return nil
 }
 
-func collectCases(k *seal.Keyring, rows pgx.Rows) ([]store.Case, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Case, error) { return scanCase(k, r) })
+func collectCases(k *seal.Keyring, rows pgx.Rows) ([]domain.Case, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Case, error) { return scanCase(k, r) })
 }
 
 // fileCase inserts the case, its "filed" event and its messages and wakes the outbox
@@ -78,14 +79,14 @@ SELECT c.id FROM c, LATERAL (SELECT pg_notify('` + outboxChannel + `', '')) AS w
 // to be a repeat is simply not used (tickets may skip, never repeat). notify is asked
 // for the messages before the statement that stores them with the case; they are
 // stored only if the case is new.
-func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (_ store.Case, _ bool, err error) {
+func (d *DB) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
 	defer store.Wrap(&err, "postgres: file case")
 	var id int64
 	if err := d.pool.QueryRow(ctx, `SELECT nextval('case_seq')`).Scan(&id); err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
-	ticket := store.NewTicket(f.FiledAt, id)
-	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
+	ticket := domain.NewTicket(f.FiledAt, id)
+	c := domain.Case{Filing: f, ID: id, Ticket: ticket, Status: domain.StatusNew}
 	c.FiledAt = store.Stamp(f.FiledAt) // what is stored, on either engine
 	if !f.NoticeAt.IsZero() {
 		c.NoticeAt = store.Stamp(f.NoticeAt)
@@ -98,32 +99,32 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		}
 	}
 	k := d.keys
-	err = d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang,
+	err = d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, domain.StatusNew, f.Channel, f.Filer, f.Lang,
 		f.Relation, k.Seal(f.Name), k.Seal(f.NIK), f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, k.Seal(f.Address), f.Need,
 		k.Seal(f.Description), f.Contact, c.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(c.NoticeAt),
 		k.Index(f.NIK)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
 		if err != nil {
-			return store.Case{}, false, err
+			return domain.Case{}, false, err
 		}
 		return existing, false, nil
 	}
 	if err != nil {
-		return store.Case{}, false, refused(err)
+		return domain.Case{}, false, refused(err)
 	}
 	return c, true, nil
 }
 
 // CaseByTicket implements store.Cases.
-func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ store.Case, err error) {
+func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: case by ticket")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1`, ticket))
 	return c, err
 }
 
 // CasesByFiler implements store.Cases.
-func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []store.Case, err error) {
+func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: cases by filer")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE filer = $1 ORDER BY id DESC LIMIT $2`, filer, limit)
 	if err != nil {
@@ -137,7 +138,7 @@ func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []sto
 }
 
 // OpenCases implements store.Cases.
-func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []store.Case, err error) {
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: open cases")
 	if beforeID <= 0 {
 		beforeID = 1 << 62
@@ -159,7 +160,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 }
 
 // LatestRepliedCase implements store.Cases.
-func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: latest replied case")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND `+store.OpenSQL+` AND last_reply_at >= $2
@@ -169,9 +170,9 @@ func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Tim
 
 // UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
 // store.Wrap: decide's own error goes back as it is, as the contract says.
-func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
 	at = store.Stamp(at)
-	var c store.Case
+	var c domain.Case
 	var decideErr error
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		var err error
@@ -210,7 +211,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	return c, nil
 }
 
-func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64, events []store.Event, at time.Time) error {
+func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64, events []domain.Event, at time.Time) error {
 	for _, e := range events {
 		if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, caseID, at, e.Actor, e.Kind, e.From, e.To, k.Seal(e.Note)); err != nil {
@@ -222,14 +223,14 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64,
 
 // EscalateUnassigned implements store.Cases. Instances may run it at the same time:
 // SKIP LOCKED and the escalated_at mark make each case escalate once.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
 	defer store.Wrap(&err, "postgres: escalate")
-	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
-		[]any{filedBefore}, func(tx pgx.Tx, c store.Case) error {
+	n, err := d.markEach(ctx, `status = '`+string(domain.StatusNew)+`' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
+		[]any{filedBefore}, func(tx pgx.Tx, c domain.Case) error {
 			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
 				return err
 			}
-			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
+			if err := insertEvents(d.keys, ctx, tx, c.ID, []domain.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
 				return err
 			}
 			return enqueue(d.keys, ctx, tx, notify(c), now)
@@ -244,7 +245,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 // one at a time, each locked in a transaction of its own that mark ends (mark must
 // make the case stop matching), skipping cases another instance holds, and returns how
 // many it marked.
-func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(pgx.Tx, store.Case) error) (int, error) {
+func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(pgx.Tx, domain.Case) error) (int, error) {
 	n := 0
 	for {
 		found := false
@@ -268,7 +269,7 @@ func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(p
 }
 
 // Events implements store.Cases.
-func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err error) {
+func (d *DB) Events(ctx context.Context, caseID int64) (_ []domain.Event, err error) {
 	defer store.Wrap(&err, "postgres: events")
 	rows, err := d.pool.Query(ctx, `
 		SELECT id, case_id, at, actor, kind, from_status, to_status, note
@@ -276,8 +277,8 @@ func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err err
 	if err != nil {
 		return nil, err
 	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Event, error) {
-		var e store.Event
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Event, error) {
+		var e domain.Event
 		err := r.Scan(&e.ID, &e.CaseID, &e.At, &e.Actor, &e.Kind, &e.From, &e.To, &e.Note)
 		if err == nil {
 			e.Note, err = d.keys.Open(e.Note)

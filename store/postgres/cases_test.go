@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/postgres"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
@@ -84,7 +85,7 @@ func TestListenOutbox(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("listener did not start")
 	}
-	if err := db.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628111", Text: "x"}}, time.Now()); err != nil {
+	if err := db.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: "+628111", Text: "x"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -26,16 +27,16 @@ ON CONFLICT (direction, provider_id) DO UPDATE SET
 	status_rank = GREATEST(messages.status_rank, excluded.status_rank)`
 
 // RecordMessages implements store.MessageLog.
-func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (err error) {
+func (d *DB) RecordMessages(ctx context.Context, recs []domain.MessageRecord) (err error) {
 	defer store.Wrap(&err, "postgres: record messages")
-	recs = store.MergeRecords(recs)
+	recs = domain.MergeRecords(recs)
 	n := len(recs)
 	dir, id, ch, peer, status, code, msg := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	seg, rank := make([]int32, n), make([]int32, n)
 	at := make([]time.Time, n)
 	for i, r := range recs {
 		dir[i], id[i], ch[i], peer[i], status[i], code[i], msg[i] = r.Direction, r.ProviderID, r.Channel, r.Peer, r.Status, r.ErrorCode, r.Error
-		seg[i], rank[i], at[i] = int32(r.Segments), int32(store.StatusRank(r.Status)), r.At
+		seg[i], rank[i], at[i] = int32(r.Segments), int32(domain.StatusRank(r.Status)), r.At
 	}
 	if _, err := d.pool.Exec(ctx, upsertMessages, dir, id, ch, peer, seg, status, rank, code, msg, at); err != nil {
 		return refused(err)
@@ -44,9 +45,9 @@ func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (er
 }
 
 // Message implements store.MessageLog.
-func (d *DB) Message(ctx context.Context, direction, providerID string) (_ store.MessageRecord, err error) {
+func (d *DB) Message(ctx context.Context, direction, providerID string) (_ domain.MessageRecord, err error) {
 	defer store.Wrap(&err, "postgres: message")
-	r := store.MessageRecord{Direction: direction, ProviderID: providerID}
+	r := domain.MessageRecord{Direction: direction, ProviderID: providerID}
 	err = d.pool.QueryRow(ctx, `
 		SELECT channel, peer, segments, status, error_code, error, updated_at
 		FROM messages WHERE direction = $1 AND provider_id = $2`, direction, providerID).

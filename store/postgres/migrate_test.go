@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store/storetest"
 )
 
@@ -31,10 +31,10 @@ func TestMigrationClosesRoles(t *testing.T) {
 	}
 	d := &DB{pool: pool}
 	for phone, want := range map[string]struct {
-		role   store.Role
+		role   domain.Role
 		active bool
 		kec    int
-	}{"+628111": {store.RolePetugas, true, 1}, "+628222": {store.RolePetugas, false, 0}, "+628333": {store.RolePetugas, false, 0}} {
+	}{"+628111": {domain.RolePetugas, true, 1}, "+628222": {domain.RolePetugas, false, 0}, "+628333": {domain.RolePetugas, false, 0}} {
 		o, err := d.Officer(ctx, phone)
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Service{ActedAt: filed.Add(20 * time.Minute), RespondedAt: filed.Add(40 * time.Minute), ClosedAt: filed.Add(time.Hour)}
+	want := domain.Service{ActedAt: filed.Add(20 * time.Minute), RespondedAt: filed.Add(40 * time.Minute), ClosedAt: filed.Add(time.Hour)}
 	if c.Service != want {
 		t.Errorf("service times %+v, want %+v", c.Service, want)
 	}
@@ -88,7 +88,7 @@ func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if untouched.Service != (store.Service{}) {
+	if untouched.Service != (domain.Service{}) {
 		t.Errorf("an untouched case got %+v", untouched.Service)
 	}
 }

@@ -8,13 +8,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts, monthly_summary`
 
-func scanOfficer(row pgx.Row) (store.Officer, error) {
-	var o store.Officer
+func scanOfficer(row pgx.Row) (domain.Officer, error) {
+	var o domain.Officer
 	var kec string
 	var locked, after *time.Time
 	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &o.CreatedAt, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts, &o.MonthlySummary)
@@ -35,7 +36,7 @@ func scanOfficer(row pgx.Row) (store.Officer, error) {
 }
 
 // AddOfficer implements store.Officers.
-func (d *DB) AddOfficer(ctx context.Context, o store.Officer) (err error) {
+func (d *DB) AddOfficer(ctx context.Context, o domain.Officer) (err error) {
 	defer store.Wrap(&err, "postgres: add officer")
 	tag, err := d.pool.Exec(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash, monthly_summary)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (phone) DO NOTHING`,
@@ -50,20 +51,20 @@ func (d *DB) AddOfficer(ctx context.Context, o store.Officer) (err error) {
 }
 
 // Officer implements store.Officers.
-func (d *DB) Officer(ctx context.Context, phone string) (_ store.Officer, err error) {
+func (d *DB) Officer(ctx context.Context, phone string) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "postgres: officer")
 	o, err := scanOfficer(d.pool.QueryRow(ctx, `SELECT `+officerColumns+` FROM officers WHERE phone = $1`, phone))
 	return o, err
 }
 
 // ListOfficers implements store.Officers.
-func (d *DB) ListOfficers(ctx context.Context) (_ []store.Officer, err error) {
+func (d *DB) ListOfficers(ctx context.Context) (_ []domain.Officer, err error) {
 	defer store.Wrap(&err, "postgres: officers")
 	rows, err := d.pool.Query(ctx, `SELECT `+officerColumns+` FROM officers ORDER BY name, phone`)
 	if err != nil {
 		return nil, err
 	}
-	officers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Officer, error) { return scanOfficer(r) })
+	officers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Officer, error) { return scanOfficer(r) })
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time
 
 // PINTry implements store.Officers. One UPDATE: its row lock counts concurrent tries
 // one after another, from any instance.
-func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ store.Officer, err error) {
+func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "postgres: officer pin")
 	o, err := scanOfficer(d.pool.QueryRow(ctx, `UPDATE officers SET failed_pins = failed_pins + 1
 		WHERE phone = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING `+officerColumns, phone, at))
@@ -112,7 +113,7 @@ func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ store.Of
 }
 
 // PINFailed implements store.Officers.
-func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (_ store.Officer, err error) {
+func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "postgres: officer pin")
 	o, err := scanOfficer(d.pool.QueryRow(ctx, `
 		UPDATE officers SET

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
@@ -18,7 +19,7 @@ import (
 // is queued (the notification is delivered when the queuing transaction commits).
 const outboxChannel = "silakso_outbox"
 
-func enqueue(k *seal.Keyring, ctx context.Context, tx pgx.Tx, msgs []store.OutboxMessage, at time.Time) error {
+func enqueue(k *seal.Keyring, ctx context.Context, tx pgx.Tx, msgs []domain.OutboxMessage, at time.Time) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -39,7 +40,7 @@ func enqueue(k *seal.Keyring, ctx context.Context, tx pgx.Tx, msgs []store.Outbo
 }
 
 // Enqueue implements store.Outbox.
-func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) (err error) {
+func (d *DB) Enqueue(ctx context.Context, msgs []domain.OutboxMessage, at time.Time) (err error) {
 	defer store.Wrap(&err, "postgres: outbox")
 	if err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return enqueue(d.keys, ctx, tx, msgs, at) }); err != nil {
 		return refused(err)
@@ -49,8 +50,8 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 
 const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
-func scanOutbox(k *seal.Keyring, row pgx.Row) (store.OutboxMessage, error) {
-	var m store.OutboxMessage
+func scanOutbox(k *seal.Keyring, row pgx.Row) (domain.OutboxMessage, error) {
+	var m domain.OutboxMessage
 	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, store.ErrNotFound
@@ -79,14 +80,14 @@ WHERE id IN (
 RETURNING ` + outboxColumns + `, EXISTS (SELECT 1 FROM opt_outs WHERE phone = outbox.recipient)`
 
 // Claim implements store.Outbox.
-func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []store.OutboxMessage, err error) {
+func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []domain.OutboxMessage, err error) {
 	defer store.Wrap(&err, "postgres: claim")
 	rows, err := d.pool.Query(ctx, claimOutbox, owner, now.Add(lease), now, limit)
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMessage, error) {
-		var m store.OutboxMessage
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.OutboxMessage, error) {
+		var m domain.OutboxMessage
 		err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &m.NextAt, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut)
 		m.NextAt = m.NextAt.UTC()
 		if err == nil {
@@ -98,7 +99,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 		return nil, err
 	}
 	// RETURNING gives rows in no particular order; workers take them oldest first.
-	slices.SortFunc(msgs, func(a, b store.OutboxMessage) int {
+	slices.SortFunc(msgs, func(a, b domain.OutboxMessage) int {
 		return cmp.Or(a.NextAt.Compare(b.NextAt), cmp.Compare(a.ID, b.ID))
 	})
 	return msgs, nil
@@ -138,7 +139,7 @@ func (d *DB) finish(ctx context.Context, id int64, owner, set string, args ...an
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return store.ErrLockLost
+		return domain.ErrLeaseLost
 	}
 	return nil
 }
@@ -159,7 +160,7 @@ func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time
 }
 
 // OutboxMessageByID implements store.Outbox.
-func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (store.OutboxMessage, error) {
+func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (domain.OutboxMessage, error) {
 	return scanOutbox(d.keys, d.pool.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id))
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -62,7 +63,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (_ store.PurgeCount
 }
 
 // CasesByNIK implements store.Subjects.
-func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []store.Case, err error) {
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: cases by nik")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+nikWhere+` ORDER BY id DESC LIMIT $3`,
 		nik, d.keys.Indexes(nik), limit)

@@ -7,14 +7,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // The report's selection: $1 from, $2 to; forHelp or its opposite is added.
 var (
 	inPeriod   = `filed_at >= $1 AND filed_at < $2`
-	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
-	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
+	forHelp    = `need NOT IN (` + store.SQLList(domain.NotForHelp) + `)`
+	notForHelp = `need IN (` + store.SQLList(domain.NotForHelp) + `)`
 )
 
 // lateSQL: the first response came more than $4 seconds after filing, or has not come
@@ -54,8 +55,8 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 	}
 	rows, err := d.pool.Query(ctx, `SELECT `+keys+`, count(*),
 		count(*) FILTER (WHERE `+store.OpenSQL+`),
-		count(*) FILTER (WHERE status = '`+string(store.StatusDone)+`'),
-		count(*) FILTER (WHERE status = '`+string(store.StatusRejected)+`'),
+		count(*) FILTER (WHERE status = '`+string(domain.StatusDone)+`'),
+		count(*) FILTER (WHERE status = '`+string(domain.StatusRejected)+`'),
 		count(*) FILTER (WHERE `+lateSQL+`)
 		FROM cases WHERE `+inPeriod+` AND `+scope+`
 		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
@@ -137,7 +138,7 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 }
 
 // EachCase implements store.Reports.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) (err error) {
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) (err error) {
 	defer store.Wrap(&err, "postgres: report cases")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`, q.From, q.To)
 	if err != nil {
@@ -160,7 +161,7 @@ func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Ca
 }
 
 // LateCases implements store.Reports.
-func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []store.Case, _ int, err error) {
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []domain.Case, _ int, err error) {
 	defer store.Wrap(&err, "postgres: late cases")
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
@@ -182,7 +183,7 @@ func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time
 }
 
 // SurveyToAnswer implements store.Reports.
-func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: survey to answer")
 	c, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = $1 AND survey_score = 0 AND survey_asked_at IS NOT NULL
@@ -193,11 +194,11 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 
 // RemindSurveys implements store.Reports. Instances may run it at the same time: SKIP
 // LOCKED and the reminded mark make each reminder go once.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
 	defer store.Wrap(&err, "postgres: remind surveys")
 	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at IS NULL AND filer <> ''
 		AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
-		ORDER BY survey_asked_at`, []any{askedBefore, notBefore}, func(tx pgx.Tx, c store.Case) error {
+		ORDER BY survey_asked_at`, []any{askedBefore, notBefore}, func(tx pgx.Tx, c domain.Case) error {
 		if _, err := tx.Exec(ctx, `UPDATE cases SET survey_reminded_at = $1 WHERE id = $2`, now, c.ID); err != nil {
 			return err
 		}
@@ -210,7 +211,7 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 }
 
 // EnqueueOnce implements store.Reports.
-func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (_ bool, err error) {
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []domain.OutboxMessage, at time.Time) (_ bool, err error) {
 	defer store.Wrap(&err, "postgres: enqueue once")
 	done := false
 	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Parked filings live in one hash, intake id -> filing, shared by every instance.
@@ -13,7 +13,7 @@ import (
 func (s *Sessions) parkingKey() string { return s.prefix + "parked" }
 
 // Park implements store.Parking.
-func (s *Sessions) Park(ctx context.Context, f store.Filing) error {
+func (s *Sessions) Park(ctx context.Context, f domain.Filing) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
@@ -27,17 +27,17 @@ func (s *Sessions) Park(ctx context.Context, f store.Filing) error {
 }
 
 // Parked implements store.Parking.
-func (s *Sessions) Parked(ctx context.Context, limit int) ([]store.Filing, error) {
+func (s *Sessions) Parked(ctx context.Context, limit int) ([]domain.Filing, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
 	defer cancel()
 	vals, _, err := s.rdb.HScan(ctx, s.parkingKey(), 0, "", int64(limit)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redis: parked filings: %w", err)
 	}
-	var out []store.Filing
+	var out []domain.Filing
 	// HSCAN returns field, value, field, value, ...
 	for i := 1; i < len(vals) && len(out) < limit; i += 2 {
-		var f store.Filing
+		var f domain.Filing
 		if err := json.Unmarshal([]byte(vals[i]), &f); err != nil {
 			return nil, fmt.Errorf("redis: parked filing %s: %w", vals[i-1], err)
 		}

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Spool is a store.Parking in a folder.
@@ -61,7 +61,7 @@ func (s *Spool) name(intakeID string) string {
 
 // Park implements store.Parking: the file is complete on disk, or absent, when Park
 // returns (written under a temporary name, synced, renamed, and the folder synced).
-func (s *Spool) Park(_ context.Context, f store.Filing) error {
+func (s *Spool) Park(_ context.Context, f domain.Filing) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
@@ -102,13 +102,13 @@ func (s *Spool) syncDir() error {
 
 // Parked implements store.Parking, oldest file name first (names are hashes: the order
 // is arbitrary but stable, so a retry round always sees the same filings first).
-func (s *Spool) Parked(_ context.Context, limit int) ([]store.Filing, error) {
+func (s *Spool) Parked(_ context.Context, limit int) ([]domain.Filing, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	var out []store.Filing
+	var out []domain.Filing
 	var bad []error
 	for _, e := range entries {
 		if len(out) == limit {
@@ -122,7 +122,7 @@ func (s *Spool) Parked(_ context.Context, limit int) ([]store.Filing, error) {
 			bad = append(bad, err)
 			continue
 		}
-		var f store.Filing
+		var f domain.Filing
 		if err := json.Unmarshal(b, &f); err != nil {
 			// Left for an operator to look at; the others are still filed.
 			bad = append(bad, fmt.Errorf("%s: %w", e.Name(), err))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -12,7 +13,7 @@ import (
 func (d *DB) Audit(ctx context.Context, e store.AuditEntry) (err error) {
 	defer store.Wrap(&err, "sqlite: audit")
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO audit (at, actor, kind, subject, detail) VALUES (?, ?, ?, ?, ?)`,
-		e.At.UnixMilli(), e.Actor, e.Kind, store.CleanText(e.Subject), store.CleanText(e.Detail)); err != nil {
+		e.At.UnixMilli(), e.Actor, e.Kind, domain.CleanText(e.Subject), domain.CleanText(e.Detail)); err != nil {
 		return err
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
@@ -34,8 +35,8 @@ func toMillis(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
-	var c store.Case
+func scanCase(k *seal.Keyring, row scanner) (domain.Case, error) {
+	var c domain.Case
 	var filed, updated, replied, escalated, noticed, acted, responded, closed, asked, reminded, answered int64
 	err := row.Scan(&c.ID, &c.Ticket, &c.IntakeID, &c.Status, &c.Channel, &c.Filer, &c.Lang,
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
@@ -47,7 +48,7 @@ func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
 	}
 	c.FiledAt, c.UpdatedAt = time.UnixMilli(filed).UTC(), time.UnixMilli(updated).UTC()
 	c.LastReplyAt, c.EscalatedAt, c.NoticeAt = millis(replied), millis(escalated), millis(noticed)
-	c.Service = store.Service{ActedAt: millis(acted), RespondedAt: millis(responded), ClosedAt: millis(closed)}
+	c.Service = domain.Service{ActedAt: millis(acted), RespondedAt: millis(responded), ClosedAt: millis(closed)}
 	c.Survey.AskedAt, c.Survey.RemindedAt, c.Survey.AnsweredAt = millis(asked), millis(reminded), millis(answered)
 	if err != nil {
 		return c, err
@@ -56,7 +57,7 @@ func scanCase(k *seal.Keyring, row scanner) (store.Case, error) {
 }
 
 // openCase opens a case's sealed fields in place.
-func openCase(k *seal.Keyring, c *store.Case) error {
+func openCase(k *seal.Keyring, c *domain.Case) error {
 	if err := k.OpenAll(&c.Name, &c.NIK, &c.Address, &c.Description, &c.FilerName, &c.LastReply, &c.Survey.Comment); err != nil {
 		return fmt.Errorf("case %s: %w", c.Ticket, err)
 	}
@@ -65,13 +66,13 @@ func openCase(k *seal.Keyring, c *store.Case) error {
 
 func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]store.Case, error) {
+}, query string, args ...any) ([]domain.Case, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Case
+	var out []domain.Case
 	for rows.Next() {
 		c, err := scanCase(k, rows)
 		if err != nil {
@@ -83,11 +84,11 @@ func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 }
 
 // FileCase implements store.Cases.
-func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Case) []store.OutboxMessage) (_ store.Case, _ bool, err error) {
+func (d *DB) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
 	defer store.Wrap(&err, "sqlite: file case")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
 	defer tx.Rollback()
 
@@ -97,56 +98,56 @@ func (d *DB) FileCase(ctx context.Context, f store.Filing, notify func(store.Cas
 		return existing, false, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
 	at := f.FiledAt.UnixMilli()
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO cases (intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
 			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at, nik_index)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.IntakeID, store.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, d.keys.Seal(f.Name), d.keys.Seal(f.NIK), f.NoNIK,
+		f.IntakeID, domain.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, d.keys.Seal(f.Name), d.keys.Seal(f.NIK), f.NoNIK,
 		f.DesaCode, f.Desa, f.Kecamatan, d.keys.Seal(f.Address), f.Need, d.keys.Seal(f.Description), f.Contact, at, at,
 		d.keys.Seal(f.FilerName), f.Notice, toMillis(f.NoticeAt), d.keys.Index(f.NIK))
 	if err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
-	ticket := store.NewTicket(f.FiledAt, id)
+	ticket := domain.NewTicket(f.FiledAt, id)
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET ticket = ? WHERE id = ?`, ticket, id); err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (case_id, at, actor, kind, to_status) VALUES (?, ?, ?, 'filed', ?)`,
-		id, at, f.Filer, store.StatusNew); err != nil {
-		return store.Case{}, false, err
+		id, at, f.Filer, domain.StatusNew); err != nil {
+		return domain.Case{}, false, err
 	}
-	c := store.Case{Filing: f, ID: id, Ticket: ticket, Status: store.StatusNew}
+	c := domain.Case{Filing: f, ID: id, Ticket: ticket, Status: domain.StatusNew}
 	c.FiledAt = time.UnixMilli(at).UTC()
 	c.NoticeAt = millis(toMillis(f.NoticeAt))
 	c.UpdatedAt = c.FiledAt
 	if notify != nil {
 		if err := enqueue(d.keys, ctx, tx, notify(c), c.FiledAt); err != nil {
-			return store.Case{}, false, err
+			return domain.Case{}, false, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return store.Case{}, false, err
+		return domain.Case{}, false, err
 	}
 	return c, true, nil
 }
 
 // CaseByTicket implements store.Cases.
-func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ store.Case, err error) {
+func (d *DB) CaseByTicket(ctx context.Context, ticket string) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: case by ticket")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
 	return c, err
 }
 
 // CasesByFiler implements store.Cases.
-func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []store.Case, err error) {
+func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: cases by filer")
 	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE filer = ? ORDER BY id DESC LIMIT ?`, filer, limit)
 	if err != nil {
@@ -156,7 +157,7 @@ func (d *DB) CasesByFiler(ctx context.Context, filer string, limit int) (_ []sto
 }
 
 // OpenCases implements store.Cases.
-func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []store.Case, err error) {
+func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: open cases")
 	if beforeID <= 0 {
 		beforeID = 1 << 62
@@ -182,7 +183,7 @@ func (d *DB) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, 
 }
 
 // LatestRepliedCase implements store.Cases.
-func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Time) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: latest replied case")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND `+store.OpenSQL+` AND last_reply_at >= ? AND last_reply_at > 0
@@ -192,10 +193,10 @@ func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Tim
 
 // UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
 // store.Wrap: decide's own error goes back as it is, as the contract says.
-func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(store.Case) (store.CaseUpdate, error)) (store.Case, error) {
+func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Case{}, fmt.Errorf("sqlite: update case: %w", err)
+		return domain.Case{}, fmt.Errorf("sqlite: update case: %w", err)
 	}
 	defer tx.Rollback()
 	// Transactions start IMMEDIATE (see Open), so the case cannot change under us.
@@ -232,7 +233,7 @@ func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide
 	return c, nil
 }
 
-func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64, events []store.Event, at time.Time) error {
+func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64, events []domain.Event, at time.Time) error {
 	for _, e := range events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, at.UnixMilli(), e.Actor, e.Kind, e.From, e.To, k.Seal(e.Note)); err != nil {
@@ -243,12 +244,12 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64
 }
 
 // EscalateUnassigned implements store.Cases.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
 	defer store.Wrap(&err, "sqlite: escalate")
-	n, err := d.markEach(ctx, `status = '`+string(store.StatusNew)+`' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
-		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = '`+string(store.StatusNew)+`' AND assigned_to = ''`, now,
-		func(tx *sql.Tx, c store.Case) error {
-			if err := insertEvents(d.keys, ctx, tx, c.ID, []store.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
+	n, err := d.markEach(ctx, `status = '`+string(domain.StatusNew)+`' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
+		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = '`+string(domain.StatusNew)+`' AND assigned_to = ''`, now,
+		func(tx *sql.Tx, c domain.Case) error {
+			if err := insertEvents(d.keys, ctx, tx, c.ID, []domain.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
 				return err
 			}
 			return enqueue(d.keys, ctx, tx, notify(c), now)
@@ -264,7 +265,7 @@ func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time,
 // case still needs it, so that a case another process marked meanwhile is skipped)
 // and, for each case it marked, runs then in the same transaction. It returns how
 // many it marked.
-func (d *DB) markEach(ctx context.Context, where string, args []any, mark string, at time.Time, then func(*sql.Tx, store.Case) error) (int, error) {
+func (d *DB) markEach(ctx context.Context, where string, args []any, mark string, at time.Time, then func(*sql.Tx, domain.Case) error) (int, error) {
 	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return 0, err
@@ -295,7 +296,7 @@ func (d *DB) markEach(ctx context.Context, where string, args []any, mark string
 }
 
 // Events implements store.Cases.
-func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err error) {
+func (d *DB) Events(ctx context.Context, caseID int64) (_ []domain.Event, err error) {
 	defer store.Wrap(&err, "sqlite: events")
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT id, case_id, at, actor, kind, from_status, to_status, note
@@ -304,9 +305,9 @@ func (d *DB) Events(ctx context.Context, caseID int64) (_ []store.Event, err err
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Event
+	var out []domain.Event
 	for rows.Next() {
-		var e store.Event
+		var e domain.Event
 		var at int64
 		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Note); err != nil {
 			return nil, err

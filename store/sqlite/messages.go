@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -24,7 +25,7 @@ ON CONFLICT (direction, provider_id) DO UPDATE SET
 	status_rank = MAX(messages.status_rank, excluded.status_rank)`
 
 // RecordMessages implements store.MessageLog.
-func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (err error) {
+func (d *DB) RecordMessages(ctx context.Context, recs []domain.MessageRecord) (err error) {
 	defer store.Wrap(&err, "sqlite: record messages")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -36,9 +37,9 @@ func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (er
 		return err
 	}
 	defer stmt.Close()
-	for _, r := range store.MergeRecords(recs) {
+	for _, r := range domain.MergeRecords(recs) {
 		if _, err := stmt.ExecContext(ctx, r.Direction, r.ProviderID, r.Channel, r.Peer, r.Segments,
-			r.Status, store.StatusRank(r.Status), r.ErrorCode, r.Error, r.At.UnixMilli()); err != nil {
+			r.Status, domain.StatusRank(r.Status), r.ErrorCode, r.Error, r.At.UnixMilli()); err != nil {
 			return err
 		}
 	}
@@ -49,9 +50,9 @@ func (d *DB) RecordMessages(ctx context.Context, recs []store.MessageRecord) (er
 }
 
 // Message implements store.MessageLog.
-func (d *DB) Message(ctx context.Context, direction, providerID string) (_ store.MessageRecord, err error) {
+func (d *DB) Message(ctx context.Context, direction, providerID string) (_ domain.MessageRecord, err error) {
 	defer store.Wrap(&err, "sqlite: message")
-	r := store.MessageRecord{Direction: direction, ProviderID: providerID}
+	r := domain.MessageRecord{Direction: direction, ProviderID: providerID}
 	var at int64
 	err = d.db.QueryRowContext(ctx, `
 		SELECT channel, peer, segments, status, error_code, error, updated_at

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/pressly/goose/v3"
-
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Migration 7 closes the set of roles: an officer registered before it with a role
@@ -29,10 +28,10 @@ func TestMigrationClosesRoles(t *testing.T) {
 	}
 	d := &DB{db: db}
 	for phone, want := range map[string]struct {
-		role   store.Role
+		role   domain.Role
 		active bool
 		kec    int
-	}{"+628111": {store.RolePetugas, true, 1}, "+628222": {store.RolePetugas, false, 0}, "+628333": {store.RolePetugas, false, 0}} {
+	}{"+628111": {domain.RolePetugas, true, 1}, "+628222": {domain.RolePetugas, false, 0}, "+628333": {domain.RolePetugas, false, 0}} {
 		o, err := d.Officer(ctx, phone)
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +84,7 @@ func TestMigrationBackfillsServiceTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if untouched.Service != (store.Service{}) {
+	if untouched.Service != (domain.Service{}) {
 		t.Errorf("an untouched case got %+v", untouched.Service)
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // AddOfficer implements store.Officers.
-func (d *DB) AddOfficer(ctx context.Context, o store.Officer) (err error) {
+func (d *DB) AddOfficer(ctx context.Context, o domain.Officer) (err error) {
 	defer store.Wrap(&err, "sqlite: add officer")
 	res, err := d.db.ExecContext(ctx, `INSERT INTO officers (phone, name, role, kecamatan, channel, active, created_at, pin_hash, monthly_summary)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
@@ -25,8 +26,8 @@ func (d *DB) AddOfficer(ctx context.Context, o store.Officer) (err error) {
 	return nil
 }
 
-func scanOfficer(row scanner) (store.Officer, error) {
-	var o store.Officer
+func scanOfficer(row scanner) (domain.Officer, error) {
+	var o domain.Officer
 	var kec string
 	var created, locked, after int64
 	err := row.Scan(&o.Phone, &o.Name, &o.Role, &kec, &o.Channel, &o.Active, &created, &o.PINHash, &o.FailedPINs, &locked, &after, &o.Lockouts, &o.MonthlySummary)
@@ -43,21 +44,21 @@ func scanOfficer(row scanner) (store.Officer, error) {
 const officerColumns = `phone, name, role, kecamatan, channel, active, created_at, pin_hash, failed_pins, locked_until, sessions_after, lockouts, monthly_summary`
 
 // Officer implements store.Officers.
-func (d *DB) Officer(ctx context.Context, phone string) (_ store.Officer, err error) {
+func (d *DB) Officer(ctx context.Context, phone string) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "sqlite: officer")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `SELECT `+officerColumns+` FROM officers WHERE phone = ?`, phone))
 	return o, err
 }
 
 // ListOfficers implements store.Officers.
-func (d *DB) ListOfficers(ctx context.Context) (_ []store.Officer, err error) {
+func (d *DB) ListOfficers(ctx context.Context) (_ []domain.Officer, err error) {
 	defer store.Wrap(&err, "sqlite: officers")
 	rows, err := d.db.QueryContext(ctx, `SELECT `+officerColumns+` FROM officers ORDER BY name, phone`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Officer
+	var out []domain.Officer
 	for rows.Next() {
 		o, err := scanOfficer(rows)
 		if err != nil {
@@ -95,7 +96,7 @@ func (d *DB) SetOfficerPIN(ctx context.Context, phone, hash string, at time.Time
 }
 
 // PINTry implements store.Officers.
-func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ store.Officer, err error) {
+func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "sqlite: officer pin")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `UPDATE officers SET failed_pins = failed_pins + 1
 		WHERE phone = ? AND locked_until <= ? RETURNING `+officerColumns, phone, at.UnixMilli()))
@@ -110,7 +111,7 @@ func (d *DB) PINTry(ctx context.Context, phone string, at time.Time) (_ store.Of
 
 // PINFailed implements store.Officers. One statement, so concurrent instances agree
 // (SQLite runs one writer at a time).
-func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (_ store.Officer, err error) {
+func (d *DB) PINFailed(ctx context.Context, phone string, max int, lockFor time.Duration, at time.Time) (_ domain.Officer, err error) {
 	defer store.Wrap(&err, "sqlite: officer pin")
 	o, err := scanOfficer(d.db.QueryRowContext(ctx, `
 		UPDATE officers SET

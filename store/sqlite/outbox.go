@@ -9,11 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
 
-func enqueue(k *seal.Keyring, ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage, at time.Time) error {
+func enqueue(k *seal.Keyring, ctx context.Context, tx *sql.Tx, msgs []domain.OutboxMessage, at time.Time) error {
 	for _, m := range msgs {
 		next := m.NextAt
 		if next.IsZero() {
@@ -29,7 +30,7 @@ func enqueue(k *seal.Keyring, ctx context.Context, tx *sql.Tx, msgs []store.Outb
 }
 
 // Enqueue implements store.Outbox.
-func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Time) (err error) {
+func (d *DB) Enqueue(ctx context.Context, msgs []domain.OutboxMessage, at time.Time) (err error) {
 	defer store.Wrap(&err, "sqlite: outbox")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -44,8 +45,8 @@ func (d *DB) Enqueue(ctx context.Context, msgs []store.OutboxMessage, at time.Ti
 
 const outboxColumns = `id, channel, recipient, body, case_id, state, attempts, next_at, provider_id, last_error, send_key`
 
-func scanOutbox(k *seal.Keyring, row scanner) (store.OutboxMessage, error) {
-	var m store.OutboxMessage
+func scanOutbox(k *seal.Keyring, row scanner) (domain.OutboxMessage, error) {
+	var m domain.OutboxMessage
 	var next int64
 	err := row.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -63,7 +64,7 @@ func scanOutbox(k *seal.Keyring, row scanner) (store.OutboxMessage, error) {
 // and only when nothing older of theirs is pending, as on PostgreSQL. SQLite has one
 // writer at a time, so a plain transaction keeps two workers from claiming the same
 // message.
-func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []store.OutboxMessage, err error) {
+func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) (_ []domain.OutboxMessage, err error) {
 	defer store.Wrap(&err, "sqlite: claim")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -80,9 +81,9 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 	if err != nil {
 		return nil, err
 	}
-	var out []store.OutboxMessage
+	var out []domain.OutboxMessage
 	for rows.Next() {
-		var m store.OutboxMessage
+		var m domain.OutboxMessage
 		var next int64
 		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Text, &m.CaseID, &m.State, &m.Attempts, &next, &m.ProviderID, &m.LastError, &m.Key, &m.OptedOut); err != nil {
 			rows.Close()
@@ -101,7 +102,7 @@ func (d *DB) Claim(ctx context.Context, owner string, limit int, lease time.Dura
 		return nil, err
 	}
 	// RETURNING gives rows in no particular order; workers take them oldest first.
-	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
+	slices.SortFunc(out, func(a, b domain.OutboxMessage) int {
 		return cmp.Or(a.NextAt.Compare(b.NextAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
@@ -162,7 +163,7 @@ func (d *DB) finish(ctx context.Context, id int64, owner, query string, args ...
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrLockLost
+		return domain.ErrLeaseLost
 	}
 	return nil
 }
@@ -183,6 +184,6 @@ func (d *DB) Failed(ctx context.Context, id int64, owner, reason string, at time
 }
 
 // OutboxMessageByID implements store.Outbox.
-func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (store.OutboxMessage, error) {
+func (d *DB) OutboxMessageByID(ctx context.Context, id int64) (domain.OutboxMessage, error) {
 	return scanOutbox(d.keys, d.db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -57,7 +58,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (_ store.PurgeCount
 }
 
 // CasesByNIK implements store.Subjects.
-func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []store.Case, err error) {
+func (d *DB) CasesByNIK(ctx context.Context, nik string, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: cases by nik")
 	where, args := d.nikWhere(nik)
 	cases, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)

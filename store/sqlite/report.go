@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -14,8 +15,8 @@ import (
 // added.
 var (
 	inPeriod   = `filed_at >= ? AND filed_at < ?`
-	forHelp    = `need NOT IN (` + store.SQLList(store.NotForHelp) + `)`
-	notForHelp = `need IN (` + store.SQLList(store.NotForHelp) + `)`
+	forHelp    = `need NOT IN (` + store.SQLList(domain.NotForHelp) + `)`
+	notForHelp = `need IN (` + store.SQLList(domain.NotForHelp) + `)`
 )
 
 // lateSQL: the first response came more than ? ms after filing, or has not come by ?
@@ -63,8 +64,8 @@ func (d *DB) Tally(ctx context.Context, q store.ReportQuery, by store.Breakdown)
 	args = append(args, q.Now.UnixMilli(), q.LateAfter.Milliseconds(), q.From.UnixMilli(), q.To.UnixMilli())
 	rows, err := d.db.QueryContext(ctx, `SELECT `+keys+`, count(*),
 		`+count(store.OpenSQL)+`,
-		`+count(`status = '`+string(store.StatusDone)+`'`)+`,
-		`+count(`status = '`+string(store.StatusRejected)+`'`)+`,
+		`+count(`status = '`+string(domain.StatusDone)+`'`)+`,
+		`+count(`status = '`+string(domain.StatusRejected)+`'`)+`,
 		`+count(lateSQL)+`
 		FROM cases WHERE `+inPeriod+` AND `+scope+`
 		GROUP BY 1, 2, 3 ORDER BY `+order, args...)
@@ -125,9 +126,9 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 	var t store.SurveyTally
 	cols := []string{`count(*)`, count(`survey_score > 0`)}
 	into := []any{&t.Asked, &t.Answered}
-	for s := store.ScoreMin; s <= store.ScoreMax; s++ {
+	for s := domain.ScoreMin; s <= domain.ScoreMax; s++ {
 		cols = append(cols, count(fmt.Sprintf(`survey_score = %d`, s)))
-		into = append(into, &t.Scores[s-store.ScoreMin])
+		into = append(into, &t.Scores[s-domain.ScoreMin])
 	}
 	err = d.db.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`
 		FROM cases WHERE `+inPeriod+` AND `+forHelp+` AND survey_asked_at > 0`, q.From.UnixMilli(), q.To.UnixMilli()).
@@ -137,7 +138,7 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 
 // EachCase implements store.Reports. fn must not use the database: SQLite's one
 // connection is reading the cases.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Case) error) (err error) {
+func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) (err error) {
 	defer store.Wrap(&err, "sqlite: report cases")
 	rows, err := d.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`,
 		q.From.UnixMilli(), q.To.UnixMilli())
@@ -161,7 +162,7 @@ func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(store.Ca
 }
 
 // LateCases implements store.Reports.
-func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []store.Case, _ int, err error) {
+func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) (_ []domain.Case, _ int, err error) {
 	defer store.Wrap(&err, "sqlite: late cases")
 	if kecamatan != nil && len(kecamatan) == 0 {
 		return nil, 0, nil
@@ -187,7 +188,7 @@ func (d *DB) LateCases(ctx context.Context, kecamatan []string, filedBefore time
 }
 
 // SurveyToAnswer implements store.Reports.
-func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ store.Case, err error) {
+func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) (_ domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: survey to answer")
 	c, err := scanCase(d.keys, d.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE filer = ? AND survey_score = 0 AND survey_asked_at > 0
@@ -197,12 +198,12 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 }
 
 // RemindSurveys implements store.Reports.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(store.Case) []store.OutboxMessage) (_ int, err error) {
+func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
 	defer store.Wrap(&err, "sqlite: remind surveys")
 	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs)
 		AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?`, []any{askedBefore.UnixMilli(), notBefore.UnixMilli()},
 		`UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0 AND survey_score = 0`, now,
-		func(tx *sql.Tx, c store.Case) error { return enqueue(d.keys, ctx, tx, notify(c), now) })
+		func(tx *sql.Tx, c domain.Case) error { return enqueue(d.keys, ctx, tx, notify(c), now) })
 	if err != nil {
 		return n, err
 	}
@@ -210,7 +211,7 @@ func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time
 }
 
 // EnqueueOnce implements store.Reports.
-func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []store.OutboxMessage, at time.Time) (_ bool, err error) {
+func (d *DB) EnqueueOnce(ctx context.Context, job string, msgs []domain.OutboxMessage, at time.Time) (_ bool, err error) {
 	defer store.Wrap(&err, "sqlite: enqueue once")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {

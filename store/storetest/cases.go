@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // Filing returns a complete sample filing; tests change what they need.
-func Filing(intakeID string) store.Filing {
-	return store.Filing{
+func Filing(intakeID string) domain.Filing {
+	return domain.Filing{
 		IntakeID: intakeID, Channel: "console", Filer: "+6281234567890", FilerName: "Budi Santoso", Lang: "id",
 		Notice: "2026-11", NoticeAt: time.Date(2026, 11, 26, 9, 50, 0, 0, time.UTC),
 		Relation: "self", Name: "Siti Aminah", NIK: "1904014507850001",
@@ -39,8 +40,8 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		if !c.FiledAt.Equal(want) || !got.FiledAt.Equal(want) {
 			t.Fatalf("filed at %v, read back %v, want %v on every engine", c.FiledAt, got.FiledAt, want)
 		}
-		changed, err := s.UpdateCase(ctx, c.Ticket, want.Add(time.Hour+900*time.Microsecond), func(store.Case) (store.CaseUpdate, error) {
-			return store.CaseUpdate{Status: store.StatusInProcess}, nil
+		changed, err := s.UpdateCase(ctx, c.Ticket, want.Add(time.Hour+900*time.Microsecond), func(domain.Case) (domain.CaseUpdate, error) {
+			return domain.CaseUpdate{Status: domain.StatusInProcess}, nil
 		})
 		must(t, err)
 		got, err = s.CaseByTicket(ctx, c.Ticket)
@@ -55,15 +56,15 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		f := Filing("i1")
 		c, created, err := s.FileCase(ctx, f, nil)
 		must(t, err)
-		if !created || c.ID == 0 || c.Status != store.StatusNew {
+		if !created || c.ID == 0 || c.Status != domain.StatusNew {
 			t.Fatalf("FileCase = %+v, created %v", c, created)
 		}
-		if canon, err := store.ParseTicket(c.Ticket); err != nil || canon != c.Ticket {
+		if canon, err := domain.ParseTicket(c.Ticket); err != nil || canon != c.Ticket {
 			t.Fatalf("ticket %q does not parse to itself: %q, %v", c.Ticket, canon, err)
 		}
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)
-		if got.Filing != c.Filing || got.Ticket != c.Ticket || got.Status != store.StatusNew {
+		if got.Filing != c.Filing || got.Ticket != c.Ticket || got.Status != domain.StatusNew {
 			t.Fatalf("CaseByTicket =\n%+v\nwant\n%+v", got, c)
 		}
 		if !got.FiledAt.Equal(f.FiledAt) || !got.UpdatedAt.Equal(f.FiledAt) {
@@ -225,7 +226,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 			t.Fatalf("%d events", len(events))
 		}
 		e := events[0]
-		if e.Kind != "filed" || e.To != store.StatusNew || e.Actor != c.Filer || e.CaseID != c.ID || !e.At.Equal(c.FiledAt) {
+		if e.Kind != "filed" || e.To != domain.StatusNew || e.Actor != c.Filer || e.CaseID != c.ID || !e.At.Equal(c.FiledAt) {
 			t.Fatalf("event %+v", e)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -21,7 +22,7 @@ type CaseDB interface {
 }
 
 // pending lists what a fresh worker would claim now.
-func pending(t *testing.T, s store.Outbox, now time.Time) []store.OutboxMessage {
+func pending(t *testing.T, s store.Outbox, now time.Time) []domain.OutboxMessage {
 	t.Helper()
 	msgs, err := s.Claim(context.Background(), fmt.Sprint("peek-", now.UnixNano()), 10000, time.Millisecond, now)
 	must(t, err)
@@ -35,8 +36,8 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("filing queues its notifications once", func(t *testing.T) {
 		s := open(t)
-		notify := func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{{Channel: "console", To: "+628111", Text: "new " + c.Ticket, CaseID: c.ID}}
+		notify := func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{{Channel: "console", To: "+628111", Text: "new " + c.Ticket, CaseID: c.ID}}
 		}
 		c, _, err := s.FileCase(ctx, Filing("i1"), notify)
 		must(t, err)
@@ -55,18 +56,18 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		s := open(t)
 		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
 		must(t, err)
-		got, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Minute), func(cur store.Case) (store.CaseUpdate, error) {
-			if cur.Status != store.StatusNew {
+		got, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Minute), func(cur domain.Case) (domain.CaseUpdate, error) {
+			if cur.Status != domain.StatusNew {
 				t.Errorf("decide saw %s", cur.Status)
 			}
-			return store.CaseUpdate{
-				Status: store.StatusInProcess, AssignedTo: "+628999", Reply: "We will visit on Monday",
-				Events:   []store.Event{{Actor: "+628999", Kind: "status", From: store.StatusNew, To: store.StatusInProcess, Note: "ok"}},
-				Messages: []store.OutboxMessage{{Channel: "console", To: c.Filer, Text: "diproses", CaseID: c.ID}},
+			return domain.CaseUpdate{
+				Status: domain.StatusInProcess, AssignedTo: "+628999", Reply: "We will visit on Monday",
+				Events:   []domain.Event{{Actor: "+628999", Kind: "status", From: domain.StatusNew, To: domain.StatusInProcess, Note: "ok"}},
+				Messages: []domain.OutboxMessage{{Channel: "console", To: c.Filer, Text: "diproses", CaseID: c.ID}},
 			}, nil
 		})
 		must(t, err)
-		if got.Status != store.StatusInProcess || got.AssignedTo != "+628999" || got.LastReply != "We will visit on Monday" || !got.LastReplyAt.Equal(at.Add(time.Minute)) {
+		if got.Status != domain.StatusInProcess || got.AssignedTo != "+628999" || got.LastReply != "We will visit on Monday" || !got.LastReplyAt.Equal(at.Add(time.Minute)) {
 			t.Fatalf("updated %+v", got)
 		}
 		again, err := s.CaseByTicket(ctx, c.Ticket)
@@ -77,7 +78,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		events, err := s.Events(ctx, c.ID)
 		must(t, err)
-		if len(events) != 2 || events[1].Kind != "status" || events[1].Actor != "+628999" || events[1].From != store.StatusNew || events[1].Note != "ok" {
+		if len(events) != 2 || events[1].Kind != "status" || events[1].Actor != "+628999" || events[1].From != domain.StatusNew || events[1].Note != "ok" {
 			t.Fatalf("events %+v", events)
 		}
 		if msgs := pending(t, s, at.Add(time.Hour)); len(msgs) != 1 || msgs[0].Text != "diproses" {
@@ -86,7 +87,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 		// A refused change writes nothing.
 		refused := errors.New("not allowed")
-		_, err = s.UpdateCase(ctx, c.Ticket, at.Add(2*time.Minute), func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{}, refused })
+		_, err = s.UpdateCase(ctx, c.Ticket, at.Add(2*time.Minute), func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, refused })
 		if !errors.Is(err, refused) {
 			t.Fatalf("err = %v", err)
 		}
@@ -94,7 +95,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if len(events) != 2 {
 			t.Fatalf("refused change left %d events", len(events))
 		}
-		if _, err := s.UpdateCase(ctx, "2699993", at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{}, nil }); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.UpdateCase(ctx, "2699993", at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, nil }); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown ticket: %v", err)
 		}
 	})
@@ -108,9 +109,9 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.UpdateCase(ctx, c.Ticket, at, func(cur store.Case) (store.CaseUpdate, error) {
+				_, err := s.UpdateCase(ctx, c.Ticket, at, func(cur domain.Case) (domain.CaseUpdate, error) {
 					// Each change appends to the last reply: a lost update would drop a digit.
-					return store.CaseUpdate{Reply: cur.LastReply + fmt.Sprint(i%10)}, nil
+					return domain.CaseUpdate{Reply: cur.LastReply + fmt.Sprint(i%10)}, nil
 				})
 				if err != nil {
 					t.Error(err)
@@ -135,8 +136,8 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			must(t, err)
 			tickets = append(tickets, c.Ticket)
 		}
-		_, err := s.UpdateCase(ctx, tickets[3], at, func(store.Case) (store.CaseUpdate, error) {
-			return store.CaseUpdate{Status: store.StatusDone}, nil
+		_, err := s.UpdateCase(ctx, tickets[3], at, func(domain.Case) (domain.CaseUpdate, error) {
+			return domain.CaseUpdate{Status: domain.StatusDone}, nil
 		})
 		must(t, err)
 		page, err := s.OpenCases(ctx, []string{"Koba"}, 0, 1)
@@ -168,7 +169,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("no reply yet: %v", err)
 		}
-		_, err = s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{Reply: "hi"}, nil })
+		_, err = s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Reply: "hi"}, nil })
 		must(t, err)
 		got, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour))
 		must(t, err)
@@ -178,7 +179,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("reply older than since: %v", err)
 		}
-		_, err = s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return store.CaseUpdate{Status: store.StatusDone}, nil })
+		_, err = s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Status: domain.StatusDone}, nil })
 		must(t, err)
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("closed case: %v", err)
@@ -191,16 +192,16 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		must(t, err)
 		taken, _, err := s.FileCase(ctx, Filing("taken"), nil)
 		must(t, err)
-		_, err = s.UpdateCase(ctx, taken.Ticket, at, func(store.Case) (store.CaseUpdate, error) {
-			return store.CaseUpdate{Status: store.StatusInProcess, AssignedTo: "+628999"}, nil
+		_, err = s.UpdateCase(ctx, taken.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) {
+			return domain.CaseUpdate{Status: domain.StatusInProcess, AssignedTo: "+628999"}, nil
 		})
 		must(t, err)
 		fresh := Filing("fresh")
 		fresh.FiledAt = at.Add(30 * time.Hour)
 		_, _, err = s.FileCase(ctx, fresh, nil)
 		must(t, err)
-		notify := func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{{Channel: "console", To: "+628777", Text: "escalated " + c.Ticket}}
+		notify := func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{{Channel: "console", To: "+628777", Text: "escalated " + c.Ticket}}
 		}
 		now := at.Add(25 * time.Hour)
 		n, err := s.EscalateUnassigned(ctx, now.Add(-24*time.Hour), now, notify)
@@ -223,7 +224,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("officers", func(t *testing.T) {
 		s := open(t)
-		o := store.Officer{Phone: "+628999", Name: "Rudi", Role: store.RolePetugas, Kecamatan: []string{"Koba", "Namang"},
+		o := domain.Officer{Phone: "+628999", Name: "Rudi", Role: domain.RolePetugas, Kecamatan: []string{"Koba", "Namang"},
 			Channel: "twilio-sms", Active: true, CreatedAt: at}
 		must(t, s.AddOfficer(ctx, o))
 		if err := s.AddOfficer(ctx, o); !errors.Is(err, store.ErrExists) {
@@ -231,13 +232,13 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		got, err := s.Officer(ctx, "+628999")
 		must(t, err)
-		if got.Name != "Rudi" || got.Role != store.RolePetugas || len(got.Kecamatan) != 2 || !got.Active || got.Channel != "twilio-sms" {
+		if got.Name != "Rudi" || got.Role != domain.RolePetugas || len(got.Kecamatan) != 2 || !got.Active || got.Channel != "twilio-sms" {
 			t.Fatalf("officer %+v", got)
 		}
 		if !got.Covers("koba") || got.Covers("Lubuk Besar") {
 			t.Fatal("coverage wrong")
 		}
-		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628888", Name: "Ani", Role: store.RoleSupervisor, Channel: "console", Active: true, CreatedAt: at}))
+		must(t, s.AddOfficer(ctx, domain.Officer{Phone: "+628888", Name: "Ani", Role: domain.RoleSupervisor, Channel: "console", Active: true, CreatedAt: at}))
 		list, err := s.ListOfficers(ctx)
 		must(t, err)
 		if len(list) != 2 || list[0].Name != "Ani" || !list[0].Covers("Lubuk Besar") {
@@ -258,27 +259,27 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("roles are a closed set", func(t *testing.T) {
 		s := open(t)
-		for _, role := range []store.Role{"boss", "Admin", ""} {
-			err := s.AddOfficer(ctx, store.Officer{Phone: "+628777", Name: "X", Role: role, Channel: "console", Active: true, CreatedAt: at})
+		for _, role := range []domain.Role{"boss", "Admin", ""} {
+			err := s.AddOfficer(ctx, domain.Officer{Phone: "+628777", Name: "X", Role: role, Channel: "console", Active: true, CreatedAt: at})
 			if err == nil || errors.Is(err, store.ErrExists) {
 				t.Errorf("role %q stored: %v", role, err)
 			}
 		}
-		if (store.Officer{Role: "boss"}).Covers("Koba") {
+		if (domain.Officer{Role: "boss"}).Covers("Koba") {
 			t.Error("an unknown role covers a kecamatan")
 		}
 	})
 
 	t.Run("PIN tries and lockout", func(t *testing.T) {
 		s := open(t)
-		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628999", Name: "Rudi", Role: store.RolePetugas, Channel: "console",
+		must(t, s.AddOfficer(ctx, domain.Officer{Phone: "+628999", Name: "Rudi", Role: domain.RolePetugas, Channel: "console",
 			Active: true, CreatedAt: at, PINHash: "hash-1"}))
 		got, err := s.Officer(ctx, "+628999")
 		must(t, err)
 		if got.PINHash != "hash-1" || got.FailedPINs != 0 || !got.LockedUntil.IsZero() || got.Lockouts != 0 {
 			t.Fatalf("new officer %+v", got)
 		}
-		wrong := func(at time.Time) store.Officer {
+		wrong := func(at time.Time) domain.Officer {
 			t.Helper()
 			tried, err := s.PINTry(ctx, "+628999", at)
 			must(t, err)
@@ -337,7 +338,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 
 		// Tries sent at once (two instances) are all counted.
-		must(t, s.AddOfficer(ctx, store.Officer{Phone: "+628666", Name: "Sari", Role: store.RolePetugas, Channel: "console",
+		must(t, s.AddOfficer(ctx, domain.Officer{Phone: "+628666", Name: "Sari", Role: domain.RolePetugas, Channel: "console",
 			Active: true, CreatedAt: at, PINHash: "h"}))
 		var wg sync.WaitGroup
 		for range 4 {
@@ -357,7 +358,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("outbox leases and outcomes", func(t *testing.T) {
 		s := open(t)
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{
 			{Channel: "console", To: "+628111", Text: "a"},
 			{Channel: "console", To: "+628222", Text: "b"},
 			{Channel: "console", To: "+628333", Text: "later", NextAt: at.Add(time.Hour)},
@@ -372,7 +373,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		must(t, s.Sent(ctx, claimed[0].ID, "w1", "SM1", at))
 		must(t, s.Retry(ctx, claimed[1].ID, "w1", at.Add(10*time.Second), "busy", at))
-		if got, _ := s.OutboxMessageByID(ctx, claimed[0].ID); got.State != store.OutboxSent || got.ProviderID != "SM1" || got.Text != "" {
+		if got, _ := s.OutboxMessageByID(ctx, claimed[0].ID); got.State != domain.OutboxSent || got.ProviderID != "SM1" || got.Text != "" {
 			t.Fatalf("sent message %+v (its text is not kept once sent)", got)
 		}
 		// The retry is due after its backoff, not before.
@@ -385,7 +386,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 			t.Fatalf("retry claimed %+v", again)
 		}
 		must(t, s.Failed(ctx, again[0].ID, "w2", "invalid number", at))
-		if got, _ := s.OutboxMessageByID(ctx, again[0].ID); got.State != store.OutboxFailed || got.Text != "" {
+		if got, _ := s.OutboxMessageByID(ctx, again[0].ID); got.State != domain.OutboxFailed || got.Text != "" {
 			t.Fatalf("failed message %+v (its text is not kept once failed)", got)
 		}
 		if late, _ := s.Claim(ctx, "w3", 10, time.Minute, at.Add(2*time.Hour)); len(late) != 1 || late[0].Text != "later" {
@@ -395,11 +396,11 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("every message keeps one send key through its retries", func(t *testing.T) {
 		s := open(t)
-		_, _, err := s.FileCase(ctx, Filing("k1"), func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{{Channel: "console", To: "+628444", Text: "filed", CaseID: c.ID}}
+		_, _, err := s.FileCase(ctx, Filing("k1"), func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{{Channel: "console", To: "+628444", Text: "filed", CaseID: c.ID}}
 		})
 		must(t, err)
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{
 			{Channel: "console", To: "+628111", Text: "given", Key: "reply-7f3a"},
 			{Channel: "console", To: "+628222", Text: "made"},
 			{Channel: "console", To: "+628333", Text: "made too"},
@@ -433,7 +434,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("a recipient's messages are handed out one at a time, in order", func(t *testing.T) {
 		s := open(t)
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{
 			{Channel: "console", To: "+628111", Text: "1"},
 			{Channel: "console", To: "+628111", Text: "2"},
 			{Channel: "console", To: "+628222", Text: "other"},
@@ -476,7 +477,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 	t.Run("a claim says which recipients opted out", func(t *testing.T) {
 		s := open(t)
 		must(t, s.SetOptOut(ctx, "+628111", true, at))
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{
 			{Channel: "console", To: "+628111", Text: "stopped"},
 			{Channel: "console", To: "+628222", Text: "wants news"},
 		}, at))
@@ -488,7 +489,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("a lease is extended while the message is worked on, and released on stop", func(t *testing.T) {
 		s := open(t)
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{
 			{Channel: "console", To: "+628111", Text: "slow"},
 			{Channel: "console", To: "+628222", Text: "stopped"},
 		}, at))
@@ -521,7 +522,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("a dead worker's message is sent after its lease", func(t *testing.T) {
 		s := open(t)
-		must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "console", To: "+628111", Text: "a"}}, at))
+		must(t, s.Enqueue(ctx, []domain.OutboxMessage{{Channel: "console", To: "+628111", Text: "a"}}, at))
 		dead, err := s.Claim(ctx, "dead", 10, time.Minute, at)
 		must(t, err)
 		if len(dead) != 1 {
@@ -534,16 +535,16 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		must(t, s.Sent(ctx, alive[0].ID, "alive", "SM2", at))
 		// The dead worker waking up late cannot overwrite the outcome.
-		if err := s.Sent(ctx, dead[0].ID, "dead", "SM1", at); !errors.Is(err, store.ErrLockLost) {
+		if err := s.Sent(ctx, dead[0].ID, "dead", "SM1", at); !errors.Is(err, domain.ErrLeaseLost) {
 			t.Fatalf("late outcome: %v", err)
 		}
 	})
 
 	t.Run("concurrent workers claim disjoint messages, each recipient's in order", func(t *testing.T) {
 		s := open(t)
-		var batch []store.OutboxMessage
+		var batch []domain.OutboxMessage
 		for i := range 300 {
-			batch = append(batch, store.OutboxMessage{Channel: "console", To: fmt.Sprintf("+62811%04d", i%40), Text: fmt.Sprint(i)})
+			batch = append(batch, domain.OutboxMessage{Channel: "console", To: fmt.Sprintf("+62811%04d", i%40), Text: fmt.Sprint(i)})
 		}
 		must(t, s.Enqueue(ctx, batch, at))
 		var mu sync.Mutex

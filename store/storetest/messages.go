@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -14,18 +15,18 @@ import (
 func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	out := func(id, status string, sec int) store.MessageRecord {
-		return store.MessageRecord{Direction: store.Outbound, ProviderID: id, Status: status, At: at.Add(time.Duration(sec) * time.Second)}
+	out := func(id, status string, sec int) domain.MessageRecord {
+		return domain.MessageRecord{Direction: domain.Outbound, ProviderID: id, Status: status, At: at.Add(time.Duration(sec) * time.Second)}
 	}
 
 	t.Run("record then advance", func(t *testing.T) {
 		s := open(t)
 		sent := out("SM1", "queued", 0)
 		sent.Channel, sent.Peer, sent.Segments = "twilio-sms", "+6281234567890", 2
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{sent}))
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{out("SM1", "sent", 1)}))
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{out("SM1", "delivered", 2)}))
-		got, err := s.Message(ctx, store.Outbound, "SM1")
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{sent}))
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{out("SM1", "sent", 1)}))
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{out("SM1", "delivered", 2)}))
+		got, err := s.Message(ctx, domain.Outbound, "SM1")
 		must(t, err)
 		if got.Status != "delivered" || got.Channel != "twilio-sms" || got.Peer != "+6281234567890" || got.Segments != 2 || !got.At.Equal(at.Add(2*time.Second)) {
 			t.Fatalf("got %+v", got)
@@ -34,9 +35,9 @@ func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 
 	t.Run("late callbacks never move a message back", func(t *testing.T) {
 		s := open(t)
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{out("SM1", "delivered", 2)}))
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{out("SM1", "sent", 1), out("SM1", "queued", 0)}))
-		got, err := s.Message(ctx, store.Outbound, "SM1")
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{out("SM1", "delivered", 2)}))
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{out("SM1", "sent", 1), out("SM1", "queued", 0)}))
+		got, err := s.Message(ctx, domain.Outbound, "SM1")
 		must(t, err)
 		if got.Status != "delivered" {
 			t.Fatalf("status %s", got.Status)
@@ -50,8 +51,8 @@ func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 		sent := out("SM1", "queued", 0)
 		sent.Peer, sent.Segments = "+6281234567890", 1
 		// Same batch, status first: merged before writing.
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{failed, sent}))
-		got, err := s.Message(ctx, store.Outbound, "SM1")
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{failed, sent}))
+		got, err := s.Message(ctx, domain.Outbound, "SM1")
 		must(t, err)
 		if got.Status != "failed" || got.ErrorCode != "30003" || got.Peer != "+6281234567890" || got.Segments != 1 {
 			t.Fatalf("got %+v", got)
@@ -60,26 +61,26 @@ func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 
 	t.Run("inbound and outbound ids are separate", func(t *testing.T) {
 		s := open(t)
-		in := store.MessageRecord{Direction: store.Inbound, ProviderID: "SM1", Status: "received", Peer: "+628111", At: at}
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{in, out("SM1", "queued", 0)}))
-		got, err := s.Message(ctx, store.Inbound, "SM1")
+		in := domain.MessageRecord{Direction: domain.Inbound, ProviderID: "SM1", Status: "received", Peer: "+628111", At: at}
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{in, out("SM1", "queued", 0)}))
+		got, err := s.Message(ctx, domain.Inbound, "SM1")
 		must(t, err)
 		if got.Status != "received" {
 			t.Fatalf("inbound %+v", got)
 		}
-		if _, err := s.Message(ctx, store.Outbound, "SM2"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Message(ctx, domain.Outbound, "SM2"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown message: %v", err)
 		}
 	})
 
 	t.Run("a large batch", func(t *testing.T) {
 		s := open(t)
-		var batch []store.MessageRecord
+		var batch []domain.MessageRecord
 		for i := range 2000 {
 			batch = append(batch, out(fmt.Sprint("SM", i), "queued", 0))
 		}
 		must(t, s.RecordMessages(ctx, batch))
-		got, err := s.Message(ctx, store.Outbound, "SM1999")
+		got, err := s.Message(ctx, domain.Outbound, "SM1999")
 		must(t, err)
 		if got.Status != "queued" {
 			t.Fatalf("got %+v", got)
@@ -107,13 +108,13 @@ func TestMessageLog(t *testing.T, open func(t *testing.T) store.MessageLog) {
 		bad := out("SM\x00bad\xff", "sent", 0)
 		bad.Peer = "+62811\x001"
 		good := out("SM2", "sent", 0)
-		must(t, s.RecordMessages(ctx, []store.MessageRecord{bad, good}))
-		got, err := s.Message(ctx, store.Outbound, "SMbad")
+		must(t, s.RecordMessages(ctx, []domain.MessageRecord{bad, good}))
+		got, err := s.Message(ctx, domain.Outbound, "SMbad")
 		must(t, err)
 		if got.Peer != "+628111" || got.Status != "sent" {
 			t.Fatalf("got %+v", got)
 		}
-		if _, err := s.Message(ctx, store.Outbound, "SM2"); err != nil {
+		if _, err := s.Message(ctx, domain.Outbound, "SM2"); err != nil {
 			t.Fatalf("the clean record of the same batch: %v", err)
 		}
 	})

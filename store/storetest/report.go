@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -34,12 +35,12 @@ var wib = time.FixedZone("WIB", 7*3600)
 //	c5 Koba: filed 1 Nov 00:30 WIB, outside the period
 //	c6 a question, in the period: counted apart
 //	c7 Koba, food, self, whatsapp: taken after 1 h, done after 240 h, survey not answered
-func ReportSeed(t testing.TB, s ReportDB) map[string]store.Case {
+func ReportSeed(t testing.TB, s ReportDB) map[string]domain.Case {
 	t.Helper()
 	ctx := context.Background()
 	o1, o2 := "+628111000001", "+628111000002"
-	out := map[string]store.Case{}
-	file := func(name, kec, desaCode, desa, need, relation, channel string, filed time.Time) store.Case {
+	out := map[string]domain.Case{}
+	file := func(name, kec, desaCode, desa, need, relation, channel string, filed time.Time) domain.Case {
 		f := Filing(name)
 		f.Filer = "+62812000000" + name[1:]
 		f.Kecamatan, f.DesaCode, f.Desa, f.Need, f.Relation, f.Channel, f.FiledAt = kec, desaCode, desa, need, relation, channel, filed
@@ -48,41 +49,41 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]store.Case {
 		out[name] = c
 		return c
 	}
-	change := func(c store.Case, at time.Time, u store.CaseUpdate) {
-		_, err := s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return u, nil })
+	change := func(c domain.Case, at time.Time, u domain.CaseUpdate) {
+		_, err := s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 		must(t, err)
 	}
-	status := func(actor string, from, to store.Status) []store.Event {
-		return []store.Event{{Actor: actor, Kind: "status", From: from, To: to}}
+	status := func(actor string, from, to domain.Status) []domain.Event {
+		return []domain.Event{{Actor: actor, Kind: "status", From: from, To: to}}
 	}
 	h := time.Hour
 
 	t1 := time.Date(2026, 10, 1, 8, 0, 0, 0, wib)
 	c1 := file("c1", "Koba", "19.04.01.2003", "Nibung", "food", "self", "sms", t1)
-	change(c1, t1.Add(2*h), store.CaseUpdate{AssignedTo: o1, Status: store.StatusInProcess, Events: status(o1, store.StatusNew, store.StatusInProcess)})
-	change(c1, t1.Add(72*h), store.CaseUpdate{Status: store.StatusDone, AskSurvey: true, Events: status(o1, store.StatusInProcess, store.StatusDone)})
-	change(c1, t1.Add(73*h), store.CaseUpdate{SurveyScore: 4})
-	change(c1, t1.Add(74*h), store.CaseUpdate{SurveyComment: "petugas ramah"})
+	change(c1, t1.Add(2*h), domain.CaseUpdate{AssignedTo: o1, Status: domain.StatusInProcess, Events: status(o1, domain.StatusNew, domain.StatusInProcess)})
+	change(c1, t1.Add(72*h), domain.CaseUpdate{Status: domain.StatusDone, AskSurvey: true, Events: status(o1, domain.StatusInProcess, domain.StatusDone)})
+	change(c1, t1.Add(73*h), domain.CaseUpdate{SurveyScore: 4})
+	change(c1, t1.Add(74*h), domain.CaseUpdate{SurveyComment: "petugas ramah"})
 
 	t2 := time.Date(2026, 10, 5, 10, 0, 0, 0, wib)
 	c2 := file("c2", "Koba", "19.04.01.2004", "Terentang", "health", "family", "whatsapp", t2)
-	change(c2, t2.Add(h), store.CaseUpdate{Events: []store.Event{{Actor: o1, Kind: "note", Note: "dicek"}}})
-	change(c2, t2.Add(96*h), store.CaseUpdate{AssignedTo: o1, Reply: "besok kami datang",
-		Events: []store.Event{{Actor: o1, Kind: "reply", Note: "besok kami datang"}}})
+	change(c2, t2.Add(h), domain.CaseUpdate{Events: []domain.Event{{Actor: o1, Kind: "note", Note: "dicek"}}})
+	change(c2, t2.Add(96*h), domain.CaseUpdate{AssignedTo: o1, Reply: "besok kami datang",
+		Events: []domain.Event{{Actor: o1, Kind: "reply", Note: "besok kami datang"}}})
 
 	file("c3", "Pangkalan Baru", "19.04.06.2001", "Benteng", "food", "self", "sms", time.Date(2026, 10, 20, 9, 0, 0, 0, wib))
 
 	t4 := time.Date(2026, 10, 1, 1, 0, 0, 0, wib)
 	c4 := file("c4", "Pangkalan Baru", "19.04.06.2001", "Benteng", "pkh", "other", "sms", t4)
-	change(c4, t4.Add(24*h), store.CaseUpdate{AssignedTo: o2, Status: store.StatusRejected, Reply: "sudah terdaftar", AskSurvey: true,
-		Events: status(o2, store.StatusNew, store.StatusRejected)})
-	change(c4, t4.Add(30*h), store.CaseUpdate{SurveyScore: 2})
-	change(c4, t4.Add(31*h), store.CaseUpdate{SurveyScore: 4}) // a second score is ignored
+	change(c4, t4.Add(24*h), domain.CaseUpdate{AssignedTo: o2, Status: domain.StatusRejected, Reply: "sudah terdaftar", AskSurvey: true,
+		Events: status(o2, domain.StatusNew, domain.StatusRejected)})
+	change(c4, t4.Add(30*h), domain.CaseUpdate{SurveyScore: 2})
+	change(c4, t4.Add(31*h), domain.CaseUpdate{SurveyScore: 4}) // a second score is ignored
 
 	file("c5", "Koba", "19.04.01.2003", "Nibung", "food", "self", "sms", time.Date(2026, 11, 1, 0, 30, 0, 0, wib))
 
 	q := Filing("c6")
-	q.Need, q.Relation, q.NoNIK, q.NIK, q.Kecamatan, q.Desa, q.DesaCode = store.NeedQuestion, "self", true, "", "", "", ""
+	q.Need, q.Relation, q.NoNIK, q.NIK, q.Kecamatan, q.Desa, q.DesaCode = domain.NeedQuestion, "self", true, "", "", "", ""
 	q.FiledAt = time.Date(2026, 10, 12, 9, 0, 0, 0, wib)
 	c6, _, err := s.FileCase(ctx, q, nil)
 	must(t, err)
@@ -90,8 +91,8 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]store.Case {
 
 	t7 := time.Date(2026, 10, 10, 9, 0, 0, 0, wib)
 	c7 := file("c7", "Koba", "19.04.01.2003", "Nibung", "food", "self", "whatsapp", t7)
-	change(c7, t7.Add(h), store.CaseUpdate{AssignedTo: o1, Status: store.StatusInProcess, Events: status(o1, store.StatusNew, store.StatusInProcess)})
-	change(c7, t7.Add(240*h), store.CaseUpdate{Status: store.StatusDone, AskSurvey: true, Events: status(o1, store.StatusInProcess, store.StatusDone)})
+	change(c7, t7.Add(h), domain.CaseUpdate{AssignedTo: o1, Status: domain.StatusInProcess, Events: status(o1, domain.StatusNew, domain.StatusInProcess)})
+	change(c7, t7.Add(240*h), domain.CaseUpdate{Status: domain.StatusDone, AskSurvey: true, Events: status(o1, domain.StatusInProcess, domain.StatusDone)})
 	return out
 }
 
@@ -148,7 +149,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 				{Key: "", Cases: 1, Open: 1, Late: 1},
 				{Key: "+628111000002", Cases: 1, Rejected: 1},
 			},
-			store.ByOther: {{Key: store.NeedQuestion, Cases: 1, Open: 1, Late: 1}},
+			store.ByOther: {{Key: domain.NeedQuestion, Cases: 1, Open: 1, Late: 1}},
 		}
 		for _, by := range store.Breakdowns {
 			got, err := s.Tally(ctx, q, by)
@@ -173,7 +174,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 			t.Errorf("survey %+v, want %+v", sv, want)
 		}
 		var tickets []string
-		must(t, s.EachCase(ctx, q, func(c store.Case) error {
+		must(t, s.EachCase(ctx, q, func(c domain.Case) error {
 			tickets = append(tickets, c.Ticket)
 			if c.Name != "Siti Aminah" || c.NIK != "1904014507850001" {
 				t.Errorf("case %s not opened: %q %q", c.Ticket, c.Name, c.NIK)
@@ -210,7 +211,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		c1, err := s.CaseByTicket(ctx, cases["c1"].Ticket)
 		must(t, err)
 		filed := cases["c1"].FiledAt
-		want := store.Service{ActedAt: filed.Add(2 * h), RespondedAt: filed.Add(2 * h), ClosedAt: filed.Add(72 * h)}
+		want := domain.Service{ActedAt: filed.Add(2 * h), RespondedAt: filed.Add(2 * h), ClosedAt: filed.Add(72 * h)}
 		if !c1.Service.ActedAt.Equal(want.ActedAt) || !c1.Service.RespondedAt.Equal(want.RespondedAt) || !c1.Service.ClosedAt.Equal(want.ClosedAt) {
 			t.Errorf("service %+v, want %+v", c1.Service, want)
 		}
@@ -230,9 +231,9 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		must(t, err)
 		newer, _, err := s.FileCase(ctx, Filing("newer"), nil)
 		must(t, err)
-		for i, c := range []store.Case{newer, older} { // the newer case closes first
-			_, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Duration(i+1)*h), func(store.Case) (store.CaseUpdate, error) {
-				return store.CaseUpdate{Status: store.StatusDone, AskSurvey: true}, nil
+		for i, c := range []domain.Case{newer, older} { // the newer case closes first
+			_, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Duration(i+1)*h), func(domain.Case) (domain.CaseUpdate, error) {
+				return domain.CaseUpdate{Status: domain.StatusDone, AskSurvey: true}, nil
 			})
 			must(t, err)
 		}
@@ -249,8 +250,8 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		c7 := cases["c7"]
 		asked := c7.FiledAt.Add(240 * h)
 		must(t, s.SetOptOut(ctx, c7.Filer, true, asked))
-		n, err := s.RemindSurveys(ctx, asked.Add(time.Hour), asked.Add(-time.Hour), asked.Add(48*h), func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat", CaseID: c.ID}}
+		n, err := s.RemindSurveys(ctx, asked.Add(time.Hour), asked.Add(-time.Hour), asked.Add(48*h), func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat", CaseID: c.ID}}
 		})
 		if err != nil || n != 0 {
 			t.Fatalf("reminded %d, %v", n, err)
@@ -260,7 +261,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 	t.Run("a job's messages are queued once", func(t *testing.T) {
 		s := open(t)
 		at := ReportQuery().Now
-		msgs := []store.OutboxMessage{{Channel: "console", To: "+628111000009", Text: "ringkasan"}}
+		msgs := []domain.OutboxMessage{{Channel: "console", To: "+628111000009", Text: "ringkasan"}}
 		for i, want := range []bool{true, false} {
 			done, err := s.EnqueueOnce(ctx, "summary/2026-10", msgs, at.Add(time.Duration(i)*time.Minute))
 			must(t, err)
@@ -278,7 +279,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 
 	t.Run("officers opt in to the monthly summary", func(t *testing.T) {
 		s := open(t)
-		o := store.Officer{Phone: "+628111000009", Name: "Sri", Role: store.RoleSupervisor, Channel: "sms", Active: true, CreatedAt: ReportQuery().Now}
+		o := domain.Officer{Phone: "+628111000009", Name: "Sri", Role: domain.RoleSupervisor, Channel: "sms", Active: true, CreatedAt: ReportQuery().Now}
 		must(t, s.AddOfficer(ctx, o))
 		must(t, s.SetMonthlySummary(ctx, o.Phone, true))
 		got, err := s.Officer(ctx, o.Phone)
@@ -336,8 +337,8 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		if _, err := s.SurveyToAnswer(ctx, cases["c1"].Filer, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("answered survey: %v", err)
 		}
-		notify := func(c store.Case) []store.OutboxMessage {
-			return []store.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat " + c.Ticket, CaseID: c.ID}}
+		notify := func(c domain.Case) []domain.OutboxMessage {
+			return []domain.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat " + c.Ticket, CaseID: c.ID}}
 		}
 		remindAt := asked.Add(48 * h)
 		n, err := s.RemindSurveys(ctx, remindAt.Add(-47*h), remindAt.Add(-7*24*h), remindAt, notify)
@@ -359,7 +360,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 	})
 }
 
-func tickets(cs []store.Case) []string {
+func tickets(cs []domain.Case) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = fmt.Sprint(c.Ticket, " ", c.Kecamatan)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
@@ -27,39 +28,39 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 	recent := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	cutoff := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
-	file := func(id string, at time.Time) store.Case {
+	file := func(id string, at time.Time) domain.Case {
 		f := Filing(id)
 		f.FiledAt = at
 		c, _, err := s.FileCase(ctx, f, nil)
 		must(t, err)
 		return c
 	}
-	change := func(c store.Case, at time.Time, u store.CaseUpdate) {
-		_, err := s.UpdateCase(ctx, c.Ticket, at, func(store.Case) (store.CaseUpdate, error) { return u, nil })
+	change := func(c domain.Case, at time.Time, u domain.CaseUpdate) {
+		_, err := s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 		must(t, err)
 	}
 	closedOld := file("closed-old", old)
-	change(closedOld, old.Add(time.Minute), store.CaseUpdate{Events: []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "tolong pak"}}})
-	change(closedOld, old.Add(2*time.Minute), store.CaseUpdate{Status: store.StatusInProcess, Reply: "Kami datang Senin",
-		Events: []store.Event{{Actor: "+628999", Kind: "note", Note: "rumah disurvei"}}})
-	change(closedOld, old.Add(3*time.Minute), store.CaseUpdate{Status: store.StatusDone})
+	change(closedOld, old.Add(time.Minute), domain.CaseUpdate{Events: []domain.Event{{Actor: "+628111", Kind: "resident_message", Note: "tolong pak"}}})
+	change(closedOld, old.Add(2*time.Minute), domain.CaseUpdate{Status: domain.StatusInProcess, Reply: "Kami datang Senin",
+		Events: []domain.Event{{Actor: "+628999", Kind: "note", Note: "rumah disurvei"}}})
+	change(closedOld, old.Add(3*time.Minute), domain.CaseUpdate{Status: domain.StatusDone})
 	openOld := file("open-old", old)
-	change(openOld, old.Add(time.Minute), store.CaseUpdate{Events: []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "kapan pak"}}})
+	change(openOld, old.Add(time.Minute), domain.CaseUpdate{Events: []domain.Event{{Actor: "+628111", Kind: "resident_message", Note: "kapan pak"}}})
 	closedRecent := file("closed-recent", recent)
-	change(closedRecent, recent.Add(time.Minute), store.CaseUpdate{Status: store.StatusRejected,
-		Events: []store.Event{{Actor: "+628999", Kind: "note", Note: "sudah dapat PKH"}}})
+	change(closedRecent, recent.Add(time.Minute), domain.CaseUpdate{Status: domain.StatusRejected,
+		Events: []domain.Event{{Actor: "+628999", Kind: "note", Note: "sudah dapat PKH"}}})
 
-	must(t, s.RecordMessages(ctx, []store.MessageRecord{
+	must(t, s.RecordMessages(ctx, []domain.MessageRecord{
 		{Channel: "sms", Direction: "in", ProviderID: "old", Peer: "+628111", Status: "received", At: old},
 		{Channel: "sms", Direction: "in", ProviderID: "new", Peer: "+628111", Status: "received", At: recent},
 	}))
-	must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628111", Text: "lama"}}, old))
+	must(t, s.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: "+628111", Text: "lama"}}, old))
 	claimed, err := s.Claim(ctx, "w", 10, time.Minute, old)
 	must(t, err)
 	for _, m := range claimed {
 		must(t, s.Sent(ctx, m.ID, "w", "p-"+m.Text, old))
 	}
-	must(t, s.Enqueue(ctx, []store.OutboxMessage{{Channel: "sms", To: "+628222", Text: "baru"}}, recent))
+	must(t, s.Enqueue(ctx, []domain.OutboxMessage{{Channel: "sms", To: "+628222", Text: "baru"}}, recent))
 	must(t, s.SetOptOut(ctx, "+628333", true, old))
 
 	n, err := s.Purge(ctx, store.PurgePolicy{Messages: cutoff, Forwarded: cutoff, Closed: cutoff})
@@ -70,7 +71,7 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 	got, err := s.CaseByTicket(ctx, closedOld.Ticket)
 	must(t, err)
 	if got.Name != "" || got.NIK != "" || got.Address != "" || got.Description != "" || got.Filer != "" || got.Contact != "" ||
-		got.LastReply != "" || got.FilerName != "" || got.Status != store.StatusDone || got.Desa == "" || got.Need == "" {
+		got.LastReply != "" || got.FilerName != "" || got.Status != domain.StatusDone || got.Desa == "" || got.Need == "" {
 		t.Fatalf("closed old case after the purge: %+v", got)
 	}
 	events, err := s.Events(ctx, closedOld.ID)
@@ -87,7 +88,7 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 		t.Errorf("the anonymised case lost its history: %+v", events)
 	}
 	for _, tc := range []struct {
-		c    store.Case
+		c    domain.Case
 		note string
 	}{{openOld, ""}, {closedRecent, "sudah dapat PKH"}} {
 		got, err := s.CaseByTicket(ctx, tc.c.Ticket)
@@ -143,14 +144,14 @@ func TestSubjects(t *testing.T, open func(t *testing.T) SubjectStore) {
 	if err := s.EraseCase(ctx, a.Ticket); !errors.Is(err, store.ErrCaseOpen) {
 		t.Fatalf("erasing an open case: %v", err)
 	}
-	_, err = s.UpdateCase(ctx, a.Ticket, a.FiledAt.Add(time.Hour), func(store.Case) (store.CaseUpdate, error) {
-		return store.CaseUpdate{Status: store.StatusRejected, Events: []store.Event{{Actor: "+628999", Kind: "status", Note: "data ganda"}}}, nil
+	_, err = s.UpdateCase(ctx, a.Ticket, a.FiledAt.Add(time.Hour), func(domain.Case) (domain.CaseUpdate, error) {
+		return domain.CaseUpdate{Status: domain.StatusRejected, Events: []domain.Event{{Actor: "+628999", Kind: "status", Note: "data ganda"}}}, nil
 	})
 	must(t, err)
 	must(t, s.EraseCase(ctx, a.Ticket))
 	got, err := s.CaseByTicket(ctx, a.Ticket)
 	must(t, err)
-	if got.Name != "" || got.NIK != "" || got.Filer != "" || got.Status != store.StatusRejected {
+	if got.Name != "" || got.NIK != "" || got.Filer != "" || got.Status != domain.StatusRejected {
 		t.Fatalf("after erasing: %+v", got)
 	}
 	if found, _ := s.CasesByNIK(ctx, a.NIK, 10); len(found) != 1 || found[0].Ticket != b.Ticket {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/store"
 	"github.com/dinsospmd-bateng/silakso/store/seal"
 )
@@ -37,14 +38,14 @@ func TestSealed(t *testing.T, open func(t *testing.T) SealedStore) {
 	f := Filing("sealed")
 	f.Name, f.NIK, f.Address, f.Description, f.FilerName = "Siti Aminah Sealed", "1904014507850009", "Dusun Rahasia RT 09",
 		"Suami sakit jantung, anak disabilitas", "Budi Pengirim"
-	c, _, err := s.FileCase(ctx, f, func(store.Case) []store.OutboxMessage {
-		return []store.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Tiket untuk Siti Aminah Sealed"}}
+	c, _, err := s.FileCase(ctx, f, func(domain.Case) []domain.OutboxMessage {
+		return []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Tiket untuk Siti Aminah Sealed"}}
 	})
 	must(t, err)
-	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(store.Case) (store.CaseUpdate, error) {
-		return store.CaseUpdate{Reply: "Kami datang Senin ke Dusun Rahasia",
-			Events:   []store.Event{{Actor: "+628111", Kind: "resident_message", Note: "penyakit jantung kambuh"}},
-			Messages: []store.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Kami datang Senin ke Dusun Rahasia"}}}, nil
+	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
+		return domain.CaseUpdate{Reply: "Kami datang Senin ke Dusun Rahasia",
+			Events:   []domain.Event{{Actor: "+628111", Kind: "resident_message", Note: "penyakit jantung kambuh"}},
+			Messages: []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Kami datang Senin ke Dusun Rahasia"}}}, nil
 	})
 	must(t, err)
 	raw, err := s.Dump(ctx)
@@ -107,12 +108,12 @@ func TestReseal(t *testing.T, open func(t *testing.T) ResealStore) {
 	s.SetKeyring(old)
 	f := Filing("old")
 	f.Name, f.NIK = "Kunci Lama", "1904014507850009"
-	c, _, err := s.FileCase(ctx, f, func(store.Case) []store.OutboxMessage {
-		return []store.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Pesan Kunci Lama"}}
+	c, _, err := s.FileCase(ctx, f, func(domain.Case) []domain.OutboxMessage {
+		return []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Pesan Kunci Lama"}}
 	})
 	must(t, err)
-	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(store.Case) (store.CaseUpdate, error) {
-		return store.CaseUpdate{Events: []store.Event{{Actor: "+628111", Kind: "note", Note: "Catatan Kunci Lama"}}}, nil
+	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
+		return domain.CaseUpdate{Events: []domain.Event{{Actor: "+628111", Kind: "note", Note: "Catatan Kunci Lama"}}}, nil
 	})
 	must(t, err)
 
@@ -138,7 +139,7 @@ func TestReseal(t *testing.T, open func(t *testing.T) ResealStore) {
 	}
 	onlyNew, _ := seal.New(newKey)
 	s.SetKeyring(onlyNew)
-	for _, want := range []store.Filing{clear, f} {
+	for _, want := range []domain.Filing{clear, f} {
 		cases, err := s.CasesByFiler(ctx, want.Filer, 10)
 		must(t, err)
 		found := false

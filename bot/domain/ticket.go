@@ -1,4 +1,4 @@
-package store
+package domain
 
 import (
 	"errors"
@@ -9,8 +9,8 @@ import (
 
 // Ticket errors, so a status reply can tell a typo from an unknown ticket.
 var (
-	ErrTicketFormat   = errors.New("store: not a ticket number")
-	ErrTicketMistyped = errors.New("store: ticket check digit does not match")
+	ErrTicketFormat   = errors.New("domain: not a ticket number")
+	ErrTicketMistyped = errors.New("domain: ticket check digit does not match")
 )
 
 // damm is the quasigroup table of the Damm algorithm. Its check digit catches every

@@ -1,32 +1,32 @@
-package store_test
+package domain_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/dinsospmd-bateng/silakso/store"
+	"github.com/dinsospmd-bateng/silakso/bot/domain"
 )
 
 // Apply marks the service times from what a change is, and keeps the first of each.
 func TestServiceMarks(t *testing.T) {
 	t0 := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	c := store.Case{Status: store.StatusNew}
+	c := domain.Case{Status: domain.StatusNew}
 	steps := []struct {
-		u    store.CaseUpdate
-		want store.Service
+		u    domain.CaseUpdate
+		want domain.Service
 	}{
 		// A look, and the resident's own words, are no officer action.
-		{store.CaseUpdate{Events: []store.Event{{Kind: "view"}}}, store.Service{}},
-		{store.CaseUpdate{Events: []store.Event{{Kind: "resident_message"}}}, store.Service{}},
+		{domain.CaseUpdate{Events: []domain.Event{{Kind: "view"}}}, domain.Service{}},
+		{domain.CaseUpdate{Events: []domain.Event{{Kind: "resident_message"}}}, domain.Service{}},
 		// An internal note is an action, not yet a response.
-		{store.CaseUpdate{Events: []store.Event{{Kind: "note"}}}, store.Service{ActedAt: at(3)}},
+		{domain.CaseUpdate{Events: []domain.Event{{Kind: "note"}}}, domain.Service{ActedAt: at(3)}},
 		// A reply is the first response.
-		{store.CaseUpdate{Reply: "besok"}, store.Service{ActedAt: at(3), RespondedAt: at(4)}},
-		{store.CaseUpdate{Status: store.StatusInProcess}, store.Service{ActedAt: at(3), RespondedAt: at(4)}},
-		{store.CaseUpdate{Status: store.StatusDone}, store.Service{ActedAt: at(3), RespondedAt: at(4), ClosedAt: at(6)}},
+		{domain.CaseUpdate{Reply: "besok"}, domain.Service{ActedAt: at(3), RespondedAt: at(4)}},
+		{domain.CaseUpdate{Status: domain.StatusInProcess}, domain.Service{ActedAt: at(3), RespondedAt: at(4)}},
+		{domain.CaseUpdate{Status: domain.StatusDone}, domain.Service{ActedAt: at(3), RespondedAt: at(4), ClosedAt: at(6)}},
 		// A survey answer changes none of them.
-		{store.CaseUpdate{SurveyScore: 3}, store.Service{ActedAt: at(3), RespondedAt: at(4), ClosedAt: at(6)}},
+		{domain.CaseUpdate{SurveyScore: 3}, domain.Service{ActedAt: at(3), RespondedAt: at(4), ClosedAt: at(6)}},
 	}
 	for i, s := range steps {
 		c = s.u.Apply(c, at(i+1))
@@ -52,7 +52,7 @@ func TestLate(t *testing.T) {
 		{filed.Add(3 * day), filed.Add(9 * day), false},
 		{filed.Add(3*day + time.Minute), filed.Add(9 * day), true},
 	} {
-		if got := (store.Service{RespondedAt: c.responded}).Late(filed, c.now, 3*day); got != c.late {
+		if got := (domain.Service{RespondedAt: c.responded}).Late(filed, c.now, 3*day); got != c.late {
 			t.Errorf("responded %v, now %v: late %v", c.responded, c.now, got)
 		}
 	}
