@@ -13,8 +13,9 @@ import (
 	"github.com/dinsospmd-bateng/silakso/store"
 )
 
-// The officers' case work: every change an officer makes to a case, each decided on
-// the case as it is, in one transaction with its audit events and pushes.
+// The officers' case work: every change an officer makes to a case, decided on the
+// case as read and written with its audit events and pushes in one transaction, if
+// nobody changed the case meanwhile (else read and decided again: store.Change).
 
 // decision is an officer's change to a case: the update, the reply to the officer, or
 // an error reply (a locales.Msg inside refusal).
@@ -25,11 +26,11 @@ type refusal struct{ msg locales.Msg }
 
 func (r refusal) Error() string { return "refused: " + r.msg.Key }
 
-// changeCase runs an officer's decision in one transaction with its audit events and
-// pushes. Scope is checked inside, on the case as it is.
+// changeCase makes an officer's decision on the case as read (store.Change). Scope is
+// checked on that same read.
 func (e *desk) changeCase(ctx context.Context, o domain.Officer, ticket string, decide decision) []locales.Msg {
 	var reply locales.Msg
-	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := store.Change(ctx, e.cases, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
 		if !o.Covers(c.Kecamatan) {
 			return domain.CaseUpdate{}, refusal{locales.M("officer.out_of_scope", "Ticket", c.Ticket, "Kecamatan", c.Kecamatan)}
 		}
@@ -263,20 +264,18 @@ func agencyOrReason(to domain.Status, agency, note string) string {
 // looked at whose data is on record.
 func (e *desk) viewCase(ctx context.Context, o domain.Officer, ticket string) []locales.Msg {
 	// No officer sees a NIK in full over a chat channel: what they need is whether it
-	// is well formed and whether the same person asked before (counted outside the
-	// transaction, which must not query).
-	// The resident's last message is read here, not pushed: an officer's number may
-	// have changed hands, a LIHAT needs MASUK.
-	others, said, note := 0, "", ""
-	if c, err := e.cases.CaseByTicket(ctx, ticket); err == nil && o.Covers(c.Kecamatan) {
+	// is well formed and whether the same person asked before. The resident's last
+	// message is read here, not pushed: an officer's number may have changed hands, a
+	// LIHAT needs MASUK.
+	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
+		others := 0
 		if c.NIK != "" {
+			var err error
 			if others, err = e.cases.CountCasesByNIK(ctx, c.NIK, c.ID); err != nil {
 				e.log.Warn("cases sharing a NIK not counted", "ticket", ticket, "err", err)
 			}
 		}
-		said, note = e.caseTrail(ctx, c.ID)
-	}
-	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
+		said, note := e.caseTrail(ctx, c.ID)
 		nik := any(locales.M("intake.no_nik"))
 		switch {
 		case !c.NoNIK && c.NIK == "":

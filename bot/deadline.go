@@ -21,16 +21,22 @@ func (b boundedCases) bound(ctx context.Context) (context.Context, context.Cance
 	return context.WithTimeout(ctx, b.d)
 }
 
-func (b boundedCases) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (domain.Case, bool, error) {
+func (b boundedCases) NextCaseID(ctx context.Context) (int64, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
-	return b.Cases.FileCase(ctx, f, notify)
+	return b.Cases.NextCaseID(ctx)
 }
 
-func (b boundedCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
+func (b boundedCases) FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (domain.Case, bool, error) {
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
-	return b.Cases.UpdateCase(ctx, ticket, at, decide)
+	return b.Cases.FileCase(ctx, c, msgs)
+}
+
+func (b boundedCases) UpdateCase(ctx context.Context, c domain.Case, u domain.CaseUpdate, at time.Time) (domain.Case, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return b.Cases.UpdateCase(ctx, c, u, at)
 }
 
 func (b boundedCases) OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]domain.Case, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // AlertSupervisors queues m for every active supervisor and admin, in the outbox: the
@@ -44,7 +45,7 @@ func (e *workers) Escalate(ctx context.Context, after time.Duration) (int, error
 	if err := e.officers.refresh(ctx); err != nil {
 		return 0, err
 	}
-	return e.cases.EscalateUnassigned(ctx, now.Add(-after), now, func(c domain.Case) []domain.OutboxMessage {
+	return store.Escalate(ctx, e.cases, now.Add(-after), now, func(c domain.Case) []domain.OutboxMessage {
 		var out []domain.OutboxMessage
 		for _, o := range e.officers.supervisors() {
 			m := locales.M("officer.escalated", "Ticket", c.Ticket, "Desa", c.Desa, "Kecamatan", c.Kecamatan)

@@ -68,7 +68,7 @@ func TestStatusChangeWhileDatabaseDown(t *testing.T) {
 	if err := direct.AddOfficer(ctx, officer); err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := direct.FileCase(ctx, storetest.Filing("i1"), nil)
+	c, _, err := store.File(ctx, direct, storetest.Filing("i1"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func (e *workers) RemindSurveys(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := e.now()
-	return e.reports.RemindSurveys(ctx, now.Add(-e.cfg.SurveyRemindAfter), now.Add(-e.cfg.SurveyLapse), now,
+	return store.RemindSurveys(ctx, e.reports, e.cases, now.Add(-e.cfg.SurveyRemindAfter), now.Add(-e.cfg.SurveyLapse), now,
 		func(c domain.Case) []domain.OutboxMessage {
 			return []domain.OutboxMessage{e.toResident(c, locales.M("survey.remind", "Ticket", c.Ticket))}
 		})
@@ -224,7 +224,7 @@ var errNotTheirs = errors.New("bot: survey case is not the sender's")
 // surveyAnswer stores a score or a comment with the case, if it is still the
 // sender's (an erasure may have come in between).
 func (e *Engine) surveyAnswer(ctx context.Context, ticket, from string, u domain.CaseUpdate) error {
-	_, err := e.cases.UpdateCase(ctx, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := store.Change(ctx, e.cases, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
 		if c.Filer != from {
 			return domain.CaseUpdate{}, errNotTheirs
 		}

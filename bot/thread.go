@@ -8,6 +8,7 @@ import (
 	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
+	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // threadWindow is how long after an officer's reply, or after a case was closed, a
@@ -53,7 +54,7 @@ func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, tex
 	if handler, ok, _ := e.officers.active(ctx, c.AssignedTo); ok {
 		recipients = []domain.Officer{handler}
 	}
-	_, err := e.cases.UpdateCase(ctx, c.Ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := store.Change(ctx, e.cases, c.Ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
 		u := domain.CaseUpdate{Events: []domain.Event{{Actor: in.From, Kind: "resident_message", Note: text}},
 			Messages: []domain.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
 				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}

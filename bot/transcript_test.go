@@ -199,18 +199,25 @@ type faultyCases struct {
 
 var errDown = errors.New("case store down (test)")
 
-func (f *faultyCases) FileCase(ctx context.Context, fl domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (domain.Case, bool, error) {
+func (f *faultyCases) NextCaseID(ctx context.Context) (int64, error) {
+	if f.down {
+		return 0, errDown
+	}
+	return f.Cases.NextCaseID(ctx)
+}
+
+func (f *faultyCases) FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (domain.Case, bool, error) {
 	if f.down {
 		return domain.Case{}, false, errDown
 	}
-	return f.Cases.FileCase(ctx, fl, notify)
+	return f.Cases.FileCase(ctx, c, msgs)
 }
 
-func (f *faultyCases) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
+func (f *faultyCases) UpdateCase(ctx context.Context, c domain.Case, u domain.CaseUpdate, at time.Time) (domain.Case, error) {
 	if f.down {
 		return domain.Case{}, errDown
 	}
-	return f.Cases.UpdateCase(ctx, ticket, at, decide)
+	return f.Cases.UpdateCase(ctx, c, u, at)
 }
 
 func (f *faultyCases) OpenCases(ctx context.Context, kecamatan []string, before int64, limit int) ([]domain.Case, error) {

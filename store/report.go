@@ -94,11 +94,10 @@ type Reports interface {
 	// after since: the one the resident's latest question was about; ErrNotFound if
 	// none.
 	SurveyToAnswer(ctx context.Context, filer string, since time.Time) (domain.Case, error)
-	// RemindSurveys marks, once, every open survey asked before askedBefore and not
-	// before notBefore (older ones have lapsed), of a resident who did not opt out and
-	// was not erased, and queues the messages notify returns for each
-	// case. It returns how many were reminded.
-	RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (int, error)
+	// SurveysToRemind lists up to limit open surveys never reminded, asked before
+	// askedBefore and not before notBefore (older ones have lapsed), of residents who
+	// did not opt out and were not erased, oldest first (RemindSurveys marks them).
+	SurveysToRemind(ctx context.Context, askedBefore, notBefore time.Time, limit int) ([]domain.Case, error)
 	// EnqueueOnce queues msgs unless a job of that name ran before, in one transaction
 	// with the mark that it ran, so that of instances running it together one sends
 	// and the others learn it was done (false).

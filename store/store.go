@@ -31,6 +31,9 @@ var (
 	// trying the same write again cannot help. Other errors mean the database could
 	// not be reached or was too slow, and a later try may succeed.
 	ErrInvalid = errors.New("store: data refused by the database")
+	// ErrConflict: the case changed between the read a change was decided on and its
+	// write; nothing was written.
+	ErrConflict = errors.New("store: the case changed since it was read")
 )
 
 // Arrival is the inbound message a turn is for.
@@ -113,27 +116,29 @@ type Turn interface {
 
 // Cases stores cases and their audit trail.
 type Cases interface {
-	// FileCase stores a new case with status "baru", a "filed" event and a fresh ticket,
-	// and, in the same transaction, the messages notify returns for it (the resident's
-	// confirmation, the officers to tell). It is idempotent on Filing.IntakeID: a second
-	// call returns the first case and created=false, and stores no messages (notify may
-	// still be asked; it must only compute them).
-	FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (c domain.Case, created bool, err error)
-	// UpdateCase changes a case in one transaction: decide sees the case as it is (locked
-	// against other changes) and returns the change, its audit events and the messages
-	// announcing it; nothing is written if decide returns an error, which UpdateCase
-	// returns as is. ErrNotFound if there is no such ticket.
-	UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error)
+	// NextCaseID draws the number of a case about to be filed (domain.NewCase makes
+	// its ticket from it). A number drawn for a filing that turns out to be a repeat is
+	// not used: tickets may skip, never repeat.
+	NextCaseID(ctx context.Context) (int64, error)
+	// FileCase stores c, a new case made by domain.NewCase, with a "filed" event and,
+	// in the same transaction, msgs (the resident's confirmation, the officers to
+	// tell). It is idempotent on the intake id: a second call returns the first case
+	// and created=false, and stores no messages. File does all of it.
+	FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (_ domain.Case, created bool, err error)
+	// UpdateCase writes u, decided on c as read, in one transaction with u's events and
+	// messages, and returns the case as changed. ErrConflict if the case changed since
+	// c was read (its Version moved): read it again and decide again (Change does).
+	// ErrNotFound if there is no such case.
+	UpdateCase(ctx context.Context, c domain.Case, u domain.CaseUpdate, at time.Time) (domain.Case, error)
 	// OpenCases lists open cases (baru, diproses, dirujuk), newest first, with an id below
 	// beforeID (0: from the newest), in the given kecamatan (nil: all).
 	OpenCases(ctx context.Context, kecamatan []string, beforeID int64, limit int) ([]domain.Case, error)
 	// LatestRepliedCase is the filer's open case with the latest officer reply since
 	// since, or ErrNotFound.
 	LatestRepliedCase(ctx context.Context, filer string, since time.Time) (domain.Case, error)
-	// EscalateUnassigned marks, once, every case still "baru" and untaken that was filed
-	// before filedBefore, and stores the messages notify returns for each, in one
-	// transaction per case. It returns how many were escalated.
-	EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (int, error)
+	// Unescalated lists up to limit cases still "baru", untaken and never escalated,
+	// filed before filedBefore, oldest first (Escalate marks them).
+	Unescalated(ctx context.Context, filedBefore time.Time, limit int) ([]domain.Case, error)
 	// CaseByTicket finds a case by its ticket in canonical form (see ParseTicket).
 	CaseByTicket(ctx context.Context, ticket string) (domain.Case, error)
 	// CasesByFiler lists the cases filed from a number, newest first.

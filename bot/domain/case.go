@@ -75,6 +75,15 @@ type Case struct {
 	// Service holds the service-time marks, Survey the resident's satisfaction answer.
 	Service Service
 	Survey  Survey
+	// Version is raised by every change to the case: a change decided on the case as
+	// read is written only if the version is still the one read.
+	Version int64
+}
+
+// NewCase is the case a filing becomes, numbered id (drawn from the case store before
+// it is written, so that the messages filed with it can name its ticket).
+func NewCase(f Filing, id int64) Case {
+	return Case{Filing: f, ID: id, Ticket: NewTicket(f.FiledAt, id), Status: StatusNew, UpdatedAt: f.FiledAt}
 }
 
 // Open reports whether officers still work on the case.

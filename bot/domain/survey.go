@@ -36,6 +36,9 @@ func (s Survey) mark(u CaseUpdate, at time.Time) Survey {
 	if u.AskSurvey && s.AskedAt.IsZero() {
 		s.AskedAt = at
 	}
+	if u.RemindSurvey && s.Open() && s.RemindedAt.IsZero() {
+		s.RemindedAt = at
+	}
 	if u.SurveyScore >= ScoreMin && u.SurveyScore <= ScoreMax && s.Open() {
 		s.Score, s.AnsweredAt = u.SurveyScore, at
 	}

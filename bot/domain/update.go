@@ -2,7 +2,8 @@ package domain
 
 import "time"
 
-// CaseUpdate is one change to a case, decided by the caller of UpdateCase.
+// CaseUpdate is one change to a case, decided on the case as read and written by the
+// case store with its events and messages in one transaction.
 type CaseUpdate struct {
 	// Status, AssignedTo and Agency replace the case's values when not empty.
 	Status     Status
@@ -20,6 +21,10 @@ type CaseUpdate struct {
 	AskSurvey     bool
 	SurveyScore   int
 	SurveyComment string
+	// RemindSurvey records that the one reminder of an open survey goes out with it;
+	// Escalate that the untaken case was escalated to supervisors. Each is marked once.
+	RemindSurvey bool
+	Escalate     bool
 }
 
 // Apply returns c with the update made at at (already at the engine's time precision).
@@ -41,6 +46,9 @@ func (u CaseUpdate) Apply(c Case, at time.Time) Case {
 	}
 	if u.Status != "" || u.AssignedTo != "" || u.Agency != "" || u.Reply != "" {
 		c.UpdatedAt = at
+	}
+	if u.Escalate && c.EscalatedAt.IsZero() {
+		c.EscalatedAt = at
 	}
 	c.Service = c.Service.mark(u, at)
 	c.Survey = c.Survey.mark(u, at)

@@ -313,12 +313,12 @@ func seedBenchTemplate(b *testing.B, db database, workers int) {
 		if i >= benchTemplate {
 			f.Need, f.NIK, f.NoNIK, f.Kecamatan, f.Desa, f.DesaCode = domain.NeedQuestion, "", true, "", "", ""
 		}
-		c, _, err := db.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, db, f, nil)
 		if err != nil {
 			return err
 		}
 		change := func(at time.Time, u domain.CaseUpdate) error {
-			_, err := db.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
+			_, err := store.Change(ctx, db, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 			return err
 		}
 		officer := officers[r.IntN(len(officers))]

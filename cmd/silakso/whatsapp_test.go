@@ -157,7 +157,7 @@ func TestPushForAbsentChannelGoesBySMS(t *testing.T) {
 	defer db.Close()
 	f := storetest.Filing("intake-1")
 	f.Channel = whatsapp.Channel
-	if _, _, err := db.FileCase(ctx, f, func(c domain.Case) []domain.OutboxMessage {
+	if _, _, err := store.File(ctx, db, f, func(c domain.Case) []domain.OutboxMessage {
 		return []domain.OutboxMessage{{Channel: whatsapp.Channel, To: c.Filer, Text: "Tiket " + c.Ticket + " selesai ditangani."}}
 	}); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
 	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at,
-	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment`
+	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment, version`
 
 func scanCase(k *seal.Keyring, row pgx.Row) (domain.Case, error) {
 	var c domain.Case
@@ -25,7 +25,7 @@ func scanCase(k *seal.Keyring, row pgx.Row) (domain.Case, error) {
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &c.FiledAt, &c.UpdatedAt,
 		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed,
-		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment)
+		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment, &c.Version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -74,37 +74,35 @@ WITH c AS (
 )
 SELECT c.id FROM c, LATERAL (SELECT pg_notify('` + outboxChannel + `', '')) AS wake`
 
-// FileCase implements store.Cases. The ticket needs the case's sequence number for its
-// check digit, so the number is drawn first; a number drawn for a filing that turns out
-// to be a repeat is simply not used (tickets may skip, never repeat). notify is asked
-// for the messages before the statement that stores them with the case; they are
-// stored only if the case is new.
-func (d *DB) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
-	defer store.Wrap(&err, "postgres: file case")
+// NextCaseID implements store.Cases.
+func (d *DB) NextCaseID(ctx context.Context) (_ int64, err error) {
+	defer store.Wrap(&err, "postgres: next case id")
 	var id int64
 	if err := d.pool.QueryRow(ctx, `SELECT nextval('case_seq')`).Scan(&id); err != nil {
-		return domain.Case{}, false, err
+		return 0, err
 	}
-	ticket := domain.NewTicket(f.FiledAt, id)
-	c := domain.Case{Filing: f, ID: id, Ticket: ticket, Status: domain.StatusNew}
-	c.FiledAt = store.Stamp(f.FiledAt) // what is stored, on either engine
-	if !f.NoticeAt.IsZero() {
-		c.NoticeAt = store.Stamp(f.NoticeAt)
+	return id, nil
+}
+
+// FileCase implements store.Cases, in one statement (fileCase).
+func (d *DB) FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
+	defer store.Wrap(&err, "postgres: file case")
+	c.FiledAt, c.UpdatedAt = store.Stamp(c.FiledAt), store.Stamp(c.FiledAt)
+	if !c.NoticeAt.IsZero() {
+		c.NoticeAt = store.Stamp(c.NoticeAt)
 	}
-	c.UpdatedAt = c.FiledAt
 	var channel, recipient, body []string
-	if notify != nil {
-		for _, m := range notify(c) {
-			channel, recipient, body = append(channel, m.Channel), append(recipient, m.To), append(body, d.keys.Seal(m.Text))
-		}
+	for _, m := range msgs {
+		channel, recipient, body = append(channel, m.Channel), append(recipient, m.To), append(body, d.keys.Seal(m.Text))
 	}
 	k := d.keys
-	err = d.pool.QueryRow(ctx, fileCase, id, ticket, f.IntakeID, domain.StatusNew, f.Channel, f.Filer, f.Lang,
-		f.Relation, k.Seal(f.Name), k.Seal(f.NIK), f.NoNIK, f.DesaCode, f.Desa, f.Kecamatan, k.Seal(f.Address), f.Need,
-		k.Seal(f.Description), f.Contact, c.FiledAt, channel, recipient, body, k.Seal(f.FilerName), f.Notice, nullTime(c.NoticeAt),
-		k.Index(f.NIK)).Scan(&id)
+	var id int64
+	err = d.pool.QueryRow(ctx, fileCase, c.ID, c.Ticket, c.IntakeID, c.Status, c.Channel, c.Filer, c.Lang,
+		c.Relation, k.Seal(c.Name), k.Seal(c.NIK), c.NoNIK, c.DesaCode, c.Desa, c.Kecamatan, k.Seal(c.Address), c.Need,
+		k.Seal(c.Description), c.Contact, c.FiledAt, channel, recipient, body, k.Seal(c.FilerName), c.Notice, nullTime(c.NoticeAt),
+		k.Index(c.NIK)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, f.IntakeID))
+		existing, err := scanCase(d.keys, d.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE intake_id = $1`, c.IntakeID))
 		if err != nil {
 			return domain.Case{}, false, err
 		}
@@ -168,47 +166,52 @@ func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Tim
 	return c, err
 }
 
-// UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
-// store.Wrap: decide's own error goes back as it is, as the contract says.
-func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
+// UpdateCase implements store.Cases: the row is written only at the version read.
+func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpdate, at time.Time) (_ domain.Case, err error) {
+	defer store.Wrap(&err, "postgres: update case")
 	at = store.Stamp(at)
-	var c domain.Case
-	var decideErr error
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		var err error
-		c, err = scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = $1 FOR UPDATE`, ticket))
-		if err != nil {
-			return err
-		}
-		u, err := decide(c)
-		if err != nil {
-			decideErr = err
-			return err
-		}
-		c = u.Apply(c, at)
+	c := u.Apply(read, at)
+	c.Version++
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		sv, sr := c.Service, c.Survey
-		if _, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
+		tag, err := tx.Exec(ctx, `UPDATE cases SET status = $1, assigned_to = $2, agency = $3, last_reply = $4,
 			last_reply_at = $5, updated_at = $6, acted_at = $7, responded_at = $8, closed_at = $9,
-			survey_asked_at = $10, survey_score = $11, survey_answered_at = $12, survey_comment = $13 WHERE id = $14`,
+			survey_asked_at = $10, survey_score = $11, survey_answered_at = $12, survey_comment = $13,
+			survey_reminded_at = $14, escalated_at = $15, version = version + 1
+			WHERE id = $16 AND version = $17`,
 			c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), nullTime(c.LastReplyAt), c.UpdatedAt,
 			nullTime(sv.ActedAt), nullTime(sv.RespondedAt), nullTime(sv.ClosedAt),
-			nullTime(sr.AskedAt), sr.Score, nullTime(sr.AnsweredAt), d.keys.Seal(sr.Comment), c.ID); err != nil {
+			nullTime(sr.AskedAt), sr.Score, nullTime(sr.AnsweredAt), d.keys.Seal(sr.Comment),
+			nullTime(sr.RemindedAt), nullTime(c.EscalatedAt), c.ID, read.Version)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return d.conflictOrGone(ctx, tx, c.ID)
 		}
 		if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
 			return err
 		}
 		return enqueue(d.keys, ctx, tx, u.Messages, at)
 	})
-	switch {
-	case decideErr != nil:
-		return c, decideErr
-	case errors.Is(err, store.ErrNotFound):
-		return c, err
-	case err != nil:
-		return c, fmt.Errorf("postgres: update case: %w", refused(err))
+	if err != nil {
+		return read, refused(err)
 	}
 	return c, nil
+}
+
+// conflictOrGone says why an update at a version wrote nothing: the case moved on, or
+// is not there.
+func (d *DB) conflictOrGone(ctx context.Context, tx pgx.Tx, id int64) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM cases WHERE id = $1`, id).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	}
+	return store.ErrConflict
 }
 
 func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64, events []domain.Event, at time.Time) error {
@@ -221,51 +224,15 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64,
 	return nil
 }
 
-// EscalateUnassigned implements store.Cases. Instances may run it at the same time:
-// SKIP LOCKED and the escalated_at mark make each case escalate once.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
-	defer store.Wrap(&err, "postgres: escalate")
-	n, err := d.markEach(ctx, `status = '`+string(domain.StatusNew)+`' AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id`,
-		[]any{filedBefore}, func(tx pgx.Tx, c domain.Case) error {
-			if _, err := tx.Exec(ctx, `UPDATE cases SET escalated_at = $1 WHERE id = $2`, now, c.ID); err != nil {
-				return err
-			}
-			if err := insertEvents(d.keys, ctx, tx, c.ID, []domain.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
-				return err
-			}
-			return enqueue(d.keys, ctx, tx, notify(c), now)
-		})
+// Unescalated implements store.Cases.
+func (d *DB) Unescalated(ctx context.Context, filedBefore time.Time, limit int) (_ []domain.Case, err error) {
+	defer store.Wrap(&err, "postgres: unescalated")
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE status = '`+string(domain.StatusNew)+`'
+		AND assigned_to = '' AND escalated_at IS NULL AND filed_at < $1 ORDER BY id LIMIT $2`, filedBefore, limit)
 	if err != nil {
-		return n, err
+		return nil, err
 	}
-	return n, nil
-}
-
-// markEach takes the cases matching where (a condition and an ORDER BY over $1...)
-// one at a time, each locked in a transaction of its own that mark ends (mark must
-// make the case stop matching), skipping cases another instance holds, and returns how
-// many it marked.
-func (d *DB) markEach(ctx context.Context, where string, args []any, mark func(pgx.Tx, domain.Case) error) (int, error) {
-	n := 0
-	for {
-		found := false
-		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			c, err := scanCase(d.keys, tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+`
-				LIMIT 1 FOR UPDATE SKIP LOCKED`, args...))
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			found = true
-			return mark(tx, c)
-		})
-		if err != nil || !found {
-			return n, err
-		}
-		n++
-	}
+	return collectCases(d.keys, rows)
 }
 
 // Events implements store.Cases.

@@ -37,7 +37,7 @@ func (d *DB) Purge(ctx context.Context, p store.PurgePolicy) (_ store.PurgeCount
 			if err := exec(&n.Forwarded, `UPDATE case_events SET note = '' WHERE kind = 'resident_message' AND note <> '' AND at < $1`, p.Forwarded); err != nil {
 				return err
 			}
-			if err := exec(&n.Forwarded, `UPDATE cases SET survey_comment = '' WHERE survey_comment <> '' AND survey_answered_at < $1`, p.Forwarded); err != nil {
+			if err := exec(&n.Forwarded, `UPDATE cases SET survey_comment = '', version = version + 1 WHERE survey_comment <> '' AND survey_answered_at < $1`, p.Forwarded); err != nil {
 				return err
 			}
 		}
@@ -114,4 +114,5 @@ const anonymiseEvents = `UPDATE case_events SET note = '',
 
 // anonymiseCases blanks a case's personal fields and the number in its intake id.
 const anonymiseCases = `UPDATE cases SET name = '', nik = '', nik_index = '', address = '', description = '',
-	filer_name = '', filer = '', contact = '', last_reply = '', survey_comment = '', intake_id = 'erased/' || id`
+	filer_name = '', filer = '', contact = '', last_reply = '', survey_comment = '', intake_id = 'erased/' || id,
+	version = version + 1`

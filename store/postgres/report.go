@@ -192,22 +192,16 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 	return c, err
 }
 
-// RemindSurveys implements store.Reports. Instances may run it at the same time: SKIP
-// LOCKED and the reminded mark make each reminder go once.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
-	defer store.Wrap(&err, "postgres: remind surveys")
-	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at IS NULL AND filer <> ''
-		AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
-		ORDER BY survey_asked_at`, []any{askedBefore, notBefore}, func(tx pgx.Tx, c domain.Case) error {
-		if _, err := tx.Exec(ctx, `UPDATE cases SET survey_reminded_at = $1 WHERE id = $2`, now, c.ID); err != nil {
-			return err
-		}
-		return enqueue(d.keys, ctx, tx, notify(c), now)
-	})
+// SurveysToRemind implements store.Reports.
+func (d *DB) SurveysToRemind(ctx context.Context, askedBefore, notBefore time.Time, limit int) (_ []domain.Case, err error) {
+	defer store.Wrap(&err, "postgres: surveys to remind")
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE survey_score = 0 AND survey_reminded_at IS NULL
+		AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at < $1 AND survey_asked_at >= $2
+		ORDER BY survey_asked_at, id LIMIT $3`, askedBefore, notBefore, limit)
 	if err != nil {
-		return n, err
+		return nil, err
 	}
-	return n, nil
+	return collectCases(d.keys, rows)
 }
 
 // EnqueueOnce implements store.Reports.

@@ -25,7 +25,7 @@ func (d *DB) Reseal(ctx context.Context) (_ store.ResealCount, err error) {
 		}
 		var err error
 		if n.Cases, err = d.resealRows(ctx, tx, `SELECT id, name, nik, address, description, filer_name, last_reply, survey_comment FROM cases FOR UPDATE`,
-			`UPDATE cases SET name = $1, nik = $2, address = $3, description = $4, filer_name = $5, last_reply = $6, survey_comment = $7, nik_index = $8 WHERE id = $9`, true); err != nil {
+			`UPDATE cases SET name = $1, nik = $2, address = $3, description = $4, filer_name = $5, last_reply = $6, survey_comment = $7, nik_index = $8, version = version + 1 WHERE id = $9`, true); err != nil {
 			return err
 		}
 		if n.Events, err = d.resealRows(ctx, tx, `SELECT id, note FROM case_events WHERE note <> '' FOR UPDATE`,

@@ -16,7 +16,7 @@ import (
 const caseColumns = `id, COALESCE(ticket, ''), intake_id, status, channel, filer, lang, relation, name, nik,
 	no_nik, desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at,
 	assigned_to, agency, last_reply, last_reply_at, escalated_at, filer_name, notice, notice_at,
-	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment`
+	acted_at, responded_at, closed_at, survey_asked_at, survey_reminded_at, survey_score, survey_answered_at, survey_comment, version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -42,7 +42,7 @@ func scanCase(k *seal.Keyring, row scanner) (domain.Case, error) {
 		&c.Relation, &c.Name, &c.NIK, &c.NoNIK, &c.DesaCode, &c.Desa, &c.Kecamatan, &c.Address,
 		&c.Need, &c.Description, &c.Contact, &filed, &updated,
 		&c.AssignedTo, &c.Agency, &c.LastReply, &replied, &escalated, &c.FilerName, &c.Notice, &noticed,
-		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment)
+		&acted, &responded, &closed, &asked, &reminded, &c.Survey.Score, &answered, &c.Survey.Comment, &c.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -83,8 +83,20 @@ func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
+// NextCaseID implements store.Cases. The number is never below the highest case id,
+// so that cases written without it (an import, a restored copy) do not make it repeat.
+func (d *DB) NextCaseID(ctx context.Context) (_ int64, err error) {
+	defer store.Wrap(&err, "sqlite: next case id")
+	var id int64
+	if err := d.db.QueryRowContext(ctx, `UPDATE case_seq SET n = max(n, (SELECT COALESCE(MAX(id), 0) FROM cases)) + 1
+		RETURNING n`).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
 // FileCase implements store.Cases.
-func (d *DB) FileCase(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
+func (d *DB) FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (_ domain.Case, _ bool, err error) {
 	defer store.Wrap(&err, "sqlite: file case")
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -93,45 +105,32 @@ func (d *DB) FileCase(ctx context.Context, f domain.Filing, notify func(domain.C
 	defer tx.Rollback()
 
 	existing, err := scanCase(d.keys, tx.QueryRowContext(ctx,
-		`SELECT `+caseColumns+` FROM cases WHERE intake_id = ?`, f.IntakeID))
+		`SELECT `+caseColumns+` FROM cases WHERE intake_id = ?`, c.IntakeID))
 	if err == nil {
 		return existing, false, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return domain.Case{}, false, err
 	}
-	at := f.FiledAt.UnixMilli()
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO cases (intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
+	at := c.FiledAt.UnixMilli()
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name, nik, no_nik,
 			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at, filer_name, notice, notice_at, nik_index)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.IntakeID, domain.StatusNew, f.Channel, f.Filer, f.Lang, f.Relation, d.keys.Seal(f.Name), d.keys.Seal(f.NIK), f.NoNIK,
-		f.DesaCode, f.Desa, f.Kecamatan, d.keys.Seal(f.Address), f.Need, d.keys.Seal(f.Description), f.Contact, at, at,
-		d.keys.Seal(f.FilerName), f.Notice, toMillis(f.NoticeAt), d.keys.Index(f.NIK))
-	if err != nil {
-		return domain.Case{}, false, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return domain.Case{}, false, err
-	}
-	ticket := domain.NewTicket(f.FiledAt, id)
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET ticket = ? WHERE id = ?`, ticket, id); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Ticket, c.IntakeID, c.Status, c.Channel, c.Filer, c.Lang, c.Relation, d.keys.Seal(c.Name), d.keys.Seal(c.NIK), c.NoNIK,
+		c.DesaCode, c.Desa, c.Kecamatan, d.keys.Seal(c.Address), c.Need, d.keys.Seal(c.Description), c.Contact, at, at,
+		d.keys.Seal(c.FilerName), c.Notice, toMillis(c.NoticeAt), d.keys.Index(c.NIK)); err != nil {
 		return domain.Case{}, false, err
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (case_id, at, actor, kind, to_status) VALUES (?, ?, ?, 'filed', ?)`,
-		id, at, f.Filer, domain.StatusNew); err != nil {
+		c.ID, at, c.Filer, c.Status); err != nil {
 		return domain.Case{}, false, err
 	}
-	c := domain.Case{Filing: f, ID: id, Ticket: ticket, Status: domain.StatusNew}
-	c.FiledAt = time.UnixMilli(at).UTC()
-	c.NoticeAt = millis(toMillis(f.NoticeAt))
-	c.UpdatedAt = c.FiledAt
-	if notify != nil {
-		if err := enqueue(d.keys, ctx, tx, notify(c), c.FiledAt); err != nil {
-			return domain.Case{}, false, err
-		}
+	c.FiledAt, c.UpdatedAt = time.UnixMilli(at).UTC(), time.UnixMilli(at).UTC()
+	c.NoticeAt = millis(toMillis(c.NoticeAt))
+	if err := enqueue(d.keys, ctx, tx, msgs, c.FiledAt); err != nil {
+		return domain.Case{}, false, err
 	}
 	if err := tx.Commit(); err != nil {
 		return domain.Case{}, false, err
@@ -191,46 +190,60 @@ func (d *DB) LatestRepliedCase(ctx context.Context, filer string, since time.Tim
 	return c, err
 }
 
-// UpdateCase implements store.Cases. Its errors are wrapped where they arise, not with
-// store.Wrap: decide's own error goes back as it is, as the contract says.
-func (d *DB) UpdateCase(ctx context.Context, ticket string, at time.Time, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
+// UpdateCase implements store.Cases: the row is written only at the version read.
+func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpdate, at time.Time) (_ domain.Case, err error) {
+	defer store.Wrap(&err, "sqlite: update case")
+	at = store.Stamp(at)
+	c := u.Apply(read, at)
+	c.Version++
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return domain.Case{}, fmt.Errorf("sqlite: update case: %w", err)
+		return read, err
 	}
 	defer tx.Rollback()
-	// Transactions start IMMEDIATE (see Open), so the case cannot change under us.
-	c, err := scanCase(d.keys, tx.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket = ?`, ticket))
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return c, err
-		}
-		return c, fmt.Errorf("sqlite: update case: %w", err)
-	}
-	u, err := decide(c)
-	if err != nil {
-		return c, err
-	}
-	c = u.Apply(c, store.Stamp(at))
 	sv, sr := c.Service, c.Survey
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
+	res, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, assigned_to = ?, agency = ?, last_reply = ?,
 		last_reply_at = ?, updated_at = ?, acted_at = ?, responded_at = ?, closed_at = ?,
-		survey_asked_at = ?, survey_score = ?, survey_answered_at = ?, survey_comment = ? WHERE id = ?`,
+		survey_asked_at = ?, survey_score = ?, survey_answered_at = ?, survey_comment = ?,
+		survey_reminded_at = ?, escalated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
 		c.Status, c.AssignedTo, c.Agency, d.keys.Seal(c.LastReply), toMillis(c.LastReplyAt), c.UpdatedAt.UnixMilli(),
 		toMillis(sv.ActedAt), toMillis(sv.RespondedAt), toMillis(sv.ClosedAt),
-		toMillis(sr.AskedAt), sr.Score, toMillis(sr.AnsweredAt), d.keys.Seal(sr.Comment), c.ID); err != nil {
-		return c, fmt.Errorf("sqlite: update case: %w", err)
+		toMillis(sr.AskedAt), sr.Score, toMillis(sr.AnsweredAt), d.keys.Seal(sr.Comment),
+		toMillis(sr.RemindedAt), toMillis(c.EscalatedAt), c.ID, read.Version)
+	if err != nil {
+		return read, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = conflictOrGone(ctx, tx, c.ID)
+		}
+		return read, err
 	}
 	if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
-		return c, fmt.Errorf("sqlite: update case: %w", err)
+		return read, err
 	}
 	if err := enqueue(d.keys, ctx, tx, u.Messages, at); err != nil {
-		return c, fmt.Errorf("sqlite: update case: %w", err)
+		return read, err
 	}
 	if err := tx.Commit(); err != nil {
-		return c, fmt.Errorf("sqlite: update case: %w", err)
+		return read, err
 	}
 	return c, nil
+}
+
+// conflictOrGone says why an update at a version wrote nothing: the case moved on, or
+// is not there.
+func conflictOrGone(ctx context.Context, tx *sql.Tx, id int64) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM cases WHERE id = ?`, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	}
+	return store.ErrConflict
 }
 
 func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64, events []domain.Event, at time.Time) error {
@@ -243,56 +256,11 @@ func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64
 	return nil
 }
 
-// EscalateUnassigned implements store.Cases.
-func (d *DB) EscalateUnassigned(ctx context.Context, filedBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
-	defer store.Wrap(&err, "sqlite: escalate")
-	n, err := d.markEach(ctx, `status = '`+string(domain.StatusNew)+`' AND assigned_to = '' AND escalated_at = 0 AND filed_at < ?`, []any{filedBefore.UnixMilli()},
-		`UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at = 0 AND status = '`+string(domain.StatusNew)+`' AND assigned_to = ''`, now,
-		func(tx *sql.Tx, c domain.Case) error {
-			if err := insertEvents(d.keys, ctx, tx, c.ID, []domain.Event{{Actor: "system", Kind: "escalated"}}, now); err != nil {
-				return err
-			}
-			return enqueue(d.keys, ctx, tx, notify(c), now)
-		})
-	if err != nil {
-		return n, err
-	}
-	return n, nil
-}
-
-// markEach lists the cases matching where, then marks each in a transaction of its
-// own with mark (an UPDATE taking the time and the id, which must match only while the
-// case still needs it, so that a case another process marked meanwhile is skipped)
-// and, for each case it marked, runs then in the same transaction. It returns how
-// many it marked.
-func (d *DB) markEach(ctx context.Context, where string, args []any, mark string, at time.Time, then func(*sql.Tx, domain.Case) error) (int, error) {
-	due, err := queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+where+` ORDER BY id`, args...)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, c := range due {
-		tx, err := d.db.BeginTx(ctx, nil)
-		if err != nil {
-			return n, err
-		}
-		res, err := tx.ExecContext(ctx, mark, at.UnixMilli(), c.ID)
-		if err == nil {
-			if rows, _ := res.RowsAffected(); rows == 1 {
-				if err = then(tx, c); err == nil {
-					n++
-				}
-			}
-		}
-		if err == nil {
-			err = tx.Commit()
-		}
-		if err != nil {
-			tx.Rollback()
-			return n, err
-		}
-	}
-	return n, nil
+// Unescalated implements store.Cases.
+func (d *DB) Unescalated(ctx context.Context, filedBefore time.Time, limit int) (_ []domain.Case, err error) {
+	defer store.Wrap(&err, "sqlite: unescalated")
+	return queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE status = '`+string(domain.StatusNew)+`'
+		AND assigned_to = '' AND escalated_at = 0 AND filed_at < ? ORDER BY id LIMIT ?`, filedBefore.UnixMilli(), limit)
 }
 
 // Events implements store.Cases.

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+
 	"fmt"
 	"strings"
 	"time"
@@ -197,17 +197,12 @@ func (d *DB) SurveyToAnswer(ctx context.Context, filer string, since time.Time) 
 	return c, err
 }
 
-// RemindSurveys implements store.Reports.
-func (d *DB) RemindSurveys(ctx context.Context, askedBefore, notBefore, now time.Time, notify func(domain.Case) []domain.OutboxMessage) (_ int, err error) {
-	defer store.Wrap(&err, "sqlite: remind surveys")
-	n, err := d.markEach(ctx, `survey_score = 0 AND survey_reminded_at = 0 AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs)
-		AND survey_asked_at > 0 AND survey_asked_at < ? AND survey_asked_at >= ?`, []any{askedBefore.UnixMilli(), notBefore.UnixMilli()},
-		`UPDATE cases SET survey_reminded_at = ? WHERE id = ? AND survey_reminded_at = 0 AND survey_score = 0`, now,
-		func(tx *sql.Tx, c domain.Case) error { return enqueue(d.keys, ctx, tx, notify(c), now) })
-	if err != nil {
-		return n, err
-	}
-	return n, nil
+// SurveysToRemind implements store.Reports.
+func (d *DB) SurveysToRemind(ctx context.Context, askedBefore, notBefore time.Time, limit int) (_ []domain.Case, err error) {
+	defer store.Wrap(&err, "sqlite: surveys to remind")
+	return queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE survey_score = 0 AND survey_reminded_at = 0
+		AND filer <> '' AND filer NOT IN (SELECT phone FROM opt_outs) AND survey_asked_at > 0 AND survey_asked_at < ?
+		AND survey_asked_at >= ? ORDER BY survey_asked_at, id LIMIT ?`, askedBefore.UnixMilli(), notBefore.UnixMilli(), limit)
 }
 
 // EnqueueOnce implements store.Reports.

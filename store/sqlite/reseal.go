@@ -24,7 +24,7 @@ func (d *DB) Reseal(ctx context.Context) (_ store.ResealCount, err error) {
 		return n, err
 	}
 	if n.Cases, err = d.resealRows(ctx, tx, `SELECT id, name, nik, address, description, filer_name, last_reply, survey_comment FROM cases`,
-		`UPDATE cases SET name = ?, nik = ?, address = ?, description = ?, filer_name = ?, last_reply = ?, survey_comment = ?, nik_index = ? WHERE id = ?`, true); err != nil {
+		`UPDATE cases SET name = ?, nik = ?, address = ?, description = ?, filer_name = ?, last_reply = ?, survey_comment = ?, nik_index = ?, version = version + 1 WHERE id = ?`, true); err != nil {
 		return n, err
 	}
 	if n.Events, err = d.resealRows(ctx, tx, `SELECT id, note FROM case_events WHERE note <> ''`,

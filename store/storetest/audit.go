@@ -58,7 +58,7 @@ func TestAudit(t *testing.T, open func(t *testing.T) (AuditStore, func(sql strin
 	t.Run("the trails cannot be changed or removed", func(t *testing.T) {
 		s, raw := open(t)
 		must(t, s.Audit(ctx, store.AuditEntry{At: at, Actor: "+628111", Kind: store.AuditLogin}))
-		if _, _, err := s.FileCase(ctx, Filing("a1"), nil); err != nil {
+		if _, _, err := store.File(ctx, s, Filing("a1"), nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, stmt := range []string{

@@ -19,7 +19,7 @@ func BenchmarkFileCase(b *testing.B, s store.Cases) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			f := Filing(fmt.Sprint("bench-", seq.Add(1)))
-			if _, _, err := s.FileCase(ctx, f, nil); err != nil {
+			if _, _, err := store.File(ctx, s, f, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

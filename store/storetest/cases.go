@@ -32,7 +32,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("ms")
 		f.FiledAt = time.Date(2026, 11, 26, 10, 0, 0, 1_999_600, time.UTC) // 1.9996 ms past
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		want := time.Date(2026, 11, 26, 10, 0, 0, 1_000_000, time.UTC)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
@@ -40,7 +40,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		if !c.FiledAt.Equal(want) || !got.FiledAt.Equal(want) {
 			t.Fatalf("filed at %v, read back %v, want %v on every engine", c.FiledAt, got.FiledAt, want)
 		}
-		changed, err := s.UpdateCase(ctx, c.Ticket, want.Add(time.Hour+900*time.Microsecond), func(domain.Case) (domain.CaseUpdate, error) {
+		changed, err := store.Change(ctx, s, c.Ticket, want.Add(time.Hour+900*time.Microsecond), func(domain.Case) (domain.CaseUpdate, error) {
 			return domain.CaseUpdate{Status: domain.StatusInProcess}, nil
 		})
 		must(t, err)
@@ -54,7 +54,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 	t.Run("file and find by ticket", func(t *testing.T) {
 		s := open(t)
 		f := Filing("i1")
-		c, created, err := s.FileCase(ctx, f, nil)
+		c, created, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		if !created || c.ID == 0 || c.Status != domain.StatusNew {
 			t.Fatalf("FileCase = %+v, created %v", c, created)
@@ -74,17 +74,17 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 
 	t.Run("cases sharing a NIK are counted", func(t *testing.T) {
 		s := open(t)
-		a, _, err := s.FileCase(ctx, Filing("n1"), nil)
+		a, _, err := store.File(ctx, s, Filing("n1"), nil)
 		must(t, err)
-		b, _, err := s.FileCase(ctx, Filing("n2"), nil)
+		b, _, err := store.File(ctx, s, Filing("n2"), nil)
 		must(t, err)
 		other := Filing("n3")
 		other.NIK = "1904015001900002"
-		_, _, err = s.FileCase(ctx, other, nil)
+		_, _, err = store.File(ctx, s, other, nil)
 		must(t, err)
 		none := Filing("n4")
 		none.NIK, none.NoNIK = "", true
-		c, _, err := s.FileCase(ctx, none, nil)
+		c, _, err := store.File(ctx, s, none, nil)
 		must(t, err)
 		for _, tc := range []struct {
 			nik    string
@@ -103,7 +103,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.FiledAt = time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.FixedZone("WIB", 7*3600))
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)
@@ -119,7 +119,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.NIK, f.NoNIK = "", true
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)
@@ -130,9 +130,9 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 
 	t.Run("filing is idempotent", func(t *testing.T) {
 		s := open(t)
-		first, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		first, _, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
-		again, created, err := s.FileCase(ctx, Filing("i1"), nil)
+		again, created, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
 		if created || again.ID != first.ID || again.Ticket != first.Ticket {
 			t.Fatalf("second filing created=%v %+v, first %+v", created, again, first)
@@ -156,7 +156,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 				go func() {
 					defer wg.Done()
 					id := fmt.Sprint("i", i)
-					c, _, err := s.FileCase(ctx, Filing(id), nil)
+					c, _, err := store.File(ctx, s, Filing(id), nil)
 					if err != nil {
 						t.Error(err)
 						return
@@ -197,12 +197,12 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		for i := range 3 {
 			f := Filing(fmt.Sprint("i", i))
 			f.FiledAt = f.FiledAt.Add(time.Duration(i) * time.Hour)
-			_, _, err := s.FileCase(ctx, f, nil)
+			_, _, err := store.File(ctx, s, f, nil)
 			must(t, err)
 		}
 		other := Filing("x")
 		other.Filer = "+6285200000000"
-		_, _, err := s.FileCase(ctx, other, nil)
+		_, _, err := store.File(ctx, s, other, nil)
 		must(t, err)
 		cases, err := s.CasesByFiler(ctx, Filing("").Filer, 2)
 		must(t, err)
@@ -218,7 +218,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 
 	t.Run("filing is an audit event", func(t *testing.T) {
 		s := open(t)
-		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		c, _, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
 		events, err := s.Events(ctx, c.ID)
 		must(t, err)
@@ -235,7 +235,7 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		s := open(t)
 		f := Filing("i1")
 		f.Description = "Robert'); DROP TABLE cases;-- 漢字 العربية"
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		got, err := s.CaseByTicket(ctx, c.Ticket)
 		must(t, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,9 +40,9 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		notify := func(c domain.Case) []domain.OutboxMessage {
 			return []domain.OutboxMessage{{Channel: "console", To: "+628111", Text: "new " + c.Ticket, CaseID: c.ID}}
 		}
-		c, _, err := s.FileCase(ctx, Filing("i1"), notify)
+		c, _, err := store.File(ctx, s, Filing("i1"), notify)
 		must(t, err)
-		_, created, err := s.FileCase(ctx, Filing("i1"), notify)
+		_, created, err := store.File(ctx, s, Filing("i1"), notify)
 		must(t, err)
 		if created {
 			t.Fatal("second filing created a case")
@@ -54,9 +55,9 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("a change, its events and its messages are one transaction", func(t *testing.T) {
 		s := open(t)
-		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		c, _, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
-		got, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Minute), func(cur domain.Case) (domain.CaseUpdate, error) {
+		got, err := store.Change(ctx, s, c.Ticket, at.Add(time.Minute), func(cur domain.Case) (domain.CaseUpdate, error) {
 			if cur.Status != domain.StatusNew {
 				t.Errorf("decide saw %s", cur.Status)
 			}
@@ -87,7 +88,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 		// A refused change writes nothing.
 		refused := errors.New("not allowed")
-		_, err = s.UpdateCase(ctx, c.Ticket, at.Add(2*time.Minute), func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, refused })
+		_, err = store.Change(ctx, s, c.Ticket, at.Add(2*time.Minute), func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, refused })
 		if !errors.Is(err, refused) {
 			t.Fatalf("err = %v", err)
 		}
@@ -95,21 +96,21 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if len(events) != 2 {
 			t.Fatalf("refused change left %d events", len(events))
 		}
-		if _, err := s.UpdateCase(ctx, "2699993", at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, nil }); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.Change(ctx, s, "2699993", at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{}, nil }); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown ticket: %v", err)
 		}
 	})
 
 	t.Run("concurrent changes of one case are serialised", func(t *testing.T) {
 		s := open(t)
-		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		c, _, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
 		var wg sync.WaitGroup
 		for i := range 10 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.UpdateCase(ctx, c.Ticket, at, func(cur domain.Case) (domain.CaseUpdate, error) {
+				_, err := store.Change(ctx, s, c.Ticket, at, func(cur domain.Case) (domain.CaseUpdate, error) {
 					// Each change appends to the last reply: a lost update would drop a digit.
 					return domain.CaseUpdate{Reply: cur.LastReply + fmt.Sprint(i%10)}, nil
 				})
@@ -126,17 +127,116 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 	})
 
+	t.Run("a change decided on a stale read writes nothing", func(t *testing.T) {
+		s := open(t)
+		read, _, err := store.File(ctx, s, Filing("i1"), nil)
+		must(t, err)
+		moved, err := s.UpdateCase(ctx, read, domain.CaseUpdate{AssignedTo: "+628999",
+			Events: []domain.Event{{Actor: "+628999", Kind: "assign"}}}, at)
+		must(t, err)
+		if moved.Version != read.Version+1 {
+			t.Fatalf("version %d after one change of %d", moved.Version, read.Version)
+		}
+		_, err = s.UpdateCase(ctx, read, domain.CaseUpdate{Status: domain.StatusRejected,
+			Events:   []domain.Event{{Actor: "+628888", Kind: "status", To: domain.StatusRejected}},
+			Messages: []domain.OutboxMessage{{Channel: "console", To: read.Filer, Text: "ditolak", CaseID: read.ID}}}, at)
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("stale write: err = %v, want ErrConflict", err)
+		}
+		got, err := s.CaseByTicket(ctx, read.Ticket)
+		must(t, err)
+		if got.Status != domain.StatusNew || got.AssignedTo != "+628999" || got.Version != moved.Version {
+			t.Fatalf("after the stale write %+v", got)
+		}
+		if events, _ := s.Events(ctx, read.ID); len(events) != 2 {
+			t.Fatalf("%d events, want filed and assign", len(events))
+		}
+		if msgs := pending(t, s, at.Add(time.Hour)); len(msgs) != 0 {
+			t.Fatalf("the stale write queued %+v", msgs)
+		}
+		gone := read
+		gone.ID = read.ID + 1000
+		if _, err := s.UpdateCase(ctx, gone, domain.CaseUpdate{Reply: "x"}, at); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("no such case: err = %v", err)
+		}
+	})
+
+	t.Run("a decision may read the store", func(t *testing.T) {
+		// Decisions run before the write's transaction: one that reads (on SQLite's
+		// single connection too) neither waits on itself nor holds a lock.
+		s := open(t)
+		c, _, err := store.File(ctx, s, Filing("i1"), nil)
+		must(t, err)
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, err = store.Change(dctx, s, c.Ticket, at, func(cur domain.Case) (domain.CaseUpdate, error) {
+			events, err := s.Events(dctx, cur.ID)
+			if err != nil {
+				return domain.CaseUpdate{}, err
+			}
+			n, err := s.CountCasesByNIK(dctx, cur.NIK, cur.ID)
+			if err != nil {
+				return domain.CaseUpdate{}, err
+			}
+			return domain.CaseUpdate{Reply: fmt.Sprintf("%d events, %d others", len(events), n)}, nil
+		})
+		must(t, err)
+		if got, _ := s.CaseByTicket(ctx, c.Ticket); got.LastReply != "1 events, 0 others" {
+			t.Fatalf("reply %q", got.LastReply)
+		}
+	})
+
+	t.Run("instances escalating together escalate each case once", func(t *testing.T) {
+		s := open(t)
+		for i := range 6 {
+			_, _, err := store.File(ctx, s, Filing(fmt.Sprint("old", i)), nil)
+			must(t, err)
+		}
+		notify := func(c domain.Case) []domain.OutboxMessage {
+			// One recipient each: a claim hands out one message per recipient.
+			return []domain.OutboxMessage{{Channel: "console", To: "+6281" + c.Ticket, Text: "escalated " + c.Ticket}}
+		}
+		now := at.Add(25 * time.Hour)
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := store.Escalate(ctx, s, now.Add(-24*time.Hour), now, notify)
+				if err != nil {
+					t.Error(err)
+				}
+				total.Add(int64(n))
+			}()
+		}
+		wg.Wait()
+		if total.Load() != 6 {
+			t.Fatalf("%d escalations of 6 cases", total.Load())
+		}
+		seen := map[string]bool{}
+		for _, m := range pending(t, s, now) {
+			if seen[m.Text] {
+				t.Fatalf("%q queued twice", m.Text)
+			}
+			seen[m.Text] = true
+		}
+		if len(seen) != 6 {
+			t.Fatalf("%d escalation messages, want 6", len(seen))
+		}
+	})
+
 	t.Run("open cases by kecamatan, newest first, paged", func(t *testing.T) {
 		s := open(t)
 		var tickets []string
 		for i, k := range []string{"Koba", "Namang", "Koba", "Koba", "Lubuk Besar"} {
 			f := Filing(fmt.Sprint("i", i))
 			f.Kecamatan = k
-			c, _, err := s.FileCase(ctx, f, nil)
+			c, _, err := store.File(ctx, s, f, nil)
 			must(t, err)
 			tickets = append(tickets, c.Ticket)
 		}
-		_, err := s.UpdateCase(ctx, tickets[3], at, func(domain.Case) (domain.CaseUpdate, error) {
+		_, err := store.Change(ctx, s, tickets[3], at, func(domain.Case) (domain.CaseUpdate, error) {
 			return domain.CaseUpdate{Status: domain.StatusDone}, nil
 		})
 		must(t, err)
@@ -164,12 +264,12 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("latest replied case of a filer", func(t *testing.T) {
 		s := open(t)
-		c, _, err := s.FileCase(ctx, Filing("i1"), nil)
+		c, _, err := store.File(ctx, s, Filing("i1"), nil)
 		must(t, err)
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("no reply yet: %v", err)
 		}
-		_, err = s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Reply: "hi"}, nil })
+		_, err = store.Change(ctx, s, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Reply: "hi"}, nil })
 		must(t, err)
 		got, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour))
 		must(t, err)
@@ -179,7 +279,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("reply older than since: %v", err)
 		}
-		_, err = s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Status: domain.StatusDone}, nil })
+		_, err = store.Change(ctx, s, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return domain.CaseUpdate{Status: domain.StatusDone}, nil })
 		must(t, err)
 		if _, err := s.LatestRepliedCase(ctx, c.Filer, at.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("closed case: %v", err)
@@ -188,28 +288,28 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("untaken cases escalate once", func(t *testing.T) {
 		s := open(t)
-		old, _, err := s.FileCase(ctx, Filing("old"), nil)
+		old, _, err := store.File(ctx, s, Filing("old"), nil)
 		must(t, err)
-		taken, _, err := s.FileCase(ctx, Filing("taken"), nil)
+		taken, _, err := store.File(ctx, s, Filing("taken"), nil)
 		must(t, err)
-		_, err = s.UpdateCase(ctx, taken.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) {
+		_, err = store.Change(ctx, s, taken.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) {
 			return domain.CaseUpdate{Status: domain.StatusInProcess, AssignedTo: "+628999"}, nil
 		})
 		must(t, err)
 		fresh := Filing("fresh")
 		fresh.FiledAt = at.Add(30 * time.Hour)
-		_, _, err = s.FileCase(ctx, fresh, nil)
+		_, _, err = store.File(ctx, s, fresh, nil)
 		must(t, err)
 		notify := func(c domain.Case) []domain.OutboxMessage {
 			return []domain.OutboxMessage{{Channel: "console", To: "+628777", Text: "escalated " + c.Ticket}}
 		}
 		now := at.Add(25 * time.Hour)
-		n, err := s.EscalateUnassigned(ctx, now.Add(-24*time.Hour), now, notify)
+		n, err := store.Escalate(ctx, s, now.Add(-24*time.Hour), now, notify)
 		must(t, err)
 		if n != 1 {
 			t.Fatalf("%d escalated, want 1", n)
 		}
-		if n, _ := s.EscalateUnassigned(ctx, now.Add(-24*time.Hour), now, notify); n != 0 {
+		if n, _ := store.Escalate(ctx, s, now.Add(-24*time.Hour), now, notify); n != 0 {
 			t.Fatalf("escalated again: %d", n)
 		}
 		msgs := pending(t, s, now)
@@ -396,7 +496,7 @@ func TestCaseWork(t *testing.T, open func(t *testing.T) CaseDB) {
 
 	t.Run("every message keeps one send key through its retries", func(t *testing.T) {
 		s := open(t)
-		_, _, err := s.FileCase(ctx, Filing("k1"), func(c domain.Case) []domain.OutboxMessage {
+		_, _, err := store.File(ctx, s, Filing("k1"), func(c domain.Case) []domain.OutboxMessage {
 			return []domain.OutboxMessage{{Channel: "console", To: "+628444", Text: "filed", CaseID: c.ID}}
 		})
 		must(t, err)

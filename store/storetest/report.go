@@ -44,13 +44,13 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]domain.Case {
 		f := Filing(name)
 		f.Filer = "+62812000000" + name[1:]
 		f.Kecamatan, f.DesaCode, f.Desa, f.Need, f.Relation, f.Channel, f.FiledAt = kec, desaCode, desa, need, relation, channel, filed
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		out[name] = c
 		return c
 	}
 	change := func(c domain.Case, at time.Time, u domain.CaseUpdate) {
-		_, err := s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
+		_, err := store.Change(ctx, s, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 		must(t, err)
 	}
 	status := func(actor string, from, to domain.Status) []domain.Event {
@@ -85,7 +85,7 @@ func ReportSeed(t testing.TB, s ReportDB) map[string]domain.Case {
 	q := Filing("c6")
 	q.Need, q.Relation, q.NoNIK, q.NIK, q.Kecamatan, q.Desa, q.DesaCode = domain.NeedQuestion, "self", true, "", "", "", ""
 	q.FiledAt = time.Date(2026, 10, 12, 9, 0, 0, 0, wib)
-	c6, _, err := s.FileCase(ctx, q, nil)
+	c6, _, err := store.File(ctx, s, q, nil)
 	must(t, err)
 	out["c6"] = c6
 
@@ -227,12 +227,12 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 	t.Run("the survey answered is the one asked last", func(t *testing.T) {
 		s := open(t)
 		at := time.Date(2026, 10, 1, 8, 0, 0, 0, wib)
-		older, _, err := s.FileCase(ctx, Filing("older"), nil)
+		older, _, err := store.File(ctx, s, Filing("older"), nil)
 		must(t, err)
-		newer, _, err := s.FileCase(ctx, Filing("newer"), nil)
+		newer, _, err := store.File(ctx, s, Filing("newer"), nil)
 		must(t, err)
 		for i, c := range []domain.Case{newer, older} { // the newer case closes first
-			_, err := s.UpdateCase(ctx, c.Ticket, at.Add(time.Duration(i+1)*h), func(domain.Case) (domain.CaseUpdate, error) {
+			_, err := store.Change(ctx, s, c.Ticket, at.Add(time.Duration(i+1)*h), func(domain.Case) (domain.CaseUpdate, error) {
 				return domain.CaseUpdate{Status: domain.StatusDone, AskSurvey: true}, nil
 			})
 			must(t, err)
@@ -250,7 +250,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		c7 := cases["c7"]
 		asked := c7.FiledAt.Add(240 * h)
 		must(t, s.SetOptOut(ctx, c7.Filer, true, asked))
-		n, err := s.RemindSurveys(ctx, asked.Add(time.Hour), asked.Add(-time.Hour), asked.Add(48*h), func(c domain.Case) []domain.OutboxMessage {
+		n, err := store.RemindSurveys(ctx, s, s, asked.Add(time.Hour), asked.Add(-time.Hour), asked.Add(48*h), func(c domain.Case) []domain.OutboxMessage {
 			return []domain.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat", CaseID: c.ID}}
 		})
 		if err != nil || n != 0 {
@@ -341,12 +341,12 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 			return []domain.OutboxMessage{{Channel: c.Channel, To: c.Filer, Text: "ingat " + c.Ticket, CaseID: c.ID}}
 		}
 		remindAt := asked.Add(48 * h)
-		n, err := s.RemindSurveys(ctx, remindAt.Add(-47*h), remindAt.Add(-7*24*h), remindAt, notify)
+		n, err := store.RemindSurveys(ctx, s, s, remindAt.Add(-47*h), remindAt.Add(-7*24*h), remindAt, notify)
 		must(t, err)
 		if n != 1 {
 			t.Fatalf("reminded %d, want 1", n)
 		}
-		if n, err = s.RemindSurveys(ctx, remindAt.Add(-47*h), remindAt.Add(-7*24*h), remindAt.Add(time.Hour), notify); err != nil || n != 0 {
+		if n, err = store.RemindSurveys(ctx, s, s, remindAt.Add(-47*h), remindAt.Add(-7*24*h), remindAt.Add(time.Hour), notify); err != nil || n != 0 {
 			t.Fatalf("second round reminded %d, %v", n, err)
 		}
 		msgs := pending(t, s, remindAt.Add(time.Hour))

@@ -31,12 +31,12 @@ func TestPurge(t *testing.T, open func(t *testing.T) PurgeStore) {
 	file := func(id string, at time.Time) domain.Case {
 		f := Filing(id)
 		f.FiledAt = at
-		c, _, err := s.FileCase(ctx, f, nil)
+		c, _, err := store.File(ctx, s, f, nil)
 		must(t, err)
 		return c
 	}
 	change := func(c domain.Case, at time.Time, u domain.CaseUpdate) {
-		_, err := s.UpdateCase(ctx, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
+		_, err := store.Change(ctx, s, c.Ticket, at, func(domain.Case) (domain.CaseUpdate, error) { return u, nil })
 		must(t, err)
 	}
 	closedOld := file("closed-old", old)
@@ -128,13 +128,13 @@ type SubjectStore interface {
 func TestSubjects(t *testing.T, open func(t *testing.T) SubjectStore) {
 	ctx := context.Background()
 	s := open(t)
-	a, _, err := s.FileCase(ctx, Filing("s1"), nil)
+	a, _, err := store.File(ctx, s, Filing("s1"), nil)
 	must(t, err)
-	b, _, err := s.FileCase(ctx, Filing("s2"), nil)
+	b, _, err := store.File(ctx, s, Filing("s2"), nil)
 	must(t, err)
 	other := Filing("s3")
 	other.NIK = "1904015001900002"
-	_, _, err = s.FileCase(ctx, other, nil)
+	_, _, err = store.File(ctx, s, other, nil)
 	must(t, err)
 	found, err := s.CasesByNIK(ctx, a.NIK, 10)
 	must(t, err)
@@ -144,7 +144,7 @@ func TestSubjects(t *testing.T, open func(t *testing.T) SubjectStore) {
 	if err := s.EraseCase(ctx, a.Ticket); !errors.Is(err, store.ErrCaseOpen) {
 		t.Fatalf("erasing an open case: %v", err)
 	}
-	_, err = s.UpdateCase(ctx, a.Ticket, a.FiledAt.Add(time.Hour), func(domain.Case) (domain.CaseUpdate, error) {
+	_, err = store.Change(ctx, s, a.Ticket, a.FiledAt.Add(time.Hour), func(domain.Case) (domain.CaseUpdate, error) {
 		return domain.CaseUpdate{Status: domain.StatusRejected, Events: []domain.Event{{Actor: "+628999", Kind: "status", Note: "data ganda"}}}, nil
 	})
 	must(t, err)

@@ -38,11 +38,11 @@ func TestSealed(t *testing.T, open func(t *testing.T) SealedStore) {
 	f := Filing("sealed")
 	f.Name, f.NIK, f.Address, f.Description, f.FilerName = "Siti Aminah Sealed", "1904014507850009", "Dusun Rahasia RT 09",
 		"Suami sakit jantung, anak disabilitas", "Budi Pengirim"
-	c, _, err := s.FileCase(ctx, f, func(domain.Case) []domain.OutboxMessage {
+	c, _, err := store.File(ctx, s, f, func(domain.Case) []domain.OutboxMessage {
 		return []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Tiket untuk Siti Aminah Sealed"}}
 	})
 	must(t, err)
-	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
+	_, err = store.Change(ctx, s, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
 		return domain.CaseUpdate{Reply: "Kami datang Senin ke Dusun Rahasia",
 			Events:   []domain.Event{{Actor: "+628111", Kind: "resident_message", Note: "penyakit jantung kambuh"}},
 			Messages: []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Kami datang Senin ke Dusun Rahasia"}}}, nil
@@ -72,11 +72,11 @@ func TestSealed(t *testing.T, open func(t *testing.T) SealedStore) {
 		t.Fatalf("claimed %+v", msgs)
 	}
 	// Cases of one NIK are still counted, through the blind index.
-	_, _, err = s.FileCase(ctx, Filing("sealed-2"), nil)
+	_, _, err = store.File(ctx, s, Filing("sealed-2"), nil)
 	must(t, err)
 	again := Filing("sealed-3")
 	again.NIK = f.NIK
-	_, _, err = s.FileCase(ctx, again, nil)
+	_, _, err = store.File(ctx, s, again, nil)
 	must(t, err)
 	if n, err := s.CountCasesByNIK(ctx, f.NIK, c.ID); err != nil || n != 1 {
 		t.Fatalf("cases sharing the sealed NIK: %d, %v", n, err)
@@ -103,16 +103,16 @@ func TestReseal(t *testing.T, open func(t *testing.T) ResealStore) {
 	s.SetKeyring(nil) // a case stored before sealing
 	clear := Filing("clear")
 	clear.Name, clear.NIK = "Tersimpan Polos", "1904015001900002"
-	_, _, err := s.FileCase(ctx, clear, nil)
+	_, _, err := store.File(ctx, s, clear, nil)
 	must(t, err)
 	s.SetKeyring(old)
 	f := Filing("old")
 	f.Name, f.NIK = "Kunci Lama", "1904014507850009"
-	c, _, err := s.FileCase(ctx, f, func(domain.Case) []domain.OutboxMessage {
+	c, _, err := store.File(ctx, s, f, func(domain.Case) []domain.OutboxMessage {
 		return []domain.OutboxMessage{{Channel: "console", To: f.Filer, Text: "Pesan Kunci Lama"}}
 	})
 	must(t, err)
-	_, err = s.UpdateCase(ctx, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
+	_, err = store.Change(ctx, s, c.Ticket, f.FiledAt.Add(time.Minute), func(domain.Case) (domain.CaseUpdate, error) {
 		return domain.CaseUpdate{Events: []domain.Event{{Actor: "+628111", Kind: "note", Note: "Catatan Kunci Lama"}}}, nil
 	})
 	must(t, err)
