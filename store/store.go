@@ -31,8 +31,8 @@ var (
 	// trying the same write again cannot help. Other errors mean the database could
 	// not be reached or was too slow, and a later try may succeed.
 	ErrInvalid = errors.New("store: data refused by the database")
-	// ErrConflict: the case changed between the read a change was decided on and its
-	// write; nothing was written.
+	// ErrConflict: the case changed (or went) between the read a change was decided on
+	// and its write; nothing was written.
 	ErrConflict = errors.New("store: the case changed since it was read")
 )
 
@@ -126,9 +126,9 @@ type Cases interface {
 	// and created=false, and stores no messages. File does all of it.
 	FileCase(ctx context.Context, c domain.Case, msgs []domain.OutboxMessage) (_ domain.Case, created bool, err error)
 	// UpdateCase writes u, decided on c as read, in one transaction with u's events and
-	// messages, and returns the case as changed. ErrConflict if the case changed since
-	// c was read (its Version moved): read it again and decide again (Change does).
-	// ErrNotFound if there is no such case.
+	// messages, and returns the case as changed. ErrConflict, writing nothing, if the
+	// case is no longer as read (its Version moved, or it is gone): read it again and
+	// decide again (Change does, and learns then if it is gone).
 	UpdateCase(ctx context.Context, c domain.Case, u domain.CaseUpdate, at time.Time) (domain.Case, error)
 	// OpenCases lists open cases (baru, diproses, dirujuk), newest first, with an id below
 	// beforeID (0: from the newest), in the given kecamatan (nil: all).

@@ -187,7 +187,7 @@ func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpda
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return d.conflictOrGone(ctx, tx, c.ID)
+			return store.ErrConflict
 		}
 		if err := insertEvents(d.keys, ctx, tx, c.ID, u.Events, at); err != nil {
 			return err
@@ -198,20 +198,6 @@ func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpda
 		return read, refused(err)
 	}
 	return c, nil
-}
-
-// conflictOrGone says why an update at a version wrote nothing: the case moved on, or
-// is not there.
-func (d *DB) conflictOrGone(ctx context.Context, tx pgx.Tx, id int64) error {
-	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM cases WHERE id = $1`, id).Scan(&one)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return store.ErrNotFound
-	case err != nil:
-		return err
-	}
-	return store.ErrConflict
 }
 
 func insertEvents(k *seal.Keyring, ctx context.Context, tx pgx.Tx, caseID int64, events []domain.Event, at time.Time) error {

@@ -216,7 +216,7 @@ func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpda
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		if err == nil {
-			err = conflictOrGone(ctx, tx, c.ID)
+			err = store.ErrConflict
 		}
 		return read, err
 	}
@@ -230,20 +230,6 @@ func (d *DB) UpdateCase(ctx context.Context, read domain.Case, u domain.CaseUpda
 		return read, err
 	}
 	return c, nil
-}
-
-// conflictOrGone says why an update at a version wrote nothing: the case moved on, or
-// is not there.
-func conflictOrGone(ctx context.Context, tx *sql.Tx, id int64) error {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM cases WHERE id = ?`, id).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrNotFound
-	case err != nil:
-		return err
-	}
-	return store.ErrConflict
 }
 
 func insertEvents(k *seal.Keyring, ctx context.Context, tx *sql.Tx, caseID int64, events []domain.Event, at time.Time) error {

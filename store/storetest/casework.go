@@ -164,8 +164,8 @@ func caseChanges(t *testing.T, open func(t *testing.T) CaseDB) {
 		}
 		gone := read
 		gone.ID = read.ID + 1000
-		if _, err := s.UpdateCase(ctx, gone, domain.CaseUpdate{Reply: "x"}, at); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("no such case: err = %v", err)
+		if _, err := s.UpdateCase(ctx, gone, domain.CaseUpdate{Reply: "x"}, at); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("no such case: err = %v, want ErrConflict", err)
 		}
 	})
 
