@@ -64,6 +64,17 @@ func BenchmarkFileCase(b *testing.B) {
 	}
 }
 
+// BenchmarkChangeCase changes cases as officers do (sealed).
+func BenchmarkChangeCase(b *testing.B) {
+	db, err := postgres.Open(context.Background(), storetest.PostgresDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetKeyring(storetest.Keyring(b))
+	storetest.BenchmarkChangeCase(b, db)
+}
+
 func TestMessageLog(t *testing.T) {
 	storetest.TestMessageLog(t, func(t *testing.T) store.MessageLog { return open(t) })
 }

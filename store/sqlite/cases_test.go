@@ -57,6 +57,9 @@ func BenchmarkFileCase(b *testing.B) {
 	})
 }
 
+// BenchmarkChangeCase changes cases as officers do (sealed).
+func BenchmarkChangeCase(b *testing.B) { storetest.BenchmarkChangeCase(b, open(b)) }
+
 func TestAudit(t *testing.T) {
 	storetest.TestAudit(t, func(t *testing.T) (storetest.AuditStore, func(string) error) {
 		db := open(t)
