@@ -84,9 +84,9 @@ type Reports interface {
 	Tally(ctx context.Context, q ReportQuery, by Breakdown) ([]Tally, error)
 	ServiceTimes(ctx context.Context, q ReportQuery) (ServiceTimes, error)
 	SurveyTally(ctx context.Context, q ReportQuery) (SurveyTally, error)
-	// EachCase calls fn with every request for help of the period, oldest first,
-	// streamed (a report's sheet of cases).
-	EachCase(ctx context.Context, q ReportQuery, fn func(domain.Case) error) error
+	// ReportCases lists up to limit requests for help of the period with an id above
+	// afterID, by id: a page of a report's sheet of cases (EachCase reads them all).
+	ReportCases(ctx context.Context, q ReportQuery, afterID int64, limit int) ([]domain.Case, error)
 	// LateCases lists open cases nobody has answered yet that were filed before
 	// filedBefore, oldest first, in the given kecamatan (nil: all), with their number.
 	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]domain.Case, int, error)
@@ -102,4 +102,32 @@ type Reports interface {
 	// with the mark that it ran, so that of instances running it together one sends
 	// and the others learn it was done (false).
 	EnqueueOnce(ctx context.Context, job string, msgs []domain.OutboxMessage, at time.Time) (bool, error)
+}
+
+// reportPage is how many cases EachCase reads at a time: a report's memory stays flat
+// whatever the period.
+const reportPage = 1000
+
+// EachCase calls fn with every request for help of the period, oldest first, a page at
+// a time. fn runs between the page reads, never while a query is open, so it may use
+// the store (on SQLite's one connection an open read would make it wait on itself).
+func EachCase(ctx context.Context, r interface {
+	ReportCases(ctx context.Context, q ReportQuery, afterID int64, limit int) ([]domain.Case, error)
+}, q ReportQuery, fn func(domain.Case) error) error {
+	var after int64
+	for {
+		page, err := r.ReportCases(ctx, q, after, reportPage)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(page) < reportPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
 }

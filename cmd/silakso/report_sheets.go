@@ -110,9 +110,9 @@ type reportContent struct {
 	figures reportFigures
 }
 
-// caseSource streams the cases of a period.
+// caseSource lists the cases of a period a page at a time (store.EachCase reads them).
 type caseSource interface {
-	EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) error
+	ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) ([]domain.Case, error)
 }
 
 // writeReport writes every sheet in report order: the summary, one sheet per
@@ -301,7 +301,7 @@ func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases ca
 		return late, comments, err
 	}
 	var sinkErr error
-	err = cases.EachCase(ctx, q, func(c domain.Case) error {
+	err = store.EachCase(ctx, cases, q, func(c domain.Case) error {
 		// Never the NIK in full, the address, the description or a resident's number:
 		// the sheet goes round the office.
 		var nik string

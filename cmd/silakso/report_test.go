@@ -544,13 +544,15 @@ func (c *captureSink) discard()        {}
 
 type fakeCases []domain.Case
 
-func (f fakeCases) EachCase(_ context.Context, _ store.ReportQuery, fn func(domain.Case) error) error {
+// ReportCases gives the cases with an id above afterID (the fakes are numbered in order).
+func (f fakeCases) ReportCases(_ context.Context, _ store.ReportQuery, afterID int64, limit int) ([]domain.Case, error) {
+	var page []domain.Case
 	for _, c := range f {
-		if err := fn(c); err != nil {
-			return err
+		if c.ID > afterID && len(page) < limit {
+			page = append(page, c)
 		}
 	}
-	return nil
+	return page, nil
 }
 
 // The NIK column: masked, "tanpa NIK" for a person without one, empty once erased.
@@ -565,12 +567,12 @@ func TestReportCaseRows(t *testing.T) {
 	q := store.ReportQuery{From: time.Date(2026, 10, 1, 0, 0, 0, 0, reportZone), To: time.Date(2026, 11, 1, 0, 0, 0, 0, reportZone),
 		Zone: reportZone, LateAfter: 36 * time.Hour, Now: now}
 	filed := time.Date(2026, 10, 31, 23, 30, 0, 0, reportZone)
-	withNIK := domain.Case{Ticket: "2600017", Status: domain.StatusInProcess, AssignedTo: "+628111000001",
+	withNIK := domain.Case{ID: 1, Ticket: "2600017", Status: domain.StatusInProcess, AssignedTo: "+628111000001",
 		Filing: domain.Filing{Name: "Siti Aminah", NIK: "1904014507850001", Need: "food", Relation: "family", FiledAt: filed.UTC()}}
 	withNIK.Service.RespondedAt = filed.Add(90 * time.Minute)
-	noNIK := domain.Case{Ticket: "2600025", Status: domain.StatusNew,
+	noNIK := domain.Case{ID: 2, Ticket: "2600025", Status: domain.StatusNew,
 		Filing: domain.Filing{Name: "Ahmad", NoNIK: true, Need: "housing", Relation: "self", FiledAt: filed.Add(-48 * time.Hour)}}
-	erased := domain.Case{Ticket: "2600030", Status: domain.StatusDone, AssignedTo: "+628111000009",
+	erased := domain.Case{ID: 3, Ticket: "2600030", Status: domain.StatusDone, AssignedTo: "+628111000009",
 		Filing: domain.Filing{Need: "pkh", Relation: "self", FiledAt: filed.Add(-72 * time.Hour)}}
 	erased.Service.RespondedAt, erased.Service.ClosedAt = erased.FiledAt.Add(40*time.Hour), erased.FiledAt.Add(50*time.Hour)
 	erased.Survey.Score = 3

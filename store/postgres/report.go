@@ -137,27 +137,15 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 	return t, nil
 }
 
-// EachCase implements store.Reports.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) (err error) {
+// ReportCases implements store.Reports.
+func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: report cases")
-	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`, q.From, q.To)
+	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+`
+		AND id > $3 ORDER BY id LIMIT $4`, q.From, q.To, afterID, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCase(d.keys, rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return nil
+	return collectCases(d.keys, rows)
 }
 
 // LateCases implements store.Reports.

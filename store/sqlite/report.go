@@ -136,29 +136,11 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 	return t, err
 }
 
-// EachCase implements store.Reports. fn must not use the database: SQLite's one
-// connection is reading the cases.
-func (d *DB) EachCase(ctx context.Context, q store.ReportQuery, fn func(domain.Case) error) (err error) {
+// ReportCases implements store.Reports.
+func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: report cases")
-	rows, err := d.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+` ORDER BY id`,
-		q.From.UnixMilli(), q.To.UnixMilli())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCase(d.keys, rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return nil
+	return queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+`
+		AND id > ? ORDER BY id LIMIT ?`, q.From.UnixMilli(), q.To.UnixMilli(), afterID, limit)
 }
 
 // LateCases implements store.Reports.

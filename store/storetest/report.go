@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -174,15 +175,35 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 			t.Errorf("survey %+v, want %+v", sv, want)
 		}
 		var tickets []string
-		must(t, s.EachCase(ctx, q, func(c domain.Case) error {
+		must(t, store.EachCase(ctx, s, q, func(c domain.Case) error {
 			tickets = append(tickets, c.Ticket)
 			if c.Name != "Siti Aminah" || c.NIK != "1904014507850001" {
 				t.Errorf("case %s not opened: %q %q", c.Ticket, c.Name, c.NIK)
+			}
+			// fn runs with no query open: it may use the store.
+			if _, err := s.Events(ctx, c.ID); err != nil {
+				t.Errorf("events of %s inside EachCase: %v", c.Ticket, err)
 			}
 			return nil
 		}))
 		if len(tickets) != 5 {
 			t.Errorf("EachCase gave %d cases, want the 5 requests for help of October", len(tickets))
+		}
+		// Pages of two give the same cases, in the same order.
+		var paged []string
+		for after := int64(0); ; {
+			page, err := s.ReportCases(ctx, q, after, 2)
+			must(t, err)
+			for _, c := range page {
+				paged = append(paged, c.Ticket)
+			}
+			if len(page) < 2 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if !slices.Equal(paged, tickets) {
+			t.Errorf("pages of two gave %v, all at once %v", paged, tickets)
 		}
 	})
 
