@@ -112,10 +112,6 @@ func (e *desk) replyToResident(ctx context.Context, o domain.Officer, ticket, te
 	if n := utf8.RuneCountInString(text); n > maxOfficerText {
 		return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxOfficerText)}
 	}
-	done := locales.M("officer.replied", "Ticket", ticket)
-	if e.residentOf(ctx, ticket, false).stopped {
-		done = locales.M("officer.replied_stopped", "Ticket", ticket)
-	}
 	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		// A closed case can still be answered: a resident's question after the push
 		// ("kenapa ditolak pak?") comes to it.
@@ -134,7 +130,10 @@ func (e *desk) replyToResident(ctx context.Context, o domain.Officer, ticket, te
 			u.Status = domain.StatusInProcess
 			u.Events = append(u.Events, domain.Event{Actor: o.Phone, Kind: "status", From: c.Status, To: domain.StatusInProcess})
 		}
-		return u, done, nil
+		if e.residentOf(ctx, c, false).stopped {
+			return u, locales.M("officer.replied_stopped", "Ticket", c.Ticket), nil
+		}
+		return u, locales.M("officer.replied", "Ticket", c.Ticket), nil
 	})
 }
 
@@ -174,7 +173,6 @@ func (e *desk) setStatus(ctx context.Context, o domain.Officer, ticket, rest str
 			return []locales.Msg{locales.M("officer.too_long", "Got", n, "Max", maxReason)}
 		}
 	}
-	r := e.residentOf(ctx, ticket, e.surveyedOn(to))
 	return e.changeCase(ctx, o, ticket, func(c domain.Case) (domain.CaseUpdate, locales.Msg, error) {
 		if c.Status == to {
 			return domain.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.same_status", "Ticket", c.Ticket, "Status", string(to))}
@@ -189,6 +187,7 @@ func (e *desk) setStatus(ctx context.Context, o domain.Officer, ticket, rest str
 			return domain.CaseUpdate{}, locales.Msg{}, refusal{locales.M("officer.not_allowed", "Ticket", c.Ticket,
 				"From", string(c.Status), "To", string(to), "Allowed", strings.Join(domain.NextStatuses(c.Status), ", "))}
 		}
+		r := e.residentOf(ctx, c, e.surveyedOn(to))
 		eventNote := note
 		if agency != "" {
 			eventNote = strings.TrimSpace(agency + " " + note)
@@ -353,18 +352,17 @@ func (e *desk) caseTrail(ctx context.Context, id int64) (said, note string) {
 	return said, note
 }
 
-// residentState is what an officer's change needs to know of the resident before its
-// transaction, which must not query: whether they asked for no more messages
+// residentState is what an officer's change needs to know of the case's resident:
+// whether they asked for no more messages
 // (BERHENTI: the officer is told the push will not reach them, and no survey is asked),
 // and, when asked for, whether their request to be erased (HAPUS) waits (no survey
 // then either). A look-up that fails counts as no (the courier still holds a push to an
 // opted-out resident back).
 type residentState struct{ stopped, erasing bool }
 
-func (e *desk) residentOf(ctx context.Context, ticket string, withErasing bool) residentState {
+func (e *desk) residentOf(ctx context.Context, c domain.Case, withErasing bool) residentState {
 	var r residentState
-	c, err := e.cases.CaseByTicket(ctx, ticket)
-	if err != nil || c.Filer == "" {
+	if c.Filer == "" {
 		return r
 	}
 	if e.optOuts != nil {

@@ -84,9 +84,10 @@ type Reports interface {
 	Tally(ctx context.Context, q ReportQuery, by Breakdown) ([]Tally, error)
 	ServiceTimes(ctx context.Context, q ReportQuery) (ServiceTimes, error)
 	SurveyTally(ctx context.Context, q ReportQuery) (SurveyTally, error)
-	// ReportCases lists up to limit requests for help of the period with an id above
-	// afterID, by id: a page of a report's sheet of cases (EachCase reads them all).
-	ReportCases(ctx context.Context, q ReportQuery, afterID int64, limit int) ([]domain.Case, error)
+	// ReportCases lists up to limit requests for help of the period filed after the
+	// case after (by filing time, then id; the zero case: from the start), oldest first:
+	// a page of a report's sheet of cases (EachCase reads them all).
+	ReportCases(ctx context.Context, q ReportQuery, after domain.Case, limit int) ([]domain.Case, error)
 	// LateCases lists open cases nobody has answered yet that were filed before
 	// filedBefore, oldest first, in the given kecamatan (nil: all), with their number.
 	LateCases(ctx context.Context, kecamatan []string, filedBefore time.Time, limit int) ([]domain.Case, int, error)
@@ -105,16 +106,17 @@ type Reports interface {
 }
 
 // reportPage is how many cases EachCase reads at a time: a report's memory stays flat
-// whatever the period.
+// whatever the period. Pages follow the filing-time index, so each read costs its page,
+// not the period (paging by id let PostgreSQL sort the whole period for every page).
 const reportPage = 1000
 
 // EachCase calls fn with every request for help of the period, oldest first, a page at
 // a time. fn runs between the page reads, never while a query is open, so it may use
 // the store (on SQLite's one connection an open read would make it wait on itself).
 func EachCase(ctx context.Context, r interface {
-	ReportCases(ctx context.Context, q ReportQuery, afterID int64, limit int) ([]domain.Case, error)
+	ReportCases(ctx context.Context, q ReportQuery, after domain.Case, limit int) ([]domain.Case, error)
 }, q ReportQuery, fn func(domain.Case) error) error {
-	var after int64
+	var after domain.Case
 	for {
 		page, err := r.ReportCases(ctx, q, after, reportPage)
 		if err != nil {
@@ -128,6 +130,6 @@ func EachCase(ctx context.Context, r interface {
 		if len(page) < reportPage {
 			return nil
 		}
-		after = page[len(page)-1].ID
+		after = page[len(page)-1]
 	}
 }

@@ -112,7 +112,7 @@ type reportContent struct {
 
 // caseSource lists the cases of a period a page at a time (store.EachCase reads them).
 type caseSource interface {
-	ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) ([]domain.Case, error)
+	ReportCases(ctx context.Context, q store.ReportQuery, after domain.Case, limit int) ([]domain.Case, error)
 }
 
 // writeReport writes every sheet in report order: the summary, one sheet per

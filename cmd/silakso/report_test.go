@@ -366,16 +366,20 @@ func checkReportXLSX(t *testing.T, env map[string]string, cases map[string]domai
 	cell("Kecamatan", "B2", "3", true)
 	cell("Beban petugas", "A2", "Rudi Hartono", false)
 
-	// The cases, oldest first: c1, c2, c3, c4, c7 by filing order of the fixture.
+	// The cases, oldest first by filing time (c4 was filed first, at 01:00 on 1 October,
+	// though numbered after c1), with numbers stored as numbers.
 	byTicket := map[string][]string{}
 	for i, r := range rows["Kasus"][1:] {
 		byTicket[r[0]] = r
-		if i == 0 {
-			ref := "M2" // first response, hours
-			cell("Kasus", ref, "2.0", true)
-			cell("Kasus", "P2", "4", true)
+		if i > 0 && r[1] < rows["Kasus"][i][1] {
+			t.Errorf("Kasus row %d filed %s, before the row above (%s)", i+2, r[1], rows["Kasus"][i][1])
 		}
 	}
+	if first := rows["Kasus"][1][0]; first != cases["c4"].Ticket {
+		t.Errorf("first case %s, want c4's %s", first, cases["c4"].Ticket)
+	}
+	cell("Kasus", "M2", "24.0", true) // first response, hours
+	cell("Kasus", "P2", "2", true)    // survey score
 	if len(byTicket) != 5 {
 		t.Fatalf("%d cases, want 5: %q", len(byTicket), rows["Kasus"])
 	}
@@ -544,11 +548,12 @@ func (c *captureSink) discard()        {}
 
 type fakeCases []domain.Case
 
-// ReportCases gives the cases with an id above afterID (the fakes are numbered in order).
-func (f fakeCases) ReportCases(_ context.Context, _ store.ReportQuery, afterID int64, limit int) ([]domain.Case, error) {
+// ReportCases gives the cases after the one given, in the order of the fakes (numbered
+// in order).
+func (f fakeCases) ReportCases(_ context.Context, _ store.ReportQuery, after domain.Case, limit int) ([]domain.Case, error) {
 	var page []domain.Case
 	for _, c := range f {
-		if c.ID > afterID && len(page) < limit {
+		if c.ID > after.ID && len(page) < limit {
 			page = append(page, c)
 		}
 	}

@@ -138,10 +138,10 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 }
 
 // ReportCases implements store.Reports.
-func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) (_ []domain.Case, err error) {
+func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, after domain.Case, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "postgres: report cases")
 	rows, err := d.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+`
-		AND id > $3 ORDER BY id LIMIT $4`, q.From, q.To, afterID, limit)
+		AND (filed_at, id) > ($3, $4) ORDER BY filed_at, id LIMIT $5`, q.From, q.To, after.FiledAt, after.ID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -137,10 +137,11 @@ func (d *DB) SurveyTally(ctx context.Context, q store.ReportQuery) (_ store.Surv
 }
 
 // ReportCases implements store.Reports.
-func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, afterID int64, limit int) (_ []domain.Case, err error) {
+func (d *DB) ReportCases(ctx context.Context, q store.ReportQuery, after domain.Case, limit int) (_ []domain.Case, err error) {
 	defer store.Wrap(&err, "sqlite: report cases")
 	return queryCases(d.keys, ctx, d.db, `SELECT `+caseColumns+` FROM cases WHERE `+inPeriod+` AND `+forHelp+`
-		AND id > ? ORDER BY id LIMIT ?`, q.From.UnixMilli(), q.To.UnixMilli(), afterID, limit)
+		AND (filed_at, id) > (?, ?) ORDER BY filed_at, id LIMIT ?`, q.From.UnixMilli(), q.To.UnixMilli(),
+		after.FiledAt.UnixMilli(), after.ID, limit)
 }
 
 // LateCases implements store.Reports.

@@ -191,7 +191,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 		}
 		// Pages of two give the same cases, in the same order.
 		var paged []string
-		for after := int64(0); ; {
+		for after := (domain.Case{}); ; {
 			page, err := s.ReportCases(ctx, q, after, 2)
 			must(t, err)
 			for _, c := range page {
@@ -200,7 +200,7 @@ func TestReports(t *testing.T, open func(t *testing.T) ReportDB) {
 			if len(page) < 2 {
 				break
 			}
-			after = page[len(page)-1].ID
+			after = page[len(page)-1]
 		}
 		if !slices.Equal(paged, tickets) {
 			t.Errorf("pages of two gave %v, all at once %v", paged, tickets)
