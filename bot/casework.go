@@ -30,7 +30,7 @@ func (r refusal) Error() string { return "refused: " + r.msg.Key }
 // checked on that same read.
 func (e *desk) changeCase(ctx context.Context, o domain.Officer, ticket string, decide decision) []locales.Msg {
 	var reply locales.Msg
-	_, err := store.Change(ctx, e.cases, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := e.changeBounded(ctx, ticket, func(c domain.Case) (domain.CaseUpdate, error) {
 		if !o.Covers(c.Kecamatan) {
 			return domain.CaseUpdate{}, refusal{locales.M("officer.out_of_scope", "Ticket", c.Ticket, "Kecamatan", c.Kecamatan)}
 		}
@@ -44,6 +44,9 @@ func (e *desk) changeCase(ctx context.Context, o domain.Officer, ticket string, 
 		return []locales.Msg{r.msg}
 	case errors.Is(err, store.ErrNotFound):
 		return []locales.Msg{locales.M("officer.not_found", "Ticket", ticket)}
+	case errors.Is(err, store.ErrConflict):
+		e.log.Error("case change gave up: the case kept changing under it", "ticket", ticket, "err", err)
+		return []locales.Msg{locales.M("officer.system")}
 	case err != nil:
 		e.log.Error("case change refused by the database", "ticket", ticket, "err", err)
 		return []locales.Msg{locales.M("officer.system")}

@@ -105,3 +105,20 @@ func (b boundedReports) LateCases(ctx context.Context, kecamatan []string, filed
 	defer cancel()
 	return b.Reports.LateCases(ctx, kecamatan, filedBefore, limit)
 }
+
+// fileBounded files f (store.File) within one call's deadline: a filing is two calls now (the
+// number, then the case), and a database that hangs after the first must still leave
+// the turn time to park the filing and answer.
+func (e *shared) fileBounded(ctx context.Context, f domain.Filing, notify func(domain.Case) []domain.OutboxMessage) (domain.Case, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
+	defer cancel()
+	return store.File(ctx, e.cases, f, notify)
+}
+
+// changeBounded makes one change to a case (store.Change: the read, the decision, the write,
+// again after a conflict) within one call's deadline, for the same reason.
+func (e *shared) changeBounded(ctx context.Context, ticket string, decide func(domain.Case) (domain.CaseUpdate, error)) (domain.Case, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.CallTimeout)
+	defer cancel()
+	return store.Change(ctx, e.cases, ticket, e.now(), decide)
+}

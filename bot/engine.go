@@ -650,7 +650,7 @@ func (e *Engine) file(ctx context.Context, s *session, in channels.Inbound) []lo
 		Need: a.Need, Description: a.Description, Contact: a.Contact, FiledAt: e.now(),
 	}
 	notices := e.newCaseNotices(ctx)
-	c, created, err := store.File(ctx, e.cases, f, func(c domain.Case) []domain.OutboxMessage {
+	c, created, err := e.fileBounded(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 		shown := *st // Filed changes the state it is given; the real one changes below
 		var msgs []domain.OutboxMessage
 		for _, m := range e.intake.Filed(&shown, c.Ticket).Replies {

@@ -42,7 +42,8 @@ func (e *shared) statusPush(c domain.Case, to domain.Status, detail string) []do
 }
 
 // newCaseNotices tells the officers covering the case's kecamatan that it was filed.
-// It runs inside the filing transaction, so it reads the officer cache only.
+// The registry is refreshed once, before the filing; the notices are written with the
+// case.
 func (e *shared) newCaseNotices(ctx context.Context) func(domain.Case) []domain.OutboxMessage {
 	if err := e.officers.refresh(ctx); err != nil {
 		e.log.Error("officer registry unavailable; new case not announced", "err", err)

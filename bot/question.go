@@ -6,7 +6,6 @@ import (
 	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // NeedQuestion marks a case that is a resident's question for an officer (menu 4), not
@@ -39,7 +38,7 @@ func (e *Engine) question(ctx context.Context, s *session, in channels.Inbound, 
 		Notice: s.Notice, NoticeAt: s.NoticeAt,
 		Relation: "self", NoNIK: true, Need: NeedQuestion, Description: text, Contact: in.From, FiledAt: e.now(),
 	}
-	_, _, err := store.File(ctx, e.cases, f, func(c domain.Case) []domain.OutboxMessage {
+	_, _, err := e.fileBounded(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 		out := []domain.OutboxMessage{e.toResident(c, locales.M("push.question_filed", "Ticket", c.Ticket))}
 		officers := e.officers.forKecamatan(c.Kecamatan)
 		if len(officers) == 0 {

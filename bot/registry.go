@@ -93,8 +93,8 @@ func (c *officerCache) active(ctx context.Context, phone string) (domain.Officer
 // engine without one.
 func (e *shared) Warm(ctx context.Context) error { return e.officers.refresh(ctx) }
 
-// refresh loads the registry if it is stale. Call it before a case transaction whose
-// callbacks read the cache: inside the transaction the database must not be asked.
+// refresh loads the registry if it is stale. Call it before deciding a change that
+// reads the cache (name, get), so that the decision sees a fresh copy.
 func (c *officerCache) refresh(ctx context.Context) error {
 	if c == nil {
 		return nil
@@ -142,8 +142,8 @@ func (c *officerCache) supervisors() []domain.Officer {
 	return out
 }
 
-// name returns an officer's name from the cache as it is, without loading: it is used
-// inside case transactions, where a database call could wait on the transaction itself.
+// name returns an officer's name from the cache as it is, without loading: a decision
+// may run again after a conflict, and a name needs no fresher copy than refresh gave.
 func (c *officerCache) name(phone string) (string, bool) {
 	if c == nil {
 		return "", false
@@ -154,7 +154,7 @@ func (c *officerCache) name(phone string) (string, bool) {
 	return o.Name, ok
 }
 
-// get returns an officer from the cache as it is (inside case transactions, like name).
+// get returns an officer from the cache as it is, without loading, like name.
 func (c *officerCache) get(phone string) (domain.Officer, bool) {
 	if c == nil {
 		return domain.Officer{}, false

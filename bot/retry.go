@@ -54,7 +54,7 @@ func (e *workers) RetryPendingFilings(ctx context.Context) int {
 			continue
 		}
 		notices := e.newCaseNotices(ctx)
-		c, created, err := store.File(ctx, e.cases, f, func(c domain.Case) []domain.OutboxMessage {
+		c, created, err := e.fileBounded(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 			return append(notices(c), e.toResident(c, locales.M("intake.later.filed", "Ticket", c.Ticket)))
 		})
 		if errors.Is(err, store.ErrInvalid) {

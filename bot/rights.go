@@ -8,7 +8,6 @@ import (
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/dialogs"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // NeedDataRequest marks a case that is a resident's request to have their data erased
@@ -131,7 +130,7 @@ func (e *Engine) erase(ctx context.Context, s *session, in channels.Inbound) []l
 		Description: e.catalog.Text(locales.Default, locales.M("privacy.erase_description", "Tickets", strings.Join(tickets, ", "))),
 		Contact:     in.From, FiledAt: e.now(),
 	}
-	_, _, err = store.File(ctx, e.cases, f, func(c domain.Case) []domain.OutboxMessage {
+	_, _, err = e.fileBounded(ctx, f, func(c domain.Case) []domain.OutboxMessage {
 		out := []domain.OutboxMessage{e.toResident(c, locales.M("privacy.erase_requested", "Ticket", c.Ticket,
 			"Tickets", strings.Join(tickets, ", "), "Draft", draft))}
 		for _, o := range e.officers.supervisors() {

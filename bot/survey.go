@@ -165,7 +165,9 @@ func (e *Engine) survey(ctx context.Context, s *session, in channels.Inbound, te
 		return nil, false
 	}
 	reply, score, rest := e.readSurvey(text)
-	if comment != "" && reply == notForSurvey && !dialogs.IsNumber(text) && !e.inThread(ctx, in.From) {
+	// A greeting ("halo", "selamat pagi") is the resident starting again, not a
+	// comment: it goes on to the menu, and the chance of a comment is over.
+	if comment != "" && reply == notForSurvey && !dialogs.IsNumber(text) && !e.intake.IsGreeting(text) && !e.inThread(ctx, in.From) {
 		note := dialogs.Shorten(dialogs.MaskNIKs(text), maxComment)
 		if err := e.surveyAnswer(ctx, comment, in.From, domain.CaseUpdate{SurveyComment: note}); err != nil {
 			s.Comment, s.CommentUntil = comment, until // the next try is a comment still
@@ -224,7 +226,7 @@ var errNotTheirs = errors.New("bot: survey case is not the sender's")
 // surveyAnswer stores a score or a comment with the case, if it is still the
 // sender's (an erasure may have come in between).
 func (e *Engine) surveyAnswer(ctx context.Context, ticket, from string, u domain.CaseUpdate) error {
-	_, err := store.Change(ctx, e.cases, ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := e.changeBounded(ctx, ticket, func(c domain.Case) (domain.CaseUpdate, error) {
 		if c.Filer != from {
 			return domain.CaseUpdate{}, errNotTheirs
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/dinsospmd-bateng/silakso/bot/domain"
 	"github.com/dinsospmd-bateng/silakso/channels"
 	"github.com/dinsospmd-bateng/silakso/locales"
-	"github.com/dinsospmd-bateng/silakso/store"
 )
 
 // threadWindow is how long after an officer's reply, or after a case was closed, a
@@ -50,11 +49,13 @@ func (e *Engine) threadReply(ctx context.Context, in channels.Inbound, lang, tex
 	if err := e.officers.refresh(ctx); err != nil {
 		e.log.Warn("officer registry unavailable; the resident's message is kept with the case", "err", err)
 	}
-	recipients := e.officers.forKecamatan(c.Kecamatan)
-	if handler, ok, _ := e.officers.active(ctx, c.AssignedTo); ok {
-		recipients = []domain.Officer{handler}
-	}
-	_, err := store.Change(ctx, e.cases, c.Ticket, e.now(), func(c domain.Case) (domain.CaseUpdate, error) {
+	_, err := e.changeBounded(ctx, c.Ticket, func(c domain.Case) (domain.CaseUpdate, error) {
+		// Who is told follows the case as read for the change: taken meanwhile, the
+		// message goes to the officer who took it.
+		recipients := e.officers.forKecamatan(c.Kecamatan)
+		if handler, ok, _ := e.officers.active(ctx, c.AssignedTo); ok {
+			recipients = []domain.Officer{handler}
+		}
 		u := domain.CaseUpdate{Events: []domain.Event{{Actor: in.From, Kind: "resident_message", Note: text}},
 			Messages: []domain.OutboxMessage{{Channel: in.Channel, To: in.From, CaseID: c.ID,
 				Text: e.catalog.Text(lang, locales.M("push.passed_on", "Ticket", c.Ticket))}}}

@@ -26,11 +26,14 @@ func File(ctx context.Context, cases Cases, f domain.Filing, notify func(domain.
 	if err != nil {
 		return domain.Case{}, false, err
 	}
-	f.FiledAt = Stamp(f.FiledAt) // what is stored, on either engine
-	if !f.NoticeAt.IsZero() {
-		f.NoticeAt = Stamp(f.NoticeAt)
-	}
+	// The ticket's year is the filing's in its own zone (the office's clock: a filing
+	// at 03:00 WIB on 1 January is the new year's); the times are then cut to what is
+	// stored, on either engine.
 	c := domain.NewCase(f, id)
+	c.FiledAt, c.UpdatedAt = Stamp(f.FiledAt), Stamp(f.FiledAt)
+	if !f.NoticeAt.IsZero() {
+		c.NoticeAt = Stamp(f.NoticeAt)
+	}
 	var msgs []domain.OutboxMessage
 	if notify != nil {
 		msgs = notify(c)

@@ -273,8 +273,8 @@ func (r reportContent) officerName(phone string, numberIfUnknown bool) string {
 
 // writeCases streams the period's requests for help into the cases sheet, one row
 // each, and keeps the late ones (a few fields each) and the survey comments for the
-// sheets that follow. The callback reads no database: on SQLite the one connection is
-// busy with the cases.
+// sheets that follow. The cases come a page at a time (store.EachCase), and the rows
+// are written between the reads.
 func (r reportContent) writeCases(ctx context.Context, sink reportSink, cases caseSource) (late, comments sheet, err error) {
 	l, q := r.labels, r.figures.Query
 	yes, no := l.text("report.yes"), l.text("report.no")

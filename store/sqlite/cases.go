@@ -83,12 +83,15 @@ func queryCases(k *seal.Keyring, ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-// NextCaseID implements store.Cases. The number is never below the highest case id,
-// so that cases written without it (an import, a restored copy) do not make it repeat.
+// NextCaseID implements store.Cases. The number is never below the highest case id
+// nor AUTOINCREMENT's mark of the highest ever used, so that neither cases written
+// without it (an import, a restored copy) nor cases removed by hand make a number, and
+// so a ticket, come back.
 func (d *DB) NextCaseID(ctx context.Context) (_ int64, err error) {
 	defer store.Wrap(&err, "sqlite: next case id")
 	var id int64
-	if err := d.db.QueryRowContext(ctx, `UPDATE case_seq SET n = max(n, (SELECT COALESCE(MAX(id), 0) FROM cases)) + 1
+	if err := d.db.QueryRowContext(ctx, `UPDATE case_seq SET n = max(n, (SELECT COALESCE(MAX(id), 0) FROM cases),
+		(SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'cases')) + 1
 		RETURNING n`).Scan(&id); err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"testing"
@@ -110,4 +111,39 @@ func migratedTo(t *testing.T, v int64) *sql.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// Migration 13 starts the case numbers drawn before filing (case_seq) above every
+// number ever used: a case removed by hand leaves AUTOINCREMENT's mark, and its number,
+// and so its ticket, never comes back. Cases written with numbers of their own (an
+// import) are stepped over too.
+func TestMigrationCaseNumbersNeverRepeat(t *testing.T) {
+	ctx := context.Background()
+	db := migratedTo(t, 12)
+	for id := 1; id <= 5; id++ {
+		if _, err := db.ExecContext(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
+			desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
+			VALUES (?, ?, ?, 'baru', 'sms', '+628111', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628111', 1, 1)`,
+			id, fmt.Sprint("t", id), fmt.Sprint("i", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM cases WHERE id >= 4`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	d := &DB{db: db}
+	if id, err := d.NextCaseID(ctx); err != nil || id != 6 {
+		t.Fatalf("first number after the migration: %d, %v; want 6 (4 and 5 were used)", id, err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO cases (id, ticket, intake_id, status, channel, filer, lang, relation, name,
+		desa_code, desa, kecamatan, address, need, description, contact, filed_at, updated_at)
+		VALUES (40, 't40', 'i40', 'baru', 'sms', '+628111', 'id', 'self', 'N', 'c', 'd', 'Koba', 'a', 'food', 'x', '+628111', 1, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := d.NextCaseID(ctx); err != nil || id != 41 {
+		t.Fatalf("number after an imported case 40: %d, %v; want 41", id, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,6 +70,21 @@ func TestCases(t *testing.T, open func(t *testing.T) store.Cases) {
 		}
 		if !got.FiledAt.Equal(f.FiledAt) || !got.UpdatedAt.Equal(f.FiledAt) {
 			t.Fatalf("times %v %v, want %v", got.FiledAt, got.UpdatedAt, f.FiledAt)
+		}
+	})
+
+	t.Run("a ticket takes the year of the filing's own clock", func(t *testing.T) {
+		// 03:00 WIB on 1 January 2027 is still 2026 in UTC: the office's new year.
+		s := open(t)
+		f := Filing("new-year")
+		f.FiledAt = time.Date(2027, 1, 1, 3, 0, 0, 0, time.FixedZone("WIB", 7*3600))
+		c, _, err := store.File(ctx, s, f, nil)
+		must(t, err)
+		if !strings.HasPrefix(c.Ticket, "27") {
+			t.Fatalf("ticket %s filed at %v, want a 2027 ticket", c.Ticket, f.FiledAt)
+		}
+		if got, err := s.CaseByTicket(ctx, c.Ticket); err != nil || !got.FiledAt.Equal(f.FiledAt) {
+			t.Fatalf("read back %v, %v", got.FiledAt, err)
 		}
 	})
 
