@@ -374,8 +374,13 @@ func TestTwoInstancesOneInbox(t *testing.T) {
 	shared := &sharedEcho{}
 	open(t, g.URL, shared.bot(0))
 	open(t, g.URL, shared.bot(1))
+	// More residents than one instance has turns (8), and turns that take longer than
+	// a poll: while one instance's turns are all busy, residents are left whose next
+	// message is free, and the other instance, polling meanwhile, takes them. (With as
+	// many residents as turns, an instance finishing a turn claims the resident's next
+	// message at once, and the other instance may never find a free one.)
 	var msgs []gammutest.SMS
-	const residents, each = 8, 4
+	const residents, each = 16, 2
 	for i := range each {
 		for r := range residents {
 			msgs = append(msgs, gammutest.SMS{From: fmt.Sprintf("+62812000000%02d", r), Text: fmt.Sprint(i)})
@@ -425,8 +430,9 @@ func (s *sharedEcho) bot(i int) channels.Handler {
 		s.turns = append(s.turns, in)
 		s.by[i] = append(s.by[i], in.ID)
 		s.mu.Unlock()
-		// A turn takes a while, so that both instances have work at once.
-		time.Sleep(20 * time.Millisecond)
+		// A turn takes longer than a poll (100 ms), so that both instances have work at
+		// once.
+		time.Sleep(150 * time.Millisecond)
 		return []channels.Outbound{{Channel: in.Channel, To: in.From, Text: "ok " + in.Text}}, nil
 	})
 }
