@@ -275,7 +275,7 @@ type session struct {
 const NoticeVersion = "2026-11"
 
 // noticeKeys are the messages that carry the privacy notice.
-var noticeKeys = map[string]bool{"menu.welcome": true, "intake.draft_kept_new": true, "privacy.notice": true, "privacy.full": true}
+var noticeKeys = map[string]bool{"menu.welcome": true, "intake.draft_kept_new": true, "intake.welcome_request": true, "privacy.notice": true, "privacy.full": true}
 
 // withNotice makes sure a resident is shown the privacy notice once, on their first
 // contact, whatever they first wrote (a CEK, a keyword, a question for an officer).

@@ -572,12 +572,19 @@ func (d *Intake) start(st *State, in Input) (Result, error) {
 
 // Request starts an intake from a message that asks for help in the resident's own
 // words (Keywords.IsRequest), keeping the words as the description, so that they are
-// not asked for them again. first says it is the resident's first message: the
-// welcome's notice on their data comes with it.
+// not asked for them again; words that only ask ("saya mau minta bantuan") are not
+// kept, and the description is asked for in its turn. first says it is the resident's
+// first message: the welcome's notice on their data comes with it.
 func (d *Intake) Request(st *State, in Input, first bool) Result {
 	r, err := d.start(st, in)
 	if err != nil {
 		return d.Menu(st)
+	}
+	if !d.kw.SaysWhat(in.Text) {
+		if first {
+			return reply(append([]locales.Msg{locales.M("intake.welcome_request")}, r.Replies...)...)
+		}
+		return r
 	}
 	kept := locales.M("intake.draft_kept")
 	if first {

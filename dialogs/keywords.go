@@ -61,8 +61,11 @@ type Keywords struct {
 	shorthand map[string]string
 	// options are the words each numbered option may be answered with, by list.
 	options map[string][]option
-	// request are the words of a message asking for help in the sender's own words.
-	request []string
+	// request are the words of a message asking for help in the sender's own words;
+	// requestPlain those that only ask ("saya mau minta bantuan"), saying nothing of
+	// what is needed.
+	request      []string
+	requestPlain []string
 	// courtesy are the words of address people add to an answer ("ya pak").
 	courtesy []string
 	// numbers are the numbers written as words, from zero ("satu" for 1).
@@ -100,6 +103,7 @@ func NewKeywords(v Vocabulary) *Keywords {
 		shorthand:    pairs(v.Words("word.shorthand")),
 		options:      optionWords(v),
 		request:      v.Words("word.request"),
+		requestPlain: v.Words("word.request_plain"),
 		courtesy:     v.Words("word.courtesy"),
 		numbers:      v.Words("word.numbers"),
 		yes:          v.Words("word.yes"),
@@ -242,6 +246,17 @@ func (k *Keywords) IsRequest(text string) bool {
 		}
 	}
 	return hits >= 2
+}
+
+// SaysWhat reports whether a request says something of what is needed: a word beyond
+// those that only ask. "Saya mau minta bantuan" does not, and is no description.
+func (k *Keywords) SaysWhat(text string) bool {
+	for _, w := range strings.Fields(strings.ToUpper(stripSymbols(Clean(text)))) {
+		if !contains(k.requestPlain, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Near finds the keyword a single word at a free-text step is one typing mistake away

@@ -181,6 +181,34 @@ func TestGreetings(t *testing.T) {
 	}
 }
 
+// A request in the resident's own words is told from one that only asks: the first
+// is kept as the description, the second starts the intake and the description is
+// asked for.
+func TestRequestsSayWhat(t *testing.T) {
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw := NewKeywords(catalog)
+	for _, tc := range []struct {
+		text           string
+		request, tells bool
+	}{
+		{"Tolong pak saya butuh bantuan beras, suami sakit", true, true},
+		{"saya mau minta bantuan pak", true, false},
+		{"Saya mau mengajukan permohonan bantuan", true, false},
+		{"mohon bantuan pak rumah saya bocor", true, true},
+		{"halo", false, false},
+	} {
+		if got := kw.IsRequest(tc.text); got != tc.request {
+			t.Errorf("IsRequest(%q) = %v, want %v", tc.text, got, tc.request)
+		}
+		if got := kw.IsRequest(tc.text) && kw.SaysWhat(tc.text); got != tc.tells {
+			t.Errorf("%q says what is needed: %v, want %v", tc.text, got, tc.tells)
+		}
+	}
+}
+
 // A keyword with words of address around it is still the keyword, at any step.
 func TestKeywordsWithCourtesy(t *testing.T) {
 	catalog, err := locales.Load()
