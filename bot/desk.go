@@ -251,6 +251,10 @@ func (e *desk) listCases(ctx context.Context, s *session, o domain.Officer, befo
 		if before > 0 {
 			return []locales.Msg{locales.M("officer.list_end")}
 		}
+		if o.Oversees() {
+			// A supervisor sees every kecamatan: "in your area" would not say so.
+			return []locales.Msg{locales.M("officer.list_empty_all")}
+		}
 		return []locales.Msg{locales.M("officer.list_empty")}
 	}
 	more := len(cases) > casesPerPage
