@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dinsospmd-bateng/silakso/bot/domain"
@@ -93,27 +94,32 @@ func RemindSurveys(ctx context.Context, reports Reports, cases Cases, askedBefor
 
 // markAll marks what list returns, batch after batch, until a batch marks nothing
 // new: a marked case leaves the list, and a conflict is skipped (another instance or
-// an officer got there first).
+// an officer got there first). A case the database refuses as such (ErrInvalid) is
+// skipped too, and reported at the end, so that one bad row never holds up the others;
+// any other failure (the database away) ends the run at once.
 func markAll(list func() ([]domain.Case, error), mark func(domain.Case) error) (int, error) {
 	n := 0
+	var refused []error
 	for {
 		batch, err := list()
 		if err != nil {
-			return n, err
+			return n, errors.Join(append(refused, err)...)
 		}
 		marked := 0
 		for _, c := range batch {
 			switch err := mark(c); {
 			case errors.Is(err, ErrConflict):
+			case errors.Is(err, ErrInvalid):
+				refused = append(refused, fmt.Errorf("case %s: %w", c.Ticket, err))
 			case err != nil:
-				return n, err
+				return n, errors.Join(append(refused, err)...)
 			default:
 				marked++
 			}
 		}
 		n += marked
 		if len(batch) < markBatch || marked == 0 {
-			return n, nil
+			return n, errors.Join(refused...)
 		}
 	}
 }
