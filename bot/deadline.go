@@ -10,8 +10,10 @@ import (
 
 // boundedCases gives every call to the case database its own deadline inside the turn:
 // a database that hangs fails that one call in time for the turn to park the filing,
-// save the session and answer, instead of using up the whole turn. (Escalation runs in
-// the background and keeps its caller's deadline.)
+// save the session and answer, instead of using up the whole turn. A filing or a change
+// of several calls also has one deadline for all of them (fileBounded, changeBounded).
+// Listing cases for the background jobs (Unescalated, SurveysToRemind) keeps its
+// caller's deadline.
 type boundedCases struct {
 	store.Cases
 	d time.Duration

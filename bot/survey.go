@@ -111,11 +111,11 @@ const (
 // (a comment).
 func (e *Engine) readSurvey(text string) (reply surveyReply, score int, rest string) {
 	t := strings.TrimRight(strings.ToUpper(strings.Join(strings.Fields(text), " ")), ".!?,")
-	filler := e.catalog.Words("word.survey.filler")
+	filler, thanks := e.catalog.Words("word.survey.filler"), e.catalog.Words("word.survey.thanks")
 	words := strings.Fields(t)
 	// "Terima kasih pak": the thanks with what follows it dropped word by word.
 	for n := len(words); n > 0; n-- {
-		if slices.Contains(e.catalog.Words("word.survey.thanks"), strings.Join(words[:n], " ")) {
+		if slices.Contains(thanks, strings.Join(words[:n], " ")) {
 			return thanked, 0, ""
 		}
 		if !slices.Contains(filler, words[n-1]) {

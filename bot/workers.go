@@ -10,7 +10,7 @@ import (
 
 // workers is the engine's background work, run by silakso serve on a timer and safe to
 // run on every instance at once: the escalation of untaken cases and alerts to
-// supervisors (push.go), the retry of parked filings (retry.go), survey reminders
+// supervisors (escalate.go), the retry of parked filings (retry.go), survey reminders
 // (survey.go) and the monthly summary (summary.go).
 type workers struct {
 	*shared

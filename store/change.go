@@ -28,13 +28,9 @@ func File(ctx context.Context, cases Cases, f domain.Filing, notify func(domain.
 		return domain.Case{}, false, err
 	}
 	// The ticket's year is the filing's in its own zone (the office's clock: a filing
-	// at 03:00 WIB on 1 January is the new year's); the times are then cut to what is
-	// stored, on either engine.
+	// at 03:00 WIB on 1 January is the new year's); FileCase cuts the times to what the
+	// engine stores.
 	c := domain.NewCase(f, id)
-	c.FiledAt, c.UpdatedAt = Stamp(f.FiledAt), Stamp(f.FiledAt)
-	if !f.NoticeAt.IsZero() {
-		c.NoticeAt = Stamp(f.NoticeAt)
-	}
 	var msgs []domain.OutboxMessage
 	if notify != nil {
 		msgs = notify(c)
